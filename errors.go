@@ -1,0 +1,131 @@
+package memrel
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// These errors are returned by memrel. Test for them with errors.Is: most are
+// wrapped in a *ConstraintError or an *IntegrityError that says where.
+var (
+	// ErrNotFound is returned when a row with the given key does not exist:
+	// by Get, Update, Delete, and by Parent when the foreign key is NULL.
+	ErrNotFound = errors.New("memrel: not found")
+
+	// ErrForeignKey is returned when a non-NULL foreign key names no parent
+	// row: on insert or update of a child, when a parent with NO ACTION
+	// children is deleted or re-keyed, and at commit for deferred relations.
+	ErrForeignKey = errors.New("memrel: foreign key violation")
+
+	// ErrRestrict is returned when a parent row that has children through a
+	// RESTRICT relation is deleted or has its key changed. RESTRICT is
+	// checked at once and cannot be deferred.
+	ErrRestrict = errors.New("memrel: restrict violation")
+
+	// ErrUnique is returned when an insert or update would give two rows the
+	// same primary key or the same value in a unique index.
+	ErrUnique = errors.New("memrel: unique violation")
+
+	// ErrTxDone is returned when a transaction is used after Commit or
+	// Abort, or after the function given to Update or View has returned.
+	ErrTxDone = errors.New("memrel: transaction has already been committed or aborted")
+
+	// ErrReadOnly is returned when a read transaction is asked to write.
+	ErrReadOnly = errors.New("memrel: write in a read-only transaction")
+
+	// ErrSchema is returned by Open for an invalid schema (each error names
+	// the table and field), and by an operation given a table or relation
+	// that does not belong to the store's schema.
+	ErrSchema = errors.New("memrel: schema error")
+
+	// ErrInvalid is returned for a row or argument the store cannot accept:
+	// a nil transaction, table or relation, an empty string key, a key too
+	// long to index, or an exhausted auto-increment sequence.
+	ErrInvalid = errors.New("memrel: invalid argument")
+
+	// ErrCorrupt is returned by Verify when an index disagrees with the rows
+	// it indexes, or a stored row no longer matches the keys it was stored
+	// under (a field of reference type changed in place).
+	ErrCorrupt = errors.New("memrel: store corrupt")
+)
+
+// ConstraintError describes one rejected operation or one violation found at
+// commit or by Verify. It wraps one of ErrForeignKey, ErrRestrict, ErrUnique
+// or ErrCorrupt.
+//
+// A failing test prints it as, for example:
+//
+//	memrel: delete users 1: restrict violation: posts 7 references it through posts.author
+type ConstraintError struct {
+	Op         string // "insert", "update", "delete", "commit" or "verify"
+	Table      string // the table the operation was applied to
+	Key        string // that row's key, formatted
+	Constraint string // the relation or index: "posts.author", "users.email", "users.primary key"
+	Other      string // the other side: the missing parent, the blocking child, or the row holding the value
+	Err        error  // the sentinel
+}
+
+func (e *ConstraintError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "memrel: %s %s %s: %s", e.Op, e.Table, e.Key, strings.TrimPrefix(e.Err.Error(), "memrel: "))
+	switch {
+	case errors.Is(e.Err, ErrForeignKey) && e.Other != "":
+		fmt.Fprintf(&b, ": %s does not exist (%s)", e.Other, e.Constraint)
+	case errors.Is(e.Err, ErrForeignKey), errors.Is(e.Err, ErrRestrict):
+		if e.Other != "" {
+			fmt.Fprintf(&b, ": %s references it through %s", e.Other, e.Constraint)
+		} else {
+			fmt.Fprintf(&b, " (%s)", e.Constraint)
+		}
+	case errors.Is(e.Err, ErrUnique):
+		fmt.Fprintf(&b, ": %s is taken by %s", e.Constraint, e.Other)
+	default:
+		if e.Constraint != "" {
+			fmt.Fprintf(&b, " (%s)", e.Constraint)
+		}
+		if e.Other != "" {
+			fmt.Fprintf(&b, ": %s", e.Other)
+		}
+	}
+	return b.String()
+}
+
+func (e *ConstraintError) Unwrap() error { return e.Err }
+
+// IntegrityError lists every violation found by Commit (for deferred
+// constraints) or by Verify. errors.Is and errors.As see each violation.
+type IntegrityError struct {
+	Op         string // "commit" or "verify"
+	Violations []*ConstraintError
+}
+
+func (e *IntegrityError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "memrel: %s: %d violation", e.Op, len(e.Violations))
+	if len(e.Violations) != 1 {
+		b.WriteByte('s')
+	}
+	for _, v := range e.Violations {
+		b.WriteString("\n\t")
+		b.WriteString(v.Error())
+	}
+	return b.String()
+}
+
+func (e *IntegrityError) Unwrap() []error {
+	errs := make([]error, len(e.Violations))
+	for i, v := range e.Violations {
+		errs[i] = v
+	}
+	return errs
+}
+
+// schemaError is an ErrSchema naming where in the schema the problem is.
+func schemaError(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrSchema, fmt.Sprintf(format, args...))
+}
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
+}

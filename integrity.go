@@ -1,0 +1,337 @@
+package memrel
+
+import (
+	"bytes"
+	"slices"
+)
+
+// This file is the integrity engine. It works on records (encoded keys and
+// an opaque row) and never on a row's fields, so every front shares it.
+//
+// Every operation runs the same way:
+//
+//  1. The row write itself, with RESTRICT and unique checks at once.
+//  2. Referential actions, from an explicit stack of frames rather than by
+//     recursion, so a chain of any depth cascades. Frames run in the order
+//     SQLite's recursive triggers would: depth first, relation by relation,
+//     child by child.
+//  3. The NO ACTION checks, when nothing is left on the stack; checks of
+//     deferred relations are kept for Commit.
+//
+// Every change is logged; if any step rejects the operation, the log is
+// replayed backwards and the transaction is as it was before the operation.
+
+// writeMode says whether a write may, must, or must not replace a row.
+type writeMode uint8
+
+const (
+	mustBeNew writeMode = iota
+	mustExist
+	mayExist
+)
+
+// frame is a referential action waiting to run: for a relation, on the
+// children of a parent key (child == nil); or on one child.
+type frame struct {
+	rel      *relInfo
+	old, new []byte // the parent's old key, and its new one (nil on delete)
+	del      bool
+	child    []byte // the child's primary key, for a per-child frame
+}
+
+// check is a NO ACTION check for the end of the operation: that a parent key
+// no longer referenced (parent), or that a written row's foreign keys are
+// satisfied.
+type check struct {
+	ti     *tableInfo
+	key    []byte
+	parent bool
+}
+
+// apply runs an operation's first step, then its actions and checks.
+func (tx *Tx) apply(m mark, step func() error) error {
+	tx.stack, tx.checks = tx.stack[:0], tx.checks[:0]
+	if err := step(); err != nil {
+		return err
+	}
+	for len(tx.stack) > 0 {
+		f := tx.stack[len(tx.stack)-1]
+		tx.stack = tx.stack[:len(tx.stack)-1]
+		if err := tx.run(f); err != nil {
+			return err
+		}
+	}
+	for _, c := range tx.checks {
+		if v := tx.verifyCheck(c, true); v != nil {
+			return v
+		}
+	}
+	tx.checks = tx.checks[:0]
+	return nil
+}
+
+// write stores r in table ti. With oldKey set, it replaces the row with that
+// key (UpdateKey); otherwise the row with r's own key, as mode allows.
+func (tx *Tx) write(ti *tableInfo, oldKey []byte, r *rec, mode writeMode) error {
+	tx.op = "insert"
+	if mode != mustBeNew {
+		tx.op = "update"
+	}
+	key := r.pk
+	if oldKey != nil {
+		key = oldKey
+	}
+	old := tx.get(ti, key)
+	switch {
+	case old != nil && mode == mustBeNew:
+		return tx.violation(ErrUnique, ti, r.pk, ti.name+".primary key", ti.name+" "+ti.front.formatKey(old.pk))
+	case old == nil && mode == mustExist:
+		return ErrNotFound
+	}
+	return tx.replace(ti, old, r)
+}
+
+// replace writes nw in place of old (nil for a new row). It is the one way
+// a row is written, by an operation or by an action.
+func (tx *Tx) replace(ti *tableInfo, old, nw *rec) error {
+	rekeyed := old != nil && !bytes.Equal(old.pk, nw.pk)
+	if rekeyed {
+		if other := tx.get(ti, nw.pk); other != nil {
+			return tx.violation(ErrUnique, ti, nw.pk, ti.name+".primary key", ti.name+" "+ti.front.formatKey(other.pk))
+		}
+		if err := tx.restrict(ti, old, false); err != nil {
+			return err
+		}
+	}
+	for _, ix := range ti.indexes {
+		k := nw.keys[ix.slot]
+		if !ix.unique || k == nil || old != nil && !rekeyed && bytes.Equal(old.keys[ix.slot], k) {
+			continue
+		}
+		if other := tx.first(ti.name, ix.mdb, k); other != nil && other != old {
+			return tx.violation(ErrUnique, ti, nw.pk, ti.name+"."+ix.name, ti.name+" "+ti.front.formatKey(other.pk))
+		}
+	}
+	if rekeyed {
+		_ = tx.mtx.Delete(ti.name, old)
+	}
+	_ = tx.mtx.Insert(ti.name, nw)
+	tx.undo = append(tx.undo, undo{ti: ti, old: old, new: nw})
+	if refsChanged(ti, old, nw) {
+		tx.checks = append(tx.checks, check{ti: ti, key: nw.pk})
+	}
+	if rekeyed {
+		tx.checks = append(tx.checks, check{ti: ti, key: old.pk, parent: true})
+		tx.pushActions(ti, old.pk, nw.pk, false)
+	}
+	return nil
+}
+
+// refsChanged reports whether nw has a foreign key old did not have.
+func refsChanged(ti *tableInfo, old, nw *rec) bool {
+	for _, rel := range ti.out {
+		s := rel.index.slot
+		if nw.keys[s] != nil && (old == nil || !bytes.Equal(old.keys[s], nw.keys[s])) {
+			return true
+		}
+	}
+	return false
+}
+
+// delete deletes the row with key pk from ti, as an operation.
+func (tx *Tx) delete(ti *tableInfo, pk []byte) error {
+	tx.op = "delete"
+	r := tx.get(ti, pk)
+	if r == nil {
+		return ErrNotFound
+	}
+	return tx.remove(ti, r)
+}
+
+// remove deletes r, checking RESTRICT and queueing the ON DELETE actions.
+func (tx *Tx) remove(ti *tableInfo, r *rec) error {
+	if err := tx.restrict(ti, r, true); err != nil {
+		return err
+	}
+	_ = tx.mtx.Delete(ti.name, r)
+	tx.undo = append(tx.undo, undo{ti: ti, old: r})
+	tx.checks = append(tx.checks, check{ti: ti, key: r.pk, parent: true})
+	tx.pushActions(ti, r.pk, nil, true)
+	return nil
+}
+
+// pushActions queues the actions of the relations that reference ti, for a
+// parent whose key old is deleted (del) or becomes new. They are pushed in
+// reverse, so that they run in declaration order.
+func (tx *Tx) pushActions(ti *tableInfo, old, new []byte, del bool) {
+	for i := len(ti.in) - 1; i >= 0; i-- {
+		rel := ti.in[i]
+		a := rel.onUpdate
+		if del {
+			a = rel.onDelete
+		}
+		if a == NoAction || a == Restrict {
+			continue
+		}
+		tx.stack = append(tx.stack, frame{rel: rel, old: old, new: new, del: del})
+	}
+}
+
+// restrict rejects the removal of r's key (deleted, or changed) if a
+// RESTRICT relation still references it. A row that references itself does
+// not restrict its own removal.
+func (tx *Tx) restrict(ti *tableInfo, r *rec, del bool) error {
+	for _, rel := range ti.in {
+		a := rel.onUpdate
+		if del {
+			a = rel.onDelete
+		}
+		if a != Restrict {
+			continue
+		}
+		for c := range tx.scan(rel.child.name, rel.index.mdb, r.pk) {
+			if rel.child == ti && bytes.Equal(c.pk, r.pk) {
+				continue
+			}
+			return tx.violation(ErrRestrict, ti, r.pk, rel.qualified(), rel.child.name+" "+rel.child.front.formatKey(c.pk))
+		}
+	}
+	return nil
+}
+
+// run executes one frame.
+func (tx *Tx) run(f frame) error {
+	rel := f.rel
+	if f.child == nil {
+		// Expand into one frame per child, in key order.
+		start := len(tx.stack)
+		for c := range tx.scan(rel.child.name, rel.index.mdb, f.old) {
+			g := f
+			g.child = c.pk
+			tx.stack = append(tx.stack, g)
+		}
+		slices.Reverse(tx.stack[start:])
+		return nil
+	}
+	c := tx.get(rel.child, f.child)
+	if c == nil || !bytes.Equal(c.keys[rel.index.slot], f.old) {
+		return nil // gone, or moved, since the frame was queued
+	}
+	a := rel.onUpdate
+	if f.del {
+		a = rel.onDelete
+	}
+	var key []byte
+	switch a {
+	case Cascade:
+		if f.del {
+			return tx.remove(rel.child, c)
+		}
+		key = f.new
+	case SetNull:
+		key = nil
+	case SetDefault:
+		key = rel.def
+	}
+	nw, err := rel.setRef(c.row, key)
+	if err != nil {
+		return err
+	}
+	return tx.replace(rel.child, c, nw)
+}
+
+// verifyCheck runs one check and returns the first violation it finds.
+// With deferrable set, a violation of a deferred relation is queued for
+// Commit instead.
+func (tx *Tx) verifyCheck(c check, deferrable bool) *ConstraintError {
+	vs := tx.evalCheck(c, deferrable, 1)
+	if len(vs) > 0 {
+		return vs[0]
+	}
+	return nil
+}
+
+// evalCheck returns up to max violations of check c (all, for max < 0).
+func (tx *Tx) evalCheck(c check, deferrable bool, max int) []*ConstraintError {
+	var vs []*ConstraintError
+	queued := false
+	defers := func(rel *relInfo) bool {
+		if !deferrable || !(rel.deferred || tx.deferAll) {
+			return false
+		}
+		if !queued {
+			tx.pending = append(tx.pending, c)
+			queued = true
+		}
+		return true
+	}
+	if c.parent {
+		if tx.get(c.ti, c.key) != nil {
+			return nil // the key came back
+		}
+		for _, rel := range c.ti.in {
+			for child := range tx.scan(rel.child.name, rel.index.mdb, c.key) {
+				if defers(rel) {
+					break
+				}
+				vs = append(vs, tx.violation(ErrForeignKey, c.ti, c.key, rel.qualified(), rel.child.name+" "+rel.child.front.formatKey(child.pk)))
+				if len(vs) == max {
+					return vs
+				}
+			}
+		}
+		return vs
+	}
+	r := tx.get(c.ti, c.key)
+	if r == nil {
+		return nil
+	}
+	for _, rel := range c.ti.out {
+		fk := r.keys[rel.index.slot]
+		if fk == nil || tx.get(rel.parent, fk) != nil || defers(rel) {
+			continue
+		}
+		vs = append(vs, tx.violation(ErrForeignKey, c.ti, c.key, rel.qualified(), rel.parent.name+" "+rel.parent.front.formatKey(fk)))
+		if len(vs) == max {
+			return vs
+		}
+	}
+	return vs
+}
+
+// runDeferred runs the checks kept for Commit and returns every violation,
+// each once.
+func (tx *Tx) runDeferred() []*ConstraintError {
+	tx.op = "commit"
+	var out []*ConstraintError
+	seen := map[string]bool{}
+	done := map[string]bool{}
+	for _, c := range tx.pending {
+		id := string(rune(c.ti.id)) + string(c.key)
+		if c.parent {
+			id = "p" + id
+		}
+		if done[id] {
+			continue
+		}
+		done[id] = true
+		for _, v := range tx.evalCheck(c, false, -1) {
+			// A dangling reference shows up from both ends; report it once.
+			var k string
+			if c.parent {
+				k = v.Constraint + "\x00" + v.Other + "\x00" + v.Table + " " + v.Key
+			} else {
+				k = v.Constraint + "\x00" + v.Table + " " + v.Key + "\x00" + v.Other
+			}
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
+func (tx *Tx) violation(err error, ti *tableInfo, key []byte, constraint, other string) *ConstraintError {
+	return &ConstraintError{Op: tx.op, Table: ti.name, Key: ti.front.formatKey(key), Constraint: constraint, Other: other, Err: err}
+}

@@ -1,0 +1,243 @@
+package memrel
+
+import (
+	"encoding/binary"
+	"fmt"
+	"reflect"
+	"strconv"
+	"unsafe"
+)
+
+// Key is the set of types a primary key, a foreign key or an indexed field
+// may have: the integer types, strings, and named types whose underlying type
+// is one of those (type UserID int64).
+type Key interface {
+	~int | ~int8 | ~int16 | ~int32 | ~int64 |
+		~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 |
+		~string
+}
+
+// Null is a foreign key or indexed value that may be NULL, in the manner of
+// database/sql's Null[T]. A Null with Valid false is never checked against its
+// parent table, never indexed, and never touched by a cascade.
+type Null[K Key] struct {
+	V     K
+	Valid bool
+}
+
+// Valid returns a non-NULL Null holding k.
+func Valid[K Key](k K) Null[K] { return Null[K]{V: k, Valid: true} }
+
+// String formats n as its value, or as NULL.
+func (n Null[K]) String() string {
+	if !n.Valid {
+		return "NULL"
+	}
+	return fmt.Sprint(n.V)
+}
+
+// keyKind says how a Key type is laid out in memory; it is worked out once,
+// when a table, index or relation is declared, so that encoding a key needs
+// no reflection.
+type keyKind uint8
+
+const (
+	kindInt keyKind = iota + 1
+	kindUint
+	kindString
+)
+
+// codec encodes keys of type K into bytes whose order (bytes.Compare) is the
+// order of the keys and in which no encoded key is a prefix of another:
+//
+//   - signed integers: 8 bytes, big-endian, sign bit flipped;
+//   - unsigned integers: 8 bytes, big-endian;
+//   - strings: the bytes with 0x00 written as 0x00 0xFF, then 0x00 0x01.
+//
+// Prefix-freedom matters because go-memdb looks values up by prefix seek, and
+// because a non-unique index entry is the value followed by the primary key:
+// a seek on an encoded foreign key finds exactly that parent's children.
+type codec[K Key] struct {
+	kind keyKind
+	size uintptr
+	typ  string
+}
+
+func newCodec[K Key]() codec[K] {
+	t := reflect.TypeFor[K]()
+	c := codec[K]{size: t.Size(), typ: t.String()}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		c.kind = kindInt
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		c.kind = kindUint
+	default:
+		c.kind = kindString
+	}
+	return c
+}
+
+// isInt reports whether K is an integer type (and so may auto-increment).
+func (c codec[K]) isInt() bool { return c.kind != kindString }
+
+// int64Of returns an integer key as an int64 (bits reinterpreted for unsigned
+// types).
+func (c codec[K]) int64Of(k *K) int64 {
+	p := unsafe.Pointer(k)
+	if c.kind == kindInt {
+		switch c.size {
+		case 1:
+			return int64(*(*int8)(p))
+		case 2:
+			return int64(*(*int16)(p))
+		case 4:
+			return int64(*(*int32)(p))
+		}
+		return *(*int64)(p)
+	}
+	switch c.size {
+	case 1:
+		return int64(*(*uint8)(p))
+	case 2:
+		return int64(*(*uint16)(p))
+	case 4:
+		return int64(*(*uint32)(p))
+	}
+	return int64(*(*uint64)(p))
+}
+
+// setInt64 stores v into an integer key. The caller checks the range with
+// maxInt.
+func (c codec[K]) setInt64(k *K, v int64) {
+	p := unsafe.Pointer(k)
+	switch c.size {
+	case 1:
+		*(*uint8)(p) = uint8(v)
+	case 2:
+		*(*uint16)(p) = uint16(v)
+	case 4:
+		*(*uint32)(p) = uint32(v)
+	default:
+		*(*uint64)(p) = uint64(v)
+	}
+}
+
+// maxInt is the largest value an auto-incremented key of type K can hold.
+func (c codec[K]) maxInt() int64 {
+	bits := 8 * c.size
+	if c.kind == kindInt || bits == 64 {
+		bits--
+	}
+	return int64(uint64(1)<<bits - 1)
+}
+
+// encodedLen is the length of k's encoding.
+func (c codec[K]) encodedLen(k *K) int {
+	if c.kind != kindString {
+		return 8
+	}
+	s := *(*string)(unsafe.Pointer(k))
+	n := len(s) + 2
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// append appends the encoding of k to dst.
+func (c codec[K]) append(dst []byte, k *K) []byte {
+	switch c.kind {
+	case kindInt:
+		return binary.BigEndian.AppendUint64(dst, uint64(c.int64Of(k))^(1<<63))
+	case kindUint:
+		return binary.BigEndian.AppendUint64(dst, uint64(c.int64Of(k)))
+	}
+	s := *(*string)(unsafe.Pointer(k))
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0 {
+			dst = append(dst, 0, 0xFF)
+		} else {
+			dst = append(dst, s[i])
+		}
+	}
+	return append(dst, 0, 1)
+}
+
+// encode returns the encoding of k in a slice of its own whose capacity is
+// its length, so that go-memdb's append of the primary key cannot write into
+// it.
+func (c codec[K]) encode(k K) []byte {
+	n := c.encodedLen(&k)
+	return c.append(make([]byte, 0, n), &k)[:n:n]
+}
+
+// decode is the inverse of encode. It reports false for bytes that are not an
+// encoding of a K.
+func (c codec[K]) decode(b []byte) (K, bool) {
+	var k K
+	if c.kind != kindString {
+		if len(b) != 8 {
+			return k, false
+		}
+		u := binary.BigEndian.Uint64(b)
+		if c.kind == kindInt {
+			u ^= 1 << 63
+		}
+		v := int64(u)
+		if c.kind == kindInt && c.size < 8 && (v > c.maxInt() || v < -c.maxInt()-1) {
+			return k, false
+		}
+		if c.kind == kindUint && c.size < 8 && uint64(v) > uint64(c.maxInt()) {
+			return k, false
+		}
+		c.setInt64(&k, v)
+		return k, true
+	}
+	if len(b) < 2 || b[len(b)-2] != 0 || b[len(b)-1] != 1 {
+		return k, false
+	}
+	out := make([]byte, 0, len(b)-2)
+	for i := 0; i < len(b)-2; i++ {
+		if b[i] == 0 {
+			if i+1 >= len(b)-2 || b[i+1] != 0xFF {
+				return k, false
+			}
+			i++
+		}
+		out = append(out, b[i])
+	}
+	*(*string)(unsafe.Pointer(&k)) = string(out)
+	return k, true
+}
+
+// format renders an encoded key for error messages: integers in decimal,
+// strings quoted.
+func (c codec[K]) format(b []byte) string {
+	if b == nil {
+		return "NULL"
+	}
+	k, ok := c.decode(b)
+	if !ok {
+		return fmt.Sprintf("%x", b)
+	}
+	switch c.kind {
+	case kindString:
+		return strconv.Quote(*(*string)(unsafe.Pointer(&k)))
+	case kindUint:
+		return strconv.FormatUint(uint64(c.int64Of(&k)), 10)
+	}
+	return strconv.FormatInt(c.int64Of(&k), 10)
+}
+
+// isZero reports whether k is the zero value of K.
+func isZero[K Key](k K) bool {
+	var zero K
+	return k == zero
+}
+
+// maxKeyLen bounds an encoded key: go-memdb keys live in a radix tree whose
+// operations recurse per node, and a key of this size is far beyond any
+// sensible identifier.
+const maxKeyLen = 1 << 20

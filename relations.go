@@ -1,0 +1,190 @@
+package memrel
+
+import (
+	"iter"
+)
+
+// Rules are the referential actions and timing of a foreign key. The zero
+// value is what SQL does by default: NO ACTION on delete and on update,
+// checked when each operation ends.
+type Rules[K Key] struct {
+	OnDelete Action
+	OnUpdate Action
+	// Deferred postpones the NO ACTION check to commit (SQL's DEFERRABLE
+	// INITIALLY DEFERRED), so rows may go in in any order and cycles can be
+	// built. Actions still run at once; RESTRICT is never deferred.
+	Deferred bool
+	// Default is the value SetDefault writes into the foreign key. Its
+	// parent must exist when the action runs.
+	Default K
+}
+
+// Relation is a foreign key from child rows of type C to parent rows of type
+// P whose key type is K: SQLAlchemy's ForeignKey together with the
+// relationship and its backref. Navigate it both ways: Children (a parent's
+// children) and Parent (a child's parent).
+type Relation[C, P any, K Key] struct {
+	info   *relInfo
+	child  *tableInfo
+	parent *Table[P, K]
+	get    func(*C) (K, bool) // the child's foreign key, false for NULL
+}
+
+// ForeignKey declares that the field of child rows that field points to
+// references the primary key of parent. name names the relation from the
+// child's side (a post's "author"); it is unique among the child table's
+// relations and indexes. At most one Rules may be given.
+//
+//	author := memrel.ForeignKey(posts, "author", func(p *Post) *int64 { return &p.UserID }, users)
+//
+// The field's type must be the parent's key type, which the compiler checks.
+func ForeignKey[C any, CK Key, P any, K Key](child *Table[C, CK], name string, field func(*C) *K, parent *Table[P, K], rules ...Rules[K]) *Relation[C, P, K] {
+	pc := newCodec[K]()
+	return declare(child, name, field, parent, false, rules,
+		func(c *C) (K, bool) { return *field(c), true },
+		func(c *C) int { return pc.encodedLen(field(c)) },
+		func(c *C, dst []byte) []byte { return pc.append(dst, field(c)) },
+		func(c *C, key []byte) bool {
+			k, ok := pc.decode(key)
+			*field(c) = k
+			return ok && key != nil
+		})
+}
+
+// NullableForeignKey declares a foreign key that may be NULL: a Null[K] field
+// that is not Valid references nothing and is never checked.
+func NullableForeignKey[C any, CK Key, P any, K Key](child *Table[C, CK], name string, field func(*C) *Null[K], parent *Table[P, K], rules ...Rules[K]) *Relation[C, P, K] {
+	pc := newCodec[K]()
+	return declare(child, name, field, parent, true, rules,
+		func(c *C) (K, bool) { n := field(c); return n.V, n.Valid },
+		func(c *C) int {
+			n := field(c)
+			if !n.Valid {
+				return -1
+			}
+			return pc.encodedLen(&n.V)
+		},
+		func(c *C, dst []byte) []byte { return pc.append(dst, &field(c).V) },
+		func(c *C, key []byte) bool {
+			if key == nil {
+				*field(c) = Null[K]{}
+				return true
+			}
+			k, ok := pc.decode(key)
+			*field(c) = Null[K]{V: k, Valid: true}
+			return ok
+		})
+}
+
+func declare[C any, CK Key, P any, K Key, F any](child *Table[C, CK], name string, field func(*C) *F, parent *Table[P, K], nullable bool, rules []Rules[K],
+	get func(*C) (K, bool), size func(*C) int, appendKey func(*C, []byte) []byte, set func(*C, []byte) bool) *Relation[C, P, K] {
+	rel := &Relation[C, P, K]{child: child.info, parent: parent, get: get}
+	info := &relInfo{name: name, child: child.info, parent: parent.info, nullable: nullable}
+	rel.info = info
+	s := child.info.schema
+	fname, err := fieldOf(child.info.name, "relation "+name, field)
+	var errs []error
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if len(rules) > 1 {
+		errs = append(errs, schemaError("relation %s.%s: at most one Rules", child.info.name, name))
+	}
+	if len(rules) > 0 {
+		r := rules[0]
+		info.onDelete, info.onUpdate, info.deferred = r.OnDelete, r.OnUpdate, r.Deferred
+		info.def = parent.codec.encode(r.Default)
+		if parent.codec.kind == kindString && isZero(r.Default) && (r.OnDelete == SetDefault || r.OnUpdate == SetDefault) {
+			errs = append(errs, schemaError("relation %s.%s: SET DEFAULT needs a non-empty Default", child.info.name, name))
+		}
+	} else {
+		var zero K
+		info.def = parent.codec.encode(zero)
+	}
+	info.index = s.addIndex(child.info, name, fname, false, info, errs...)
+	if s.frozen {
+		return rel
+	}
+	s.rels = append(s.rels, info)
+	if err == nil {
+		child.slots = append(child.slots, slotKey[C]{size: size, append: appendKey})
+	}
+	info.setRef = func(row any, key []byte) (*rec, error) {
+		v := *row.(*C)
+		if !set(&v, key) {
+			return nil, invalid("relation %s: cannot set key %x", info.qualified(), key)
+		}
+		return child.newRec(&v)
+	}
+	return rel
+}
+
+// Name returns the relation's name.
+func (r *Relation[C, P, K]) Name() string { return r.info.name }
+
+func (r *Relation[C, P, K]) check(tx *Tx) error {
+	if r == nil || r.info == nil {
+		return invalid("nil relation")
+	}
+	if err := tx.usable(r.child, false); err != nil {
+		return err
+	}
+	if !r.info.open {
+		return schemaError("relation %s declared after Open", r.info.qualified())
+	}
+	return nil
+}
+
+// Children returns the children of the parent whose key is k, in the
+// child table's key order: SQLAlchemy's lazy "select" loading (user.posts).
+// Nothing is read until the sequence is ranged over, and every range reads
+// afresh; ranged over after the transaction has ended, it yields nothing
+// (ListChildren reports that as an error).
+func (r *Relation[C, P, K]) Children(tx *Tx, k K) iter.Seq[C] {
+	return func(yield func(C) bool) {
+		if r.check(tx) != nil {
+			return
+		}
+		for c := range tx.scan(r.child.name, r.info.index.mdb, r.parent.codec.encode(k)) {
+			if !yield(*c.row.(*C)) {
+				return
+			}
+		}
+	}
+}
+
+// ListChildren returns the children of the parent whose key is k as a slice.
+func (r *Relation[C, P, K]) ListChildren(tx *Tx, k K) ([]C, error) {
+	if err := r.check(tx); err != nil {
+		return nil, err
+	}
+	var out []C
+	for c := range tx.scan(r.child.name, r.info.index.mdb, r.parent.codec.encode(k)) {
+		out = append(out, *c.row.(*C))
+	}
+	return out, nil
+}
+
+// Parent returns the parent that child references (post.author). It returns
+// ErrNotFound when the foreign key is NULL, or when it names no row (possible
+// only while a deferred relation is unchecked).
+func (r *Relation[C, P, K]) Parent(tx *Tx, child C) (P, error) {
+	var zero P
+	if err := r.check(tx); err != nil {
+		return zero, err
+	}
+	k, ok := r.get(&child)
+	if !ok {
+		return zero, ErrNotFound
+	}
+	return r.parent.Get(tx, k)
+}
+
+// Key returns child's foreign key, and false when it is NULL.
+func (r *Relation[C, P, K]) Key(child C) (K, bool) {
+	if r == nil || r.get == nil {
+		var zero K
+		return zero, false
+	}
+	return r.get(&child)
+}

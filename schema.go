@@ -1,0 +1,419 @@
+package memrel
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"unsafe"
+
+	memdb "github.com/hashicorp/go-memdb"
+)
+
+// Schema collects the tables, indexes and relations of a store. Declare them
+// with NewTable, NewIndex, NewUniqueIndex, ForeignKey and NullableForeignKey,
+// then call Open. Declarations never fail on their own: every mistake is
+// reported by Open, each naming its table and field, so a schema can be
+// written as a block of package-level variables.
+//
+// A Schema may be opened any number of times, each Open giving an independent
+// store. Declaring anything after the first Open is an error.
+type Schema struct {
+	tables []*tableInfo
+	rels   []*relInfo
+	errs   []error
+	frozen bool
+	mdb    *memdb.DBSchema
+}
+
+// NewSchema returns an empty schema.
+func NewSchema() *Schema { return &Schema{} }
+
+// tableInfo is the engine's view of a table: everything integrity needs,
+// nothing about how rows are represented (that is the front's business).
+type tableInfo struct {
+	schema  *Schema
+	name    string
+	id      int
+	front   front
+	keyName string // the key field, for messages
+	indexes []*indexInfo
+	out     []*relInfo // relations in which this table is the child
+	in      []*relInfo // relations in which this table is the parent
+	open    bool       // declared before the schema was opened
+	keyCap  int        // sum of fixed key sizes, a hint for the key buffer
+}
+
+// front is the seam between the integrity engine and a row representation.
+// Typed tables of Go structs are one front; any other (rows described at run
+// time) implements the same two methods and reuses the whole engine.
+type front interface {
+	// formatKey renders an encoded primary key of this table for messages.
+	formatKey(pk []byte) string
+	// rekey computes a fresh record for row, as the store would on insert;
+	// Verify compares it with the stored one.
+	rekey(row any) (*rec, error)
+}
+
+// indexInfo is a secondary index: a user index or the index behind a
+// foreign key. slot is its position in rec.keys.
+type indexInfo struct {
+	table  *tableInfo
+	name   string // as declared, for messages
+	mdb    string // go-memdb index name
+	slot   int
+	unique bool
+	rel    *relInfo // non-nil for a foreign key's index
+	field  string
+}
+
+// rec is what go-memdb stores: the row, and every key of the row encoded
+// once, when it was written. Indexers read only these bytes, so nothing a
+// caller does to a row it passed in or got back can move an index entry.
+type rec struct {
+	pk     []byte
+	keys   [][]byte // by index slot; nil is NULL and has no index entry
+	row    any      // the front's row: *T for typed tables
+	inline [3][]byte
+}
+
+// slots returns a keys slice for n indexes, inline when it fits.
+func (r *rec) slots(n int) [][]byte {
+	if n <= len(r.inline) {
+		return r.inline[:n:n]
+	}
+	return make([][]byte, n)
+}
+
+// Action is what happens to child rows when their parent row is deleted or
+// its key changes. The zero value is NoAction, as in SQL.
+type Action uint8
+
+const (
+	// NoAction rejects the operation if children still reference the
+	// parent's old key when the operation ends (or, for a deferred relation,
+	// when the transaction commits). A key that disappears and comes back
+	// within the operation is fine.
+	NoAction Action = iota
+	// Restrict rejects the operation at once if any child references the
+	// parent. It is never deferred.
+	Restrict
+	// Cascade deletes the children with their parent, or on a key change
+	// moves them to the new key.
+	Cascade
+	// SetNull sets the children's foreign key to NULL. Only nullable foreign
+	// keys accept it; Open rejects it on others.
+	SetNull
+	// SetDefault sets the children's foreign key to the relation's default
+	// (Rules.Default), which must name an existing parent.
+	SetDefault
+)
+
+var actionNames = [...]string{"NO ACTION", "RESTRICT", "CASCADE", "SET NULL", "SET DEFAULT"}
+
+func (a Action) String() string {
+	if int(a) < len(actionNames) {
+		return actionNames[a]
+	}
+	return fmt.Sprintf("Action(%d)", a)
+}
+
+// relInfo is the engine's view of a foreign key.
+type relInfo struct {
+	name     string
+	child    *tableInfo
+	parent   *tableInfo
+	index    *indexInfo
+	nullable bool
+	onDelete Action
+	onUpdate Action
+	deferred bool
+	def      []byte // encoded default for SetDefault
+	// setRef returns a new record for a copy of row whose foreign key is key
+	// (NULL when key is nil).
+	setRef func(row any, key []byte) (*rec, error)
+	open   bool
+}
+
+// qualified is "child.name", as messages show a relation.
+func (r *relInfo) qualified() string { return r.child.name + "." + r.name }
+
+// fail records declaration errors for Open to report.
+func (s *Schema) fail(errs ...error) {
+	for _, err := range errs {
+		if err != nil {
+			s.errs = append(s.errs, err)
+		}
+	}
+}
+
+func (s *Schema) addTable(name string, f front, keyName string, errs ...error) *tableInfo {
+	ti := &tableInfo{schema: s, name: name, front: f, keyName: keyName, id: len(s.tables)}
+	if s.frozen {
+		s.errs = append(s.errs, schemaError("table %s declared after Open", name))
+		return ti
+	}
+	s.tables = append(s.tables, ti)
+	s.fail(errs...)
+	return ti
+}
+
+func (s *Schema) addIndex(ti *tableInfo, name, field string, unique bool, rel *relInfo, errs ...error) *indexInfo {
+	ix := &indexInfo{table: ti, name: name, unique: unique, rel: rel, field: field}
+	if s.frozen || ti.open {
+		s.errs = append(s.errs, schemaError("index %s.%s declared after Open", ti.name, name))
+		return ix
+	}
+	ix.slot = len(ti.indexes)
+	ix.mdb = "ix:" + name
+	ti.indexes = append(ti.indexes, ix)
+	s.fail(errs...)
+	return ix
+}
+
+// Open validates the schema as a whole and returns an empty store.
+func Open(s *Schema) (*DB, error) {
+	if s == nil {
+		return nil, schemaError("nil schema")
+	}
+	if !s.frozen {
+		if err := s.freeze(); err != nil {
+			return nil, err
+		}
+	}
+	if len(s.errs) > 0 {
+		return nil, errors.Join(s.errs...)
+	}
+	m, err := memdb.NewMemDB(s.mdb)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrSchema, err)
+	}
+	return &DB{schema: s, mdb: m}, nil
+}
+
+// freeze validates the declarations and builds go-memdb's schema.
+func (s *Schema) freeze() error {
+	s.frozen = true
+	if len(s.tables) == 0 {
+		s.errs = append(s.errs, schemaError("schema has no tables"))
+	}
+	seen := map[string]bool{}
+	for _, ti := range s.tables {
+		if err := checkName("table", ti.name); err != nil {
+			s.errs = append(s.errs, err)
+		}
+		if seen[ti.name] {
+			s.errs = append(s.errs, schemaError("table %s declared twice", ti.name))
+		}
+		seen[ti.name] = true
+		names := map[string]bool{}
+		for _, ix := range ti.indexes {
+			what := "index"
+			if ix.rel != nil {
+				what = "relation"
+			}
+			if err := checkName(what+" of table "+ti.name, ix.name); err != nil {
+				s.errs = append(s.errs, err)
+			}
+			if names[ix.name] {
+				s.errs = append(s.errs, schemaError("table %s: %s name %s is used twice", ti.name, what, ix.name))
+			}
+			names[ix.name] = true
+		}
+	}
+	for _, r := range s.rels {
+		if r.parent.schema != s {
+			s.errs = append(s.errs, schemaError("relation %s: parent table %s belongs to another schema", r.qualified(), r.parent.name))
+		}
+		field := r.child.name + "." + r.index.field
+		if r.onDelete > SetDefault || r.onUpdate > SetDefault {
+			s.errs = append(s.errs, schemaError("relation %s (%s): unknown action", r.qualified(), field))
+		}
+		if !r.nullable && (r.onDelete == SetNull || r.onUpdate == SetNull) {
+			s.errs = append(s.errs, schemaError("relation %s: SET NULL on %s, which is not nullable (declare it with NullableForeignKey)", r.qualified(), field))
+		}
+		r.child.out = append(r.child.out, r)
+		r.parent.in = append(r.parent.in, r)
+	}
+	if len(s.errs) > 0 {
+		return errors.Join(s.errs...)
+	}
+	s.mdb = &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
+		seqTable: {Name: seqTable, Indexes: map[string]*memdb.IndexSchema{
+			"id": {Name: "id", Unique: true, Indexer: seqIndexer{}},
+		}},
+	}}
+	for _, ti := range s.tables {
+		ti.open = true
+		ts := &memdb.TableSchema{Name: ti.name, Indexes: map[string]*memdb.IndexSchema{
+			"id": {Name: "id", Unique: true, Indexer: pkIndexer{}},
+		}}
+		for _, ix := range ti.indexes {
+			ts.Indexes[ix.mdb] = &memdb.IndexSchema{Name: ix.mdb, Unique: ix.unique, AllowMissing: true, Indexer: slotIndexer{slot: ix.slot}}
+		}
+		s.mdb.Tables[ti.name] = ts
+	}
+	for _, r := range s.rels {
+		r.open = true
+	}
+	return s.mdb.Validate()
+}
+
+// checkName accepts names made of letters, digits and underscores that do
+// not start with a digit. go-memdb joins table and index names with a dot,
+// so a dot in a name could make two indexes collide.
+func checkName(what, name string) error {
+	if name == "" {
+		return schemaError("%s has an empty name", what)
+	}
+	for i, c := range name {
+		ok := c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9'
+		if !ok {
+			return schemaError("%s %q: names are letters, digits and underscores, not starting with a digit", what, name)
+		}
+	}
+	return nil
+}
+
+// fieldOf checks that acc returns the address of a field of its argument,
+// and returns that field's name. It runs once per declaration; rows are
+// never inspected by reflection.
+func fieldOf[T, F any](table, what string, acc func(*T) *F) (name string, err error) {
+	t := reflect.TypeFor[T]()
+	if t.Kind() != reflect.Struct {
+		return "", schemaError("table %s: rows must be structs, not %s", table, t)
+	}
+	if acc == nil {
+		return "", schemaError("table %s: %s accessor is nil", table, what)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = schemaError("table %s: %s accessor panicked: %v", table, what, p)
+		}
+	}()
+	v := new(T)
+	p := acc(v)
+	base, size := uintptr(unsafe.Pointer(v)), unsafe.Sizeof(*v)
+	addr, fsize := uintptr(unsafe.Pointer(p)), unsafe.Sizeof(*p)
+	if p == nil || addr < base || addr+fsize > base+size {
+		return "", schemaError("table %s: %s accessor must return the address of a field of its argument, like func(r *%s) *%s { return &r.Field }", table, what, t.Name(), reflect.TypeFor[F]())
+	}
+	return fieldName(t, addr-base, reflect.TypeFor[F]()), nil
+}
+
+// fieldName finds the (possibly nested) field at offset off with type ft.
+func fieldName(t reflect.Type, off uintptr, ft reflect.Type) string {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if off < f.Offset || off >= f.Offset+f.Type.Size() {
+			continue
+		}
+		if f.Offset == off && f.Type == ft {
+			return f.Name
+		}
+		if f.Type.Kind() == reflect.Struct {
+			if inner := fieldName(f.Type, off-f.Offset, ft); inner != "" {
+				return f.Name + "." + inner
+			}
+		}
+	}
+	return fmt.Sprintf("field at offset %d", off)
+}
+
+// go-memdb indexers. They read the keys a record was stored under and never
+// fail: an insert cannot stop half-way through go-memdb's index updates.
+
+type pkIndexer struct{}
+
+func (pkIndexer) FromObject(obj any) (bool, []byte, error) {
+	r, ok := obj.(*rec)
+	if !ok {
+		return false, nil, errNotRecord
+	}
+	return true, r.pk, nil
+}
+
+func (pkIndexer) FromArgs(args ...any) ([]byte, error) { return bytesArg(args) }
+
+type slotIndexer struct{ slot int }
+
+func (x slotIndexer) FromObject(obj any) (bool, []byte, error) {
+	r, ok := obj.(*rec)
+	if !ok {
+		return false, nil, errNotRecord
+	}
+	k := r.keys[x.slot]
+	return k != nil, k, nil
+}
+
+func (slotIndexer) FromArgs(args ...any) ([]byte, error) { return bytesArg(args) }
+
+var errNotRecord = errors.New("memrel: not a record")
+
+func bytesArg(args []any) ([]byte, error) {
+	if len(args) != 1 {
+		return nil, errors.New("memrel: one encoded key expected")
+	}
+	b, ok := args[0].([]byte)
+	if !ok {
+		return nil, errors.New("memrel: encoded key expected")
+	}
+	return b, nil
+}
+
+// The auto-increment sequences live in the store itself, in a table of
+// their own, so that an aborted transaction leaves them as they were and a
+// snapshot carries them along.
+const seqTable = "memrel:seq"
+
+type seqRec struct {
+	table []byte
+	last  int64
+}
+
+type seqIndexer struct{}
+
+func (seqIndexer) FromObject(obj any) (bool, []byte, error) {
+	r, ok := obj.(*seqRec)
+	if !ok {
+		return false, nil, errNotRecord
+	}
+	return true, r.table, nil
+}
+
+func (seqIndexer) FromArgs(args ...any) ([]byte, error) { return bytesArg(args) }
+
+func seqKey(id int) []byte {
+	var c codec[int64]
+	c.kind, c.size = kindInt, 8
+	return c.encode(int64(id))
+}
+
+// describe lists the schema in a form for the command-line tool and for
+// documentation tests.
+func (s *Schema) describe() string {
+	var b strings.Builder
+	for _, ti := range s.tables {
+		fmt.Fprintf(&b, "table %s (key %s)\n", ti.name, ti.keyName)
+		for _, ix := range ti.indexes {
+			if ix.rel != nil {
+				r := ix.rel
+				fmt.Fprintf(&b, "  relation %s: %s -> %s ON DELETE %s ON UPDATE %s", r.name, ix.field, r.parent.name, r.onDelete, r.onUpdate)
+				if r.nullable {
+					b.WriteString(" NULL")
+				}
+				if r.deferred {
+					b.WriteString(" DEFERRED")
+				}
+				b.WriteByte('\n')
+				continue
+			}
+			kind := "index"
+			if ix.unique {
+				kind = "unique index"
+			}
+			fmt.Fprintf(&b, "  %s %s (%s)\n", kind, ix.name, ix.field)
+		}
+	}
+	return b.String()
+}

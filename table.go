@@ -1,0 +1,255 @@
+package memrel
+
+import (
+	"iter"
+)
+
+// Table is a typed table of rows of struct type T with primary key type K.
+// Declare it with NewTable; its methods read and write through a
+// transaction.
+//
+// Rows go in and come out by value: the store keeps its own copy of every
+// row and computes all of the row's keys once, when it is written, so
+// changing a struct after Insert or after Get never changes what is stored
+// or how it is indexed. Fields of reference type (slices, maps, pointers) are
+// still shared between the copies: treat them as read-only once stored.
+type Table[T any, K Key] struct {
+	info  *tableInfo
+	key   func(*T) *K
+	codec codec[K]
+	auto  bool
+	slots []slotKey[T] // how to compute each secondary key, by slot
+}
+
+// slotKey computes one secondary key of a row: its encoded length, or -1
+// for NULL, and its encoding.
+type slotKey[T any] struct {
+	size   func(*T) int
+	append func(*T, []byte) []byte
+}
+
+// box holds a record and its row in one allocation.
+type box[T any] struct {
+	rec rec
+	val T
+}
+
+// NewTable declares a table named name whose rows are of struct type T and
+// whose primary key is the field key points to:
+//
+//	users := memrel.NewTable(s, "users", func(u *User) *int64 { return &u.ID })
+//
+// An integer key that is zero on insert is assigned the next value of the
+// table's sequence; a string key may not be empty.
+func NewTable[T any, K Key](s *Schema, name string, key func(*T) *K) *Table[T, K] {
+	t := &Table[T, K]{key: key, codec: newCodec[K]()}
+	t.auto = t.codec.isInt()
+	field, err := fieldOf(name, "key", key)
+	t.info = s.addTable(name, t, field, err)
+	return t
+}
+
+// Name returns the table's name.
+func (t *Table[T, K]) Name() string { return t.info.name }
+
+func (t *Table[T, K]) formatKey(pk []byte) string { return t.codec.format(pk) }
+
+func (t *Table[T, K]) rekey(row any) (*rec, error) {
+	p, ok := row.(*T)
+	if !ok {
+		return nil, errNotRecord
+	}
+	return t.newRec(p)
+}
+
+// newRec copies *v into a new record and encodes its keys.
+func (t *Table[T, K]) newRec(v *T) (*rec, error) {
+	b := &box[T]{val: *v}
+	r := &b.rec
+	r.row = &b.val
+	k := t.key(&b.val)
+	if t.codec.kind == kindString && isZero(*k) {
+		return nil, invalid("%s: empty primary key", t.info.name)
+	}
+	n := t.codec.encodedLen(k)
+	sizes := [8]int{}
+	for i, sk := range t.slots {
+		sz := sk.size(&b.val)
+		if i < len(sizes) {
+			sizes[i] = sz
+		}
+		if sz > 0 {
+			n += sz
+		}
+	}
+	if n > maxKeyLen {
+		return nil, invalid("%s: keys of %d bytes (at most %d)", t.info.name, n, maxKeyLen)
+	}
+	buf := make([]byte, 0, n)
+	buf = t.codec.append(buf, k)
+	r.pk = buf[:len(buf):len(buf)]
+	r.keys = r.slots(len(t.slots))
+	for i, sk := range t.slots {
+		var sz int
+		if i < len(sizes) {
+			sz = sizes[i]
+		} else {
+			sz = sk.size(&b.val)
+		}
+		if sz < 0 {
+			continue
+		}
+		start := len(buf)
+		buf = sk.append(&b.val, buf)
+		r.keys[i] = buf[start:len(buf):len(buf)]
+	}
+	return r, nil
+}
+
+// check returns an error unless t can be used in tx.
+func (t *Table[T, K]) check(tx *Tx, write bool) error {
+	if t == nil {
+		return invalid("nil table")
+	}
+	return tx.usable(t.info, write)
+}
+
+// prepare assigns an auto-increment key if needed and encodes the row.
+func (t *Table[T, K]) prepare(tx *Tx, row *T, assign bool) (*rec, error) {
+	if assign && t.auto {
+		k := t.key(row)
+		if isZero(*k) {
+			id, err := tx.nextID(t.info, t.codec.maxInt())
+			if err != nil {
+				return nil, err
+			}
+			t.codec.setInt64(k, id)
+		}
+	}
+	return t.newRec(row)
+}
+
+func (t *Table[T, K]) write(tx *Tx, row T, m writeMode) (T, error) {
+	if err := t.check(tx, true); err != nil {
+		return row, err
+	}
+	mark := tx.mark()
+	r, err := t.prepare(tx, &row, m != mustExist)
+	if err == nil {
+		if t.auto && m != mustExist {
+			err = tx.noteID(t.info, t.codec.int64Of(t.key(&row)))
+		}
+		if err == nil {
+			err = tx.apply(mark, func() error { return tx.write(t.info, nil, r, m) })
+		}
+	}
+	if err != nil {
+		tx.rollback(mark)
+		return row, err
+	}
+	return row, nil
+}
+
+// Insert adds row and returns it with its key filled in. It fails with
+// ErrUnique if the key is taken, and with ErrForeignKey if a non-NULL
+// foreign key names no parent (unless the relation is deferred).
+func (t *Table[T, K]) Insert(tx *Tx, row T) (T, error) { return t.write(tx, row, mustBeNew) }
+
+// Update replaces the row that has row's key. It fails with ErrNotFound if
+// there is none. Use UpdateKey to change a key.
+func (t *Table[T, K]) Update(tx *Tx, row T) error {
+	_, err := t.write(tx, row, mustExist)
+	return err
+}
+
+// Upsert inserts row, or updates the row that has its key. Updating a
+// parent this way keeps its children: its key does not change.
+func (t *Table[T, K]) Upsert(tx *Tx, row T) (T, error) { return t.write(tx, row, mayExist) }
+
+// UpdateKey replaces the row whose key is old by row, whose key may differ.
+// A changed key runs the ON UPDATE action of every relation that references
+// this table.
+func (t *Table[T, K]) UpdateKey(tx *Tx, old K, row T) error {
+	if err := t.check(tx, true); err != nil {
+		return err
+	}
+	mark := tx.mark()
+	oldKey := t.codec.encode(old)
+	r, err := t.prepare(tx, &row, false)
+	if err == nil && t.auto {
+		err = tx.noteID(t.info, t.codec.int64Of(t.key(&row)))
+	}
+	if err == nil {
+		err = tx.apply(mark, func() error { return tx.write(t.info, oldKey, r, mustExist) })
+	}
+	if err != nil {
+		tx.rollback(mark)
+	}
+	return err
+}
+
+// Delete deletes the row with key k and runs the ON DELETE action of every
+// relation that references this table. It fails with ErrNotFound if there is
+// no such row, and leaves everything as it was if any part of the cascade is
+// rejected.
+func (t *Table[T, K]) Delete(tx *Tx, k K) error {
+	if err := t.check(tx, true); err != nil {
+		return err
+	}
+	pk := t.codec.encode(k)
+	mark := tx.mark()
+	err := tx.apply(mark, func() error { return tx.delete(t.info, pk) })
+	if err != nil {
+		tx.rollback(mark)
+	}
+	return err
+}
+
+// Get returns the row with key k, or ErrNotFound.
+func (t *Table[T, K]) Get(tx *Tx, k K) (T, error) {
+	var zero T
+	if err := t.check(tx, false); err != nil {
+		return zero, err
+	}
+	r := tx.get(t.info, t.codec.encode(k))
+	if r == nil {
+		return zero, ErrNotFound
+	}
+	return *r.row.(*T), nil
+}
+
+// Has reports whether a row with key k exists.
+func (t *Table[T, K]) Has(tx *Tx, k K) (bool, error) {
+	if err := t.check(tx, false); err != nil {
+		return false, err
+	}
+	return tx.get(t.info, t.codec.encode(k)) != nil, nil
+}
+
+// All returns the table's rows in key order. The sequence reads the
+// transaction's state when it is ranged over; ranged over after the
+// transaction has ended, it yields nothing.
+func (t *Table[T, K]) All(tx *Tx) iter.Seq[T] {
+	return func(yield func(T) bool) {
+		if t.check(tx, false) != nil {
+			return
+		}
+		for r := range tx.scan(t.info.name, "id", nil) {
+			if !yield(*r.row.(*T)) {
+				return
+			}
+		}
+	}
+}
+
+// Len returns the number of rows, counting them.
+func (t *Table[T, K]) Len(tx *Tx) (int, error) {
+	if err := t.check(tx, false); err != nil {
+		return 0, err
+	}
+	n := 0
+	for range tx.scan(t.info.name, "id", nil) {
+		n++
+	}
+	return n, nil
+}

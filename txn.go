@@ -1,0 +1,273 @@
+package memrel
+
+import (
+	"iter"
+
+	memdb "github.com/hashicorp/go-memdb"
+)
+
+// Tx is a transaction: a consistent view of the store for reading, and for a
+// write transaction the only way to change it. A write transaction holds the
+// store's single writer lock from its start until Commit or Abort; readers
+// are never blocked.
+//
+// A Tx is for one goroutine. Once it has ended, every method returns
+// ErrTxDone, and sequences obtained from it yield nothing.
+type Tx struct {
+	db       *DB
+	mtx      *memdb.Txn
+	writable bool
+	done     bool
+	managed  bool // owned by Update or View: Commit is theirs
+	deferAll bool
+	op       string // the operation under way, for error messages
+
+	undo    []undo  // every change, so that a rejected operation can be undone
+	stack   []frame // referential actions still to run in this operation
+	checks  []check // NO ACTION checks at the end of this operation
+	pending []check // deferred checks, run at commit
+
+	seq      []int64 // auto-increment high-water marks, by table id
+	seqState []uint8 // 0 not loaded, 1 loaded, 2 changed
+}
+
+// undo records one change: a row written (old may be nil), a row removed
+// (new is nil), or a sequence moved (seqOf is set).
+type undo struct {
+	ti       *tableInfo
+	old, new *rec
+	seqOf    *tableInfo
+	seqWas   int64
+}
+
+// mark is a point in a transaction that a rejected operation returns to.
+type mark struct{ undo, pending int }
+
+// BeginWrite starts a write transaction, waiting for the writer lock. The
+// caller must end it with Commit or Abort; `defer tx.Abort()` is always
+// safe, since Abort after Commit does nothing.
+func (db *DB) BeginWrite() *Tx {
+	return &Tx{db: db, mtx: db.mdb.Txn(true), writable: true}
+}
+
+// BeginRead starts a read transaction: a snapshot of the store as of now,
+// unaffected by later writes. End it with Abort (or Commit, which is the
+// same for a reader).
+func (db *DB) BeginRead() *Tx {
+	return &Tx{db: db, mtx: db.mdb.Txn(false)}
+}
+
+// Update runs fn in a write transaction and commits it if fn returns nil.
+// If fn returns an error, or panics, the transaction is aborted and nothing
+// fn did persists; the error is returned, the panic goes on. Commit may also
+// fail, for deferred constraints, with an *IntegrityError.
+func (db *DB) Update(fn func(tx *Tx) error) error {
+	if db == nil || fn == nil {
+		return invalid("nil store or function")
+	}
+	tx := db.BeginWrite()
+	tx.managed = true
+	defer tx.Abort() // after a panic, too
+	if err := fn(tx); err != nil {
+		return err
+	}
+	tx.managed = false
+	return tx.Commit()
+}
+
+// View runs fn in a read transaction.
+func (db *DB) View(fn func(tx *Tx) error) error {
+	if db == nil || fn == nil {
+		return invalid("nil store or function")
+	}
+	tx := db.BeginRead()
+	tx.managed = true
+	defer tx.Abort()
+	return fn(tx)
+}
+
+// DeferConstraints postpones every NO ACTION check of this transaction to
+// Commit, like SQL's SET CONSTRAINTS ALL DEFERRED (SQLite's PRAGMA
+// defer_foreign_keys). RESTRICT is still checked at once.
+func (tx *Tx) DeferConstraints() error {
+	if err := tx.usable(nil, true); err != nil {
+		return err
+	}
+	tx.deferAll = true
+	return nil
+}
+
+// Commit makes the transaction's changes visible to later transactions. It
+// first runs the deferred checks: if any fails, nothing of the transaction
+// persists and Commit returns an *IntegrityError listing every dangling
+// reference. Commit of a read transaction just ends it.
+func (tx *Tx) Commit() error {
+	if tx == nil {
+		return invalid("nil transaction")
+	}
+	if tx.done {
+		return ErrTxDone
+	}
+	if tx.managed {
+		return invalid("Commit inside Update or View: return nil from the function instead")
+	}
+	if !tx.writable {
+		tx.Abort()
+		return nil
+	}
+	if len(tx.pending) > 0 {
+		if vs := tx.runDeferred(); len(vs) > 0 {
+			tx.Abort()
+			return &IntegrityError{Op: "commit", Violations: vs}
+		}
+	}
+	for id, st := range tx.seqState {
+		if st == 2 {
+			// Cannot fail: the table exists and the indexer accepts seqRec.
+			_ = tx.mtx.Insert(seqTable, &seqRec{table: seqKey(id), last: tx.seq[id]})
+		}
+	}
+	tx.mtx.Commit()
+	tx.end()
+	return nil
+}
+
+// Abort discards the transaction's changes. It does nothing to a
+// transaction that has already ended.
+func (tx *Tx) Abort() {
+	if tx == nil || tx.done {
+		return
+	}
+	tx.mtx.Abort()
+	tx.end()
+}
+
+func (tx *Tx) end() {
+	tx.done = true
+	tx.undo, tx.stack, tx.checks, tx.pending = nil, nil, nil, nil
+}
+
+// usable returns nil if tx can be used on table ti (nil: any table).
+func (tx *Tx) usable(ti *tableInfo, write bool) error {
+	switch {
+	case tx == nil:
+		return invalid("nil transaction")
+	case tx.done:
+		return ErrTxDone
+	case write && !tx.writable:
+		return ErrReadOnly
+	case ti == nil:
+		return nil
+	case ti.schema != tx.db.schema:
+		return schemaError("table %s is not in this store's schema", ti.name)
+	case !ti.open:
+		return schemaError("table %s was declared after Open", ti.name)
+	}
+	return nil
+}
+
+// mark returns the point a rejected operation goes back to.
+func (tx *Tx) mark() mark { return mark{undo: len(tx.undo), pending: len(tx.pending)} }
+
+// rollback undoes every change since m, newest first. go-memdb inserts and
+// deletes of records cannot fail (the indexers read stored bytes), so the
+// transaction ends up exactly as it was at m.
+func (tx *Tx) rollback(m mark) {
+	for i := len(tx.undo) - 1; i >= m.undo; i-- {
+		u := tx.undo[i]
+		switch {
+		case u.seqOf != nil:
+			tx.seq[u.seqOf.id] = u.seqWas
+		default:
+			if u.new != nil {
+				_ = tx.mtx.Delete(u.ti.name, u.new)
+			}
+			if u.old != nil {
+				_ = tx.mtx.Insert(u.ti.name, u.old)
+			}
+		}
+	}
+	tx.undo = tx.undo[:m.undo]
+	tx.pending = tx.pending[:m.pending]
+	tx.stack = tx.stack[:0]
+	tx.checks = tx.checks[:0]
+}
+
+// get returns the record with primary key pk, or nil.
+func (tx *Tx) get(ti *tableInfo, pk []byte) *rec {
+	return tx.first(ti.name, "id", pk)
+}
+
+func (tx *Tx) first(table, index string, key []byte) *rec {
+	obj, err := tx.mtx.First(table, index, key)
+	if err != nil || obj == nil {
+		return nil
+	}
+	return obj.(*rec)
+}
+
+// scan yields the records of an index whose key starts with prefix (all of
+// them for nil), in key order.
+func (tx *Tx) scan(table, index string, prefix []byte) iter.Seq[*rec] {
+	return func(yield func(*rec) bool) {
+		var it memdb.ResultIterator
+		var err error
+		if prefix == nil {
+			it, err = tx.mtx.Get(table, index)
+		} else {
+			it, err = tx.mtx.Get(table, index, prefix)
+		}
+		if err != nil {
+			return
+		}
+		for obj := it.Next(); obj != nil; obj = it.Next() {
+			if !yield(obj.(*rec)) {
+				return
+			}
+		}
+	}
+}
+
+// loadSeq makes sure table ti's sequence is loaded into the transaction.
+func (tx *Tx) loadSeq(ti *tableInfo) {
+	if tx.seq == nil {
+		n := len(tx.db.schema.tables)
+		tx.seq, tx.seqState = make([]int64, n), make([]uint8, n)
+	}
+	if tx.seqState[ti.id] != 0 {
+		return
+	}
+	tx.seqState[ti.id] = 1
+	if obj, _ := tx.mtx.First(seqTable, "id", seqKey(ti.id)); obj != nil {
+		tx.seq[ti.id] = obj.(*seqRec).last
+	}
+}
+
+func (tx *Tx) setSeq(ti *tableInfo, v int64) {
+	tx.undo = append(tx.undo, undo{seqOf: ti, seqWas: tx.seq[ti.id]})
+	tx.seq[ti.id] = v
+	tx.seqState[ti.id] = 2
+}
+
+// nextID returns the next auto-increment key of ti. Like SQLite's
+// AUTOINCREMENT, keys are never reused, even after a delete: the sequence
+// is the highest key the table has ever had.
+func (tx *Tx) nextID(ti *tableInfo, max int64) (int64, error) {
+	tx.loadSeq(ti)
+	v := tx.seq[ti.id]
+	if v >= max {
+		return 0, invalid("%s: auto-increment sequence exhausted at %d", ti.name, v)
+	}
+	v++
+	tx.setSeq(ti, v)
+	return v, nil
+}
+
+// noteID raises ti's sequence to an explicitly given key.
+func (tx *Tx) noteID(ti *tableInfo, v int64) error {
+	tx.loadSeq(ti)
+	if v > tx.seq[ti.id] {
+		tx.setSeq(ti, v)
+	}
+	return nil
+}

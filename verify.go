@@ -1,0 +1,76 @@
+package memrel
+
+import "bytes"
+
+// Verify checks everything the transaction sees, as DB.Verify does. Tests
+// call it after every mutation; in a write transaction it also sees deferred
+// violations that Commit has not yet reported.
+func (tx *Tx) Verify() error {
+	if err := tx.usable(nil, false); err != nil {
+		return err
+	}
+	op := tx.op
+	tx.op = "verify"
+	defer func() { tx.op = op }()
+	var vs []*ConstraintError
+	corrupt := func(ti *tableInfo, key []byte, what, detail string) {
+		vs = append(vs, tx.violation(ErrCorrupt, ti, key, what, detail))
+	}
+	for _, ti := range tx.db.schema.tables {
+		rows := 0
+		filled := make([]int, len(ti.indexes))
+		for r := range tx.scan(ti.name, "id", nil) {
+			rows++
+			fresh, err := ti.front.rekey(r.row)
+			switch {
+			case err != nil:
+				corrupt(ti, r.pk, ti.name+".primary key", err.Error())
+			case !bytes.Equal(fresh.pk, r.pk) || !sameKeys(fresh.keys, r.keys):
+				corrupt(ti, r.pk, ti.name, "the row no longer matches the keys it was stored under (a field of reference type changed in place)")
+			}
+			for _, ix := range ti.indexes {
+				k := r.keys[ix.slot]
+				if k == nil {
+					continue
+				}
+				filled[ix.slot]++
+				if ix.unique {
+					if other := tx.first(ti.name, ix.mdb, k); other != r {
+						vs = append(vs, tx.violation(ErrUnique, ti, r.pk, ti.name+"."+ix.name, "another row"))
+					}
+				}
+				if rel := ix.rel; rel != nil && tx.get(rel.parent, k) == nil {
+					vs = append(vs, tx.violation(ErrForeignKey, ti, r.pk, rel.qualified(), rel.parent.name+" "+rel.parent.front.formatKey(k)))
+				}
+			}
+		}
+		for _, ix := range ti.indexes {
+			n := 0
+			for r := range tx.scan(ti.name, ix.mdb, nil) {
+				n++
+				if tx.get(ti, r.pk) != r {
+					corrupt(ti, r.pk, ti.name+"."+ix.name, "index entry for a row that is not stored")
+				}
+			}
+			if n != filled[ix.slot] {
+				corrupt(ti, nil, ti.name+"."+ix.name, "index entries and rows disagree in number")
+			}
+		}
+	}
+	if len(vs) > 0 {
+		return &IntegrityError{Op: "verify", Violations: vs}
+	}
+	return nil
+}
+
+func sameKeys(a, b [][]byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if (a[i] == nil) != (b[i] == nil) || !bytes.Equal(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
