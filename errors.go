@@ -62,7 +62,8 @@ type ConstraintError struct {
 	Table      string // the table the operation was applied to
 	Key        string // that row's key, formatted
 	Constraint string // the relation or index: "posts.author", "users.email", "users.primary key"
-	Other      string // the other side: the missing parent, the blocking child, or the row holding the value
+	Other      string // the other row: the missing parent, a child that references this row, or the row holding the value
+	ByChild    bool   // Other is a child that references this row (a parent deleted or re-keyed)
 	Err        error  // the sentinel
 }
 
@@ -70,14 +71,10 @@ func (e *ConstraintError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "memrel: %s %s %s: %s", e.Op, e.Table, e.Key, strings.TrimPrefix(e.Err.Error(), "memrel: "))
 	switch {
+	case e.ByChild:
+		fmt.Fprintf(&b, ": %s references it through %s", e.Other, e.Constraint)
 	case errors.Is(e.Err, ErrForeignKey) && e.Other != "":
 		fmt.Fprintf(&b, ": %s does not exist (%s)", e.Other, e.Constraint)
-	case errors.Is(e.Err, ErrForeignKey), errors.Is(e.Err, ErrRestrict):
-		if e.Other != "" {
-			fmt.Fprintf(&b, ": %s references it through %s", e.Other, e.Constraint)
-		} else {
-			fmt.Fprintf(&b, " (%s)", e.Constraint)
-		}
 	case errors.Is(e.Err, ErrUnique):
 		fmt.Fprintf(&b, ": %s is taken by %s", e.Constraint, e.Other)
 	default:

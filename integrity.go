@@ -193,7 +193,7 @@ func (tx *Tx) restrict(ti *tableInfo, r *rec, del bool) error {
 			if rel.child == ti && bytes.Equal(c.pk, r.pk) {
 				continue
 			}
-			return tx.violation(ErrRestrict, ti, r.pk, rel.qualified(), rel.child.name+" "+rel.child.front.formatKey(c.pk))
+			return tx.byChild(ErrRestrict, ti, r.pk, rel, c)
 		}
 	}
 	return nil
@@ -274,7 +274,7 @@ func (tx *Tx) evalCheck(c check, deferrable bool, max int) []*ConstraintError {
 				if defers(rel) {
 					break
 				}
-				vs = append(vs, tx.violation(ErrForeignKey, c.ti, c.key, rel.qualified(), rel.child.name+" "+rel.child.front.formatKey(child.pk)))
+				vs = append(vs, tx.byChild(ErrForeignKey, c.ti, c.key, rel, child))
 				if len(vs) == max {
 					return vs
 				}
@@ -330,6 +330,14 @@ func (tx *Tx) runDeferred() []*ConstraintError {
 		}
 	}
 	return out
+}
+
+// byChild is a violation of parent key key of ti that child, through rel,
+// references.
+func (tx *Tx) byChild(err error, ti *tableInfo, key []byte, rel *relInfo, child *rec) *ConstraintError {
+	v := tx.violation(err, ti, key, rel.qualified(), rel.child.name+" "+rel.child.front.formatKey(child.pk))
+	v.ByChild = true
+	return v
 }
 
 func (tx *Tx) violation(err error, ti *tableInfo, key []byte, constraint, other string) *ConstraintError {

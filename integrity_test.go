@@ -1,0 +1,646 @@
+package memrel
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+type parent struct{ ID int64 }
+
+type kid struct {
+	ID int64
+	P  Null[int64]
+}
+
+type pair struct {
+	db      *DB
+	parents *Table[parent, int64]
+	kids    *Table[kid, int64]
+	rel     *Relation[kid, parent, int64]
+}
+
+func newPair(tb testing.TB, r Rules[int64]) *pair {
+	tb.Helper()
+	s := NewSchema()
+	p := &pair{}
+	p.parents = NewTable(s, "parents", func(r *parent) *int64 { return &r.ID })
+	p.kids = NewTable(s, "kids", func(r *kid) *int64 { return &r.ID })
+	p.rel = NullableForeignKey(p.kids, "p", func(k *kid) *Null[int64] { return &k.P }, p.parents, r)
+	db, err := Open(s)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p.db = db
+	return p
+}
+
+// TestActions runs every action on both events (delete of the parent, and a
+// change of its key) with one child referencing it.
+func TestActions(t *testing.T) {
+	type event string
+	const del, rekey event = "delete", "rekey"
+	deleted := kid{ID: -1}
+	cases := []struct {
+		action  Action
+		event   event
+		def     int64 // Rules.Default; parent 7 exists
+		wantErr error
+		want    kid // the child afterwards; deleted for none
+	}{
+		{NoAction, del, 0, ErrForeignKey, kid{}},
+		{NoAction, rekey, 0, ErrForeignKey, kid{}},
+		{Restrict, del, 0, ErrRestrict, kid{}},
+		{Restrict, rekey, 0, ErrRestrict, kid{}},
+		{Cascade, del, 0, nil, deleted},
+		{Cascade, rekey, 0, nil, kid{1, Valid[int64](2)}},
+		{SetNull, del, 0, nil, kid{1, Null[int64]{}}},
+		{SetNull, rekey, 0, nil, kid{1, Null[int64]{}}},
+		{SetDefault, del, 7, nil, kid{1, Valid[int64](7)}},
+		{SetDefault, rekey, 7, nil, kid{1, Valid[int64](7)}},
+		{SetDefault, del, 8, ErrForeignKey, kid{}},   // the default has no parent
+		{SetDefault, rekey, 8, ErrForeignKey, kid{}}, // likewise
+	}
+	for _, c := range cases {
+		for _, withChild := range []bool{true, false} {
+			name := fmt.Sprintf("%s/%s/default=%d/child=%v", c.action, c.event, c.def, withChild)
+			t.Run(name, func(t *testing.T) {
+				r := Rules[int64]{OnDelete: c.action, OnUpdate: c.action, Default: c.def}
+				p := newPair(t, r)
+				mustUpdate(t, p.db, func(tx *Tx) error {
+					for _, id := range []int64{1, 7} {
+						if _, err := p.parents.Insert(tx, parent{id}); err != nil {
+							return err
+						}
+					}
+					if withChild {
+						_, err := p.kids.Insert(tx, kid{1, Valid[int64](1)})
+						return err
+					}
+					return nil
+				})
+				op := func(tx *Tx) error {
+					if c.event == del {
+						return p.parents.Delete(tx, 1)
+					}
+					return p.parents.UpdateKey(tx, 1, parent{2})
+				}
+				if !withChild || c.wantErr == nil {
+					mustUpdate(t, p.db, op)
+					verify(t, p.db)
+					if !withChild {
+						return
+					}
+					var got kid
+					err := p.db.View(func(tx *Tx) (err error) { got, err = p.kids.Get(tx, 1); return err })
+					if c.want == deleted {
+						if !errors.Is(err, ErrNotFound) {
+							t.Fatalf("child: got %+v, %v; want it deleted", got, err)
+						}
+						return
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+					if diff := cmp.Diff(c.want, got); diff != "" {
+						t.Errorf("child (-want +got):\n%s", diff)
+					}
+					return
+				}
+				unchanged(t, p.db, func() {
+					err := p.db.Update(op)
+					if !errors.Is(err, c.wantErr) {
+						t.Fatalf("got %v, want %v", err, c.wantErr)
+					}
+					var ce *ConstraintError
+					if !errors.As(err, &ce) || ce.Constraint != "kids.p" {
+						t.Errorf("want a *ConstraintError naming kids.p, got %#v", err)
+					}
+				})
+			})
+		}
+	}
+}
+
+func TestInsertChildWithoutParent(t *testing.T) {
+	b := newBlog(t, defaultRules())
+	b.seed(t)
+	for _, p := range []Post{
+		{Title: "no author", UserID: 9},
+		{Title: "no editor", UserID: 1, EditorID: Valid[int64](9)},
+	} {
+		unchanged(t, b.db, func() {
+			err := b.db.Update(func(tx *Tx) error { _, err := b.posts.Insert(tx, p); return err })
+			if !errors.Is(err, ErrForeignKey) {
+				t.Fatalf("insert %+v: got %v, want ErrForeignKey", p, err)
+			}
+		})
+	}
+	// An update that points a child at nothing is rejected the same way.
+	unchanged(t, b.db, func() {
+		err := b.db.Update(func(tx *Tx) error { return b.posts.Update(tx, Post{10, "a1", 9, Null[int64]{}}) })
+		if !errors.Is(err, ErrForeignKey) {
+			t.Fatalf("got %v, want ErrForeignKey", err)
+		}
+	})
+	// NULL is never checked.
+	mustUpdate(t, b.db, func(tx *Tx) error {
+		_, err := b.posts.Insert(tx, Post{ID: 30, UserID: 2, EditorID: Null[int64]{}})
+		return err
+	})
+	verify(t, b.db)
+}
+
+func TestConstraintErrorMessage(t *testing.T) {
+	b := newBlog(t, blogRules{author: Rules[int64]{OnDelete: Restrict}})
+	b.seed(t)
+	err := b.db.Update(func(tx *Tx) error { return b.users.Delete(tx, 2) })
+	want := "memrel: delete users 2: restrict violation: posts 20 references it through posts.author"
+	if err == nil || err.Error() != want {
+		t.Fatalf("got %v\nwant %s", err, want)
+	}
+	var ce *ConstraintError
+	if !errors.As(err, &ce) {
+		t.Fatal("not a *ConstraintError")
+	}
+	wantCE := &ConstraintError{Op: "delete", Table: "users", Key: "2", Constraint: "posts.author", Other: "posts 20", ByChild: true, Err: ErrRestrict}
+	if diff := cmp.Diff(*wantCE, *ce, cmpopts.EquateErrors()); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// A cascade rejected several levels down undoes all of it, and the
+// transaction goes on.
+func TestFailedDeepCascadeLeavesTransactionAsBefore(t *testing.T) {
+	r := defaultRules()
+	r.replies = Rules[int64]{OnDelete: Restrict} // replies block their parents' deletion
+	b := newBlog(t, r)
+	b.seed(t)
+	tx := b.db.BeginWrite()
+	defer tx.Abort()
+	if _, err := b.users.Insert(tx, User{ID: 3, Name: "cy", Email: "cy@x"}); err != nil {
+		t.Fatal(err)
+	}
+	before := dumpTx(tx)
+	// users 1 -> posts 10 -> comments 100 <- 101 (RESTRICT) : rejected at depth 3.
+	err := b.users.Delete(tx, 1)
+	if !errors.Is(err, ErrRestrict) {
+		t.Fatalf("got %v, want ErrRestrict", err)
+	}
+	if diff := cmp.Diff(before, dumpTx(tx)); diff != "" {
+		t.Fatalf("transaction changed by a rejected delete (-before +after):\n%s", diff)
+	}
+	if err := tx.Verify(); err != nil {
+		t.Fatal(err)
+	}
+	// Still usable, and its earlier work commits.
+	if err := b.users.Delete(tx, 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	got := dump(t, b.db)
+	if len(got["users"]) != 2 || got["users"][1].(*User).Name != "cy" {
+		t.Errorf("users after commit: %v", got["users"])
+	}
+	verify(t, b.db)
+}
+
+func TestCascadeDeleteThroughLevels(t *testing.T) {
+	b := newBlog(t, defaultRules())
+	b.seed(t)
+	mustUpdate(t, b.db, func(tx *Tx) error { return b.users.Delete(tx, 1) })
+	verify(t, b.db)
+	want := map[string][]any{
+		"users":    {&User{2, "bob", "bob@x"}},
+		"posts":    {&Post{20, "b1", 2, Null[int64]{}}}, // editor 1 set to NULL
+		"comments": {},
+	}
+	if diff := cmp.Diff(want, dump(t, b.db)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// Two relations from posts to users keep their own actions.
+func TestTwoRelationsBetweenSameTables(t *testing.T) {
+	b := newBlog(t, defaultRules())
+	b.seed(t)
+	mustUpdate(t, b.db, func(tx *Tx) error { return b.users.UpdateKey(tx, 1, User{5, "ann", "ann@x"}) })
+	verify(t, b.db)
+	got := dump(t, b.db)["posts"]
+	want := []any{&Post{10, "a1", 5, Null[int64]{}}, &Post{11, "a2", 5, Null[int64]{}}, &Post{20, "b1", 2, Valid[int64](5)}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("posts after re-keying user 1 to 5 (-want +got):\n%s", diff)
+	}
+}
+
+func TestSelfReferentialCascade(t *testing.T) {
+	for _, action := range []Action{Cascade, SetNull} {
+		t.Run(action.String(), func(t *testing.T) {
+			r := defaultRules()
+			r.replies = Rules[int64]{OnDelete: action}
+			b := newBlog(t, r)
+			b.seed(t)
+			mustUpdate(t, b.db, func(tx *Tx) error { return b.comments.Delete(tx, 100) })
+			verify(t, b.db)
+			var want []any
+			if action == SetNull {
+				want = []any{&Comment{101, 10, Null[int64]{}, "reply"}, &Comment{102, 10, Valid[int64](101), "reply to reply"}}
+			} else {
+				want = []any{}
+			}
+			if diff := cmp.Diff(want, dump(t, b.db)["comments"]); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// A row that references itself does not block its own deletion.
+func TestSelfReferenceRestrictOnItself(t *testing.T) {
+	r := defaultRules()
+	r.replies = Rules[int64]{OnDelete: Restrict}
+	b := newBlog(t, r)
+	b.seed(t)
+	mustUpdate(t, b.db, func(tx *Tx) error {
+		_, err := b.comments.Insert(tx, Comment{200, 11, Valid[int64](200), "me"})
+		return err
+	})
+	mustUpdate(t, b.db, func(tx *Tx) error { return b.comments.Delete(tx, 200) })
+	verify(t, b.db)
+}
+
+// chain builds a self-referential chain 1 <- 2 <- ... <- n of comments.
+func chain(tb testing.TB, b *blog, n int64) {
+	tb.Helper()
+	mustUpdate(tb, b.db, func(tx *Tx) error {
+		if _, err := b.users.Insert(tx, User{1, "ann", "ann@x"}); err != nil {
+			return err
+		}
+		if _, err := b.posts.Insert(tx, Post{ID: 1, UserID: 1}); err != nil {
+			return err
+		}
+		for i := int64(1); i <= n; i++ {
+			c := Comment{ID: i, PostID: 1}
+			if i > 1 {
+				c.ParentID = Valid(i - 1)
+			}
+			if _, err := b.comments.Insert(tx, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func TestDeepChainCascades(t *testing.T) {
+	n := int64(100_000)
+	if testing.Short() {
+		n = 10_000
+	}
+	for _, action := range []Action{Cascade, SetNull} {
+		t.Run(action.String(), func(t *testing.T) {
+			r := defaultRules()
+			r.replies = Rules[int64]{OnDelete: action, OnUpdate: Cascade}
+			b := newBlog(t, r)
+			chain(t, b, n)
+			// Re-keying the root moves its child's reference, one level only.
+			mustUpdate(t, b.db, func(tx *Tx) error { return b.comments.UpdateKey(tx, 1, Comment{ID: 0, PostID: 1}) })
+			// Deleting the root takes the whole chain (or detaches one child).
+			mustUpdate(t, b.db, func(tx *Tx) error { return b.comments.Delete(tx, 0) })
+			var left int
+			err := b.db.View(func(tx *Tx) (err error) { left, err = b.comments.Len(tx); return err })
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := 0
+			if action == SetNull {
+				want = int(n - 1)
+			}
+			if left != want {
+				t.Fatalf("%d comments left, want %d", left, want)
+			}
+			// Deleting the post cascades down the whole chain in both cases.
+			mustUpdate(t, b.db, func(tx *Tx) error { return b.posts.Delete(tx, 1) })
+			err = b.db.View(func(tx *Tx) (err error) { left, err = b.comments.Len(tx); return err })
+			if err != nil || left != 0 {
+				t.Fatalf("%d comments left after deleting the post (%v)", left, err)
+			}
+			verify(t, b.db)
+		})
+	}
+}
+
+// A deep chain rejected at its far end leaves everything in place: nodes
+// cascade down a 20,000-long chain to a last node that a pin RESTRICTs.
+func TestDeepChainRejectedAtTheBottom(t *testing.T) {
+	type node struct {
+		ID     int64
+		Parent Null[int64]
+	}
+	type pin struct{ ID, Node int64 }
+	s := NewSchema()
+	nodes := NewTable(s, "nodes", func(n *node) *int64 { return &n.ID })
+	pins := NewTable(s, "pins", func(p *pin) *int64 { return &p.ID })
+	NullableForeignKey(nodes, "parent", func(n *node) *Null[int64] { return &n.Parent }, nodes, Rules[int64]{OnDelete: Cascade})
+	ForeignKey(pins, "node", func(p *pin) *int64 { return &p.Node }, nodes, Rules[int64]{OnDelete: Restrict})
+	db, err := Open(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 20_000
+	mustUpdate(t, db, func(tx *Tx) error {
+		for i := int64(1); i <= n; i++ {
+			nd := node{ID: i}
+			if i > 1 {
+				nd.Parent = Valid(i - 1)
+			}
+			if _, err := nodes.Insert(tx, nd); err != nil {
+				return err
+			}
+		}
+		_, err := pins.Insert(tx, pin{1, n})
+		return err
+	})
+	unchanged(t, db, func() {
+		err := db.Update(func(tx *Tx) error { return nodes.Delete(tx, 1) })
+		want := fmt.Sprintf("memrel: delete nodes %d: restrict violation: pins 1 references it through pins.node", n)
+		if !errors.Is(err, ErrRestrict) || err.Error() != want {
+			t.Fatalf("got %v\nwant %s", err, want)
+		}
+	})
+}
+
+func TestDeferred(t *testing.T) {
+	deferred := defaultRules()
+	deferred.author = Rules[int64]{Deferred: true}
+	deferred.onPost = Rules[int64]{Deferred: true}
+
+	t.Run("any order, then commit", func(t *testing.T) {
+		b := newBlog(t, deferred)
+		mustUpdate(t, b.db, func(tx *Tx) error {
+			if _, err := b.comments.Insert(tx, Comment{ID: 1, PostID: 5}); err != nil {
+				return err
+			}
+			if _, err := b.posts.Insert(tx, Post{ID: 5, UserID: 9}); err != nil {
+				return err
+			}
+			_, err := b.users.Insert(tx, User{ID: 9, Email: "9"})
+			return err
+		})
+		verify(t, b.db)
+	})
+
+	t.Run("dangling at commit: every violation, nothing persists", func(t *testing.T) {
+		b := newBlog(t, deferred)
+		b.seed(t)
+		unchanged(t, b.db, func() {
+			err := b.db.Update(func(tx *Tx) error {
+				if _, err := b.posts.Insert(tx, Post{ID: 5, UserID: 9}); err != nil {
+					return err
+				}
+				if _, err := b.comments.Insert(tx, Comment{ID: 1, PostID: 6}); err != nil {
+					return err
+				}
+				// NO ACTION deferred: deleting a parent with children is
+				// accepted now and reported at commit.
+				if err := b.users.Delete(tx, 2); err != nil {
+					return err
+				}
+				// Verify in the transaction sees all three.
+				if err := tx.Verify(); err == nil {
+					t.Error("Verify inside the transaction found nothing")
+				}
+				return nil
+			})
+			var ie *IntegrityError
+			if !errors.As(err, &ie) {
+				t.Fatalf("got %v, want *IntegrityError", err)
+			}
+			got := []string{}
+			for _, v := range ie.Violations {
+				got = append(got, v.Error())
+			}
+			want := []string{
+				"memrel: commit posts 5: foreign key violation: users 9 does not exist (posts.author)",
+				"memrel: commit comments 1: foreign key violation: posts 6 does not exist (comments.post)",
+				"memrel: commit users 2: foreign key violation: posts 20 references it through posts.author",
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("violations (-want +got):\n%s", diff)
+			}
+			if !errors.Is(err, ErrForeignKey) {
+				t.Error("errors.Is(err, ErrForeignKey) is false")
+			}
+		})
+	})
+
+	t.Run("repaired before commit", func(t *testing.T) {
+		b := newBlog(t, deferred)
+		b.seed(t)
+		mustUpdate(t, b.db, func(tx *Tx) error {
+			if err := b.users.Delete(tx, 2); err != nil { // post 20 dangles
+				return err
+			}
+			_, err := b.users.Insert(tx, User{ID: 2, Name: "bob again", Email: "b2"}) // the key comes back
+			return err
+		})
+		verify(t, b.db)
+	})
+
+	t.Run("cycle", func(t *testing.T) {
+		// Two users who are each other's... posts' authors: a cycle through
+		// a deferred self-reference.
+		r := defaultRules()
+		r.replies = Rules[int64]{Deferred: true}
+		b := newBlog(t, r)
+		b.seed(t)
+		mustUpdate(t, b.db, func(tx *Tx) error {
+			if _, err := b.comments.Insert(tx, Comment{ID: 1, PostID: 10, ParentID: Valid[int64](2)}); err != nil {
+				return err
+			}
+			_, err := b.comments.Insert(tx, Comment{ID: 2, PostID: 10, ParentID: Valid[int64](1)})
+			return err
+		})
+		verify(t, b.db)
+	})
+
+	t.Run("transaction-wide", func(t *testing.T) {
+		b := newBlog(t, blogRules{}) // nothing deferred by the schema
+		err := b.db.Update(func(tx *Tx) error {
+			if err := tx.DeferConstraints(); err != nil {
+				return err
+			}
+			if _, err := b.posts.Insert(tx, Post{ID: 5, UserID: 9}); err != nil {
+				return err
+			}
+			_, err := b.users.Insert(tx, User{ID: 9, Email: "9"})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		verify(t, b.db)
+	})
+
+	t.Run("restrict is never deferred", func(t *testing.T) {
+		r := defaultRules()
+		r.author = Rules[int64]{OnDelete: Restrict, Deferred: true}
+		b := newBlog(t, r)
+		b.seed(t)
+		unchanged(t, b.db, func() {
+			err := b.db.Update(func(tx *Tx) error {
+				_ = tx.DeferConstraints()
+				err := b.users.Delete(tx, 2)
+				if !errors.Is(err, ErrRestrict) {
+					t.Errorf("got %v, want ErrRestrict at once", err)
+				}
+				return err
+			})
+			if err == nil {
+				t.Fatal("committed")
+			}
+		})
+	})
+
+	t.Run("actions still run at once", func(t *testing.T) {
+		r := defaultRules()
+		r.author = Rules[int64]{OnDelete: Cascade, Deferred: true}
+		b := newBlog(t, r)
+		b.seed(t)
+		mustUpdate(t, b.db, func(tx *Tx) error {
+			if err := b.users.Delete(tx, 2); err != nil {
+				return err
+			}
+			if ok, _ := b.posts.Has(tx, 20); ok {
+				t.Error("post 20 still there right after its author's delete")
+			}
+			return nil
+		})
+	})
+}
+
+func TestUpsertKeepsChildren(t *testing.T) {
+	b := newBlog(t, defaultRules())
+	b.seed(t)
+	mustUpdate(t, b.db, func(tx *Tx) error {
+		_, err := b.users.Upsert(tx, User{1, "ann renamed", "ann@x"})
+		return err
+	})
+	verify(t, b.db)
+	err := b.db.View(func(tx *Tx) error {
+		ps, err := b.author.ListChildren(tx, 1)
+		if len(ps) != 2 {
+			t.Errorf("user 1 has %d posts after upsert, want 2", len(ps))
+		}
+		u, _ := b.users.Get(tx, 1)
+		if u.Name != "ann renamed" {
+			t.Errorf("name %q", u.Name)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Upsert of a new key inserts.
+	mustUpdate(t, b.db, func(tx *Tx) error {
+		_, err := b.users.Upsert(tx, User{3, "cy", "cy@x"})
+		return err
+	})
+	verify(t, b.db)
+}
+
+func TestReinsertDeletedKey(t *testing.T) {
+	b := newBlog(t, defaultRules())
+	b.seed(t)
+	mustUpdate(t, b.db, func(tx *Tx) error {
+		if err := b.posts.Delete(tx, 11); err != nil {
+			return err
+		}
+		_, err := b.posts.Insert(tx, Post{ID: 11, Title: "again", UserID: 2})
+		return err
+	})
+	mustUpdate(t, b.db, func(tx *Tx) error { return b.posts.Delete(tx, 11) })
+	mustUpdate(t, b.db, func(tx *Tx) error {
+		_, err := b.posts.Insert(tx, Post{ID: 11, Title: "and again", UserID: 1})
+		return err
+	})
+	verify(t, b.db)
+}
+
+func TestUnique(t *testing.T) {
+	b := newBlog(t, defaultRules())
+	b.seed(t)
+	cases := []struct {
+		name string
+		op   func(tx *Tx) error
+		want string
+	}{
+		{"duplicate primary key", func(tx *Tx) error { _, err := b.users.Insert(tx, User{1, "x", "x@x"}); return err },
+			"memrel: insert users 1: unique violation: users.primary key is taken by users 1"},
+		{"duplicate email on insert", func(tx *Tx) error { _, err := b.users.Insert(tx, User{3, "x", "ann@x"}); return err },
+			"memrel: insert users 3: unique violation: users.email is taken by users 1"},
+		{"duplicate email on update", func(tx *Tx) error { return b.users.Update(tx, User{2, "bob", "ann@x"}) },
+			"memrel: update users 2: unique violation: users.email is taken by users 1"},
+		{"re-key onto a taken key", func(tx *Tx) error { return b.users.UpdateKey(tx, 1, User{2, "ann", "ann@x"}) },
+			"memrel: update users 2: unique violation: users.primary key is taken by users 2"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			unchanged(t, b.db, func() {
+				err := b.db.Update(c.op)
+				if !errors.Is(err, ErrUnique) || err.Error() != c.want {
+					t.Fatalf("got %v\nwant %s", err, c.want)
+				}
+			})
+		})
+	}
+	// Keeping one's own value, moving a value, and re-keying keep working.
+	mustUpdate(t, b.db, func(tx *Tx) error {
+		if err := b.users.Update(tx, User{1, "ann", "ann@x"}); err != nil {
+			return err
+		}
+		if err := b.users.Update(tx, User{1, "ann", "ann@y"}); err != nil {
+			return err
+		}
+		if err := b.users.Update(tx, User{2, "bob", "ann@x"}); err != nil {
+			return err
+		}
+		return b.users.UpdateKey(tx, 2, User{3, "bob", "ann@x"})
+	})
+	verify(t, b.db)
+	err := b.db.View(func(tx *Tx) error {
+		u, err := b.email.First(tx, "ann@x")
+		if u.ID != 3 {
+			t.Errorf("email index finds %+v", u)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A NO ACTION reference to a key that leaves and comes back within one
+// operation is fine: here a self-referencing row re-keys itself, its
+// reference moving with it by ON UPDATE CASCADE, while a NO ACTION
+// relation's check sees the final state only.
+func TestNoActionCheckedAtOperationEnd(t *testing.T) {
+	p := newPair(t, Rules[int64]{OnUpdate: Cascade})
+	mustUpdate(t, p.db, func(tx *Tx) error {
+		if _, err := p.parents.Insert(tx, parent{1}); err != nil {
+			return err
+		}
+		_, err := p.kids.Insert(tx, kid{1, Valid[int64](1)})
+		return err
+	})
+	// Upsert of the parent: its key is removed from no index, children stay.
+	mustUpdate(t, p.db, func(tx *Tx) error { _, err := p.parents.Upsert(tx, parent{1}); return err })
+	// UpdateKey to the same key is an update.
+	mustUpdate(t, p.db, func(tx *Tx) error { return p.parents.UpdateKey(tx, 1, parent{1}) })
+	verify(t, p.db)
+}
