@@ -92,15 +92,15 @@ func (tx *Tx) write(ti *tableInfo, oldKey []byte, r *rec, mode writeMode) error 
 }
 
 // replace writes nw in place of old (nil for a new row). It is the one way
-// a row is written, by an operation or by an action.
+// a row is written, by an operation or by an action. Unique checks come
+// first, then the write, then RESTRICT on a changed key (so a re-keyed row
+// that still references its old key restricts itself, as in SQLite and
+// PostgreSQL), then the ON UPDATE actions are queued.
 func (tx *Tx) replace(ti *tableInfo, old, nw *rec) error {
 	rekeyed := old != nil && !bytes.Equal(old.pk, nw.pk)
 	if rekeyed {
 		if other := tx.get(ti, nw.pk); other != nil {
 			return tx.violation(ErrUnique, ti, nw.pk, ti.name+".primary key", ti.name+" "+ti.front.formatKey(other.pk))
-		}
-		if err := tx.restrict(ti, old, false); err != nil {
-			return err
 		}
 	}
 	for _, ix := range ti.indexes {
@@ -117,10 +117,16 @@ func (tx *Tx) replace(ti *tableInfo, old, nw *rec) error {
 	}
 	_ = tx.mtx.Insert(ti.name, nw)
 	tx.undo = append(tx.undo, undo{ti: ti, old: old, new: nw})
-	if refsChanged(ti, old, nw) {
+	// A re-keyed row is checked under its new key even if its references
+	// did not change: a deferred check queued under the old key would find
+	// no row at commit.
+	if rekeyed || refsChanged(ti, old, nw) {
 		tx.checks = append(tx.checks, check{ti: ti, key: nw.pk})
 	}
 	if rekeyed {
+		if err := tx.restrict(ti, old.pk, false); err != nil {
+			return err
+		}
 		tx.checks = append(tx.checks, check{ti: ti, key: old.pk, parent: true})
 		tx.pushActions(ti, old.pk, nw.pk, false)
 	}
@@ -148,13 +154,13 @@ func (tx *Tx) delete(ti *tableInfo, pk []byte) error {
 	return tx.remove(ti, r)
 }
 
-// remove deletes r, checking RESTRICT and queueing the ON DELETE actions.
+// remove deletes r, checks RESTRICT, and queues the ON DELETE actions.
 func (tx *Tx) remove(ti *tableInfo, r *rec) error {
-	if err := tx.restrict(ti, r, true); err != nil {
-		return err
-	}
 	_ = tx.mtx.Delete(ti.name, r)
 	tx.undo = append(tx.undo, undo{ti: ti, old: r})
+	if err := tx.restrict(ti, r.pk, true); err != nil {
+		return err
+	}
 	tx.checks = append(tx.checks, check{ti: ti, key: r.pk, parent: true})
 	tx.pushActions(ti, r.pk, nil, true)
 	return nil
@@ -177,10 +183,12 @@ func (tx *Tx) pushActions(ti *tableInfo, old, new []byte, del bool) {
 	}
 }
 
-// restrict rejects the removal of r's key (deleted, or changed) if a
-// RESTRICT relation still references it. A row that references itself does
-// not restrict its own removal.
-func (tx *Tx) restrict(ti *tableInfo, r *rec, del bool) error {
+// restrict rejects the removal of key from ti (deleted, or changed) if a
+// RESTRICT relation still references it. It runs right after the row's own
+// write and before any of its actions, so a child that another relation
+// would cascade away still blocks, as in PostgreSQL. (SQLite runs RESTRICT
+// among the actions, so there the sibling cascade may win.)
+func (tx *Tx) restrict(ti *tableInfo, key []byte, del bool) error {
 	for _, rel := range ti.in {
 		a := rel.onUpdate
 		if del {
@@ -189,11 +197,8 @@ func (tx *Tx) restrict(ti *tableInfo, r *rec, del bool) error {
 		if a != Restrict {
 			continue
 		}
-		for c := range tx.scan(rel.child.name, rel.index.mdb, r.pk) {
-			if rel.child == ti && bytes.Equal(c.pk, r.pk) {
-				continue
-			}
-			return tx.byChild(ErrRestrict, ti, r.pk, rel, c)
+		for c := range tx.scan(rel.child.name, rel.index.mdb, key) {
+			return tx.byChild(ErrRestrict, ti, key, rel, c)
 		}
 	}
 	return nil

@@ -1,0 +1,450 @@
+// Package conformance runs the same operations on memrel and on SQLite
+// (modernc.org/sqlite, PRAGMA foreign_keys=ON) and compares what each
+// accepts, what each rejects and why, and the rows each ends with. It is a
+// module of its own so that SQLite never becomes a dependency of memrel.
+package conformance
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/memrel/memrel"
+	_ "modernc.org/sqlite"
+)
+
+// The schema both engines run: users write posts (author, NOT NULL), posts
+// may have an editor (nullable), comments belong to posts and reply to
+// comments (nullable self-reference). Each relation's rules vary by case.
+
+type rel struct {
+	OnDelete, OnUpdate memrel.Action
+	Deferred           bool
+	Default            int64
+}
+
+type config struct {
+	Author, Editor, Post, Parent rel
+}
+
+// op is one operation. Table is "users", "posts" or "comments"; for users A
+// is the e-mail's number (email "eA", unique), for posts A is user_id and B
+// editor_id, for comments A is post_id and B parent_id (nil is NULL).
+type op struct {
+	Kind  string // insert, update, upsert, rekey, delete
+	Table string
+	ID    int64
+	NewID int64 // rekey
+	A     int64
+	B     *int64
+}
+
+func (o op) String() string {
+	b := "NULL"
+	if o.B != nil {
+		b = fmt.Sprint(*o.B)
+	}
+	switch o.Kind {
+	case "delete":
+		return fmt.Sprintf("delete %s %d", o.Table, o.ID)
+	case "rekey":
+		return fmt.Sprintf("rekey %s %d->%d (%d, %s)", o.Table, o.ID, o.NewID, o.A, b)
+	}
+	return fmt.Sprintf("%s %s %d (%d, %s)", o.Kind, o.Table, o.ID, o.A, b)
+}
+
+func ref(v int64) *int64 { return &v }
+
+// Outcomes, common to both engines.
+const (
+	ok       = "ok"
+	fk       = "foreign key"
+	unique   = "unique"
+	notFound = "not found"
+)
+
+// engine is one side of the comparison.
+type engine interface {
+	begin(deferAll bool) error
+	do(o op) string
+	commit() string
+	rows() map[string][][]any
+	close()
+}
+
+// --- memrel ---
+
+type User struct {
+	ID    int64
+	Email string
+}
+
+type Post struct {
+	ID       int64
+	UserID   int64
+	EditorID memrel.Null[int64]
+}
+
+type Comment struct {
+	ID       int64
+	PostID   int64
+	ParentID memrel.Null[int64]
+}
+
+type memEngine struct {
+	db       *memrel.DB
+	users    *memrel.Table[User, int64]
+	posts    *memrel.Table[Post, int64]
+	comments *memrel.Table[Comment, int64]
+	tx       *memrel.Tx
+	t        testing.TB
+}
+
+func rules(r rel) memrel.Rules[int64] {
+	return memrel.Rules[int64]{OnDelete: r.OnDelete, OnUpdate: r.OnUpdate, Deferred: r.Deferred, Default: r.Default}
+}
+
+func newMem(t testing.TB, c config) (*memEngine, error) {
+	s := memrel.NewSchema()
+	e := &memEngine{t: t}
+	e.users = memrel.NewTable(s, "users", func(u *User) *int64 { return &u.ID })
+	e.posts = memrel.NewTable(s, "posts", func(p *Post) *int64 { return &p.ID })
+	e.comments = memrel.NewTable(s, "comments", func(c *Comment) *int64 { return &c.ID })
+	memrel.NewUniqueIndex(e.users, "email", func(u *User) *string { return &u.Email })
+	memrel.ForeignKey(e.posts, "author", func(p *Post) *int64 { return &p.UserID }, e.users, rules(c.Author))
+	memrel.NullableForeignKey(e.posts, "editor", func(p *Post) *memrel.Null[int64] { return &p.EditorID }, e.users, rules(c.Editor))
+	memrel.ForeignKey(e.comments, "post", func(c *Comment) *int64 { return &c.PostID }, e.posts, rules(c.Post))
+	memrel.NullableForeignKey(e.comments, "parent", func(c *Comment) *memrel.Null[int64] { return &c.ParentID }, e.comments, rules(c.Parent))
+	db, err := memrel.Open(s)
+	if err != nil {
+		return nil, err
+	}
+	e.db = db
+	return e, nil
+}
+
+func null(b *int64) memrel.Null[int64] {
+	if b == nil {
+		return memrel.Null[int64]{}
+	}
+	return memrel.Valid(*b)
+}
+
+func (e *memEngine) begin(deferAll bool) error {
+	e.tx = e.db.BeginWrite()
+	if deferAll {
+		return e.tx.DeferConstraints()
+	}
+	return nil
+}
+
+func (e *memEngine) do(o op) string {
+	var err error
+	switch o.Table {
+	case "users":
+		err = write(e.tx, e.users, o, User{ID: o.ID, Email: fmt.Sprintf("e%d", o.A)}, func(u *User) { u.ID = o.NewID })
+	case "posts":
+		err = write(e.tx, e.posts, o, Post{ID: o.ID, UserID: o.A, EditorID: null(o.B)}, func(p *Post) { p.ID = o.NewID })
+	case "comments":
+		err = write(e.tx, e.comments, o, Comment{ID: o.ID, PostID: o.A, ParentID: null(o.B)}, func(c *Comment) { c.ID = o.NewID })
+	}
+	if verr := e.tx.Verify(); verr != nil && !hasDeferred(verr) {
+		e.t.Errorf("after %v: Verify: %v", o, verr)
+	}
+	return memOutcome(err)
+}
+
+// hasDeferred reports whether Verify found only dangling references, which
+// a transaction with deferred checks may hold until it commits.
+func hasDeferred(err error) bool {
+	var ie *memrel.IntegrityError
+	if !errors.As(err, &ie) {
+		return false
+	}
+	for _, v := range ie.Violations {
+		if !errors.Is(v, memrel.ErrForeignKey) {
+			return false
+		}
+	}
+	return true
+}
+
+func write[T any](tx *memrel.Tx, t *memrel.Table[T, int64], o op, row T, rekey func(*T)) error {
+	switch o.Kind {
+	case "insert":
+		_, err := t.Insert(tx, row)
+		return err
+	case "update":
+		return t.Update(tx, row)
+	case "upsert":
+		_, err := t.Upsert(tx, row)
+		return err
+	case "rekey":
+		rekey(&row)
+		return t.UpdateKey(tx, o.ID, row)
+	case "delete":
+		return t.Delete(tx, o.ID)
+	}
+	return fmt.Errorf("unknown op %q", o.Kind)
+}
+
+func memOutcome(err error) string {
+	switch {
+	case err == nil:
+		return ok
+	case errors.Is(err, memrel.ErrNotFound):
+		return notFound
+	case errors.Is(err, memrel.ErrForeignKey), errors.Is(err, memrel.ErrRestrict):
+		return fk
+	case errors.Is(err, memrel.ErrUnique):
+		return unique
+	}
+	return "error: " + err.Error()
+}
+
+func (e *memEngine) commit() string {
+	err := e.tx.Commit()
+	if err == nil {
+		if verr := e.db.Verify(); verr != nil {
+			e.t.Errorf("after commit: Verify: %v", verr)
+		}
+	}
+	return memOutcome(err)
+}
+
+func (e *memEngine) rows() map[string][][]any {
+	var out map[string][][]any
+	_ = e.db.View(func(tx *memrel.Tx) error { out = e.rowsOf(tx); return nil })
+	return out
+}
+
+func (e *memEngine) rowsTx() map[string][][]any { return e.rowsOf(e.tx) }
+
+func (e *memEngine) rowsOf(tx *memrel.Tx) map[string][][]any {
+	out := map[string][][]any{"users": {}, "posts": {}, "comments": {}}
+	for u := range e.users.All(tx) {
+		out["users"] = append(out["users"], []any{u.ID, u.Email})
+	}
+	for p := range e.posts.All(tx) {
+		out["posts"] = append(out["posts"], []any{p.ID, p.UserID, nullAny(p.EditorID)})
+	}
+	for c := range e.comments.All(tx) {
+		out["comments"] = append(out["comments"], []any{c.ID, c.PostID, nullAny(c.ParentID)})
+	}
+	return out
+}
+
+func nullAny(n memrel.Null[int64]) any {
+	if !n.Valid {
+		return nil
+	}
+	return n.V
+}
+
+func (e *memEngine) close() {
+	if e.tx != nil {
+		e.tx.Abort()
+	}
+}
+
+// --- SQLite ---
+
+type sqliteEngine struct {
+	db   *sql.DB
+	conn *sql.Conn
+	tx   *sql.Tx
+	ctx  context.Context
+}
+
+func ddlRef(col, parent string, notNull bool, r rel) string {
+	s := col + " INTEGER"
+	if notNull {
+		s += " NOT NULL"
+	}
+	s += fmt.Sprintf(" DEFAULT %d REFERENCES %s(id) ON DELETE %s ON UPDATE %s", r.Default, parent, r.OnDelete, r.OnUpdate)
+	if r.Deferred {
+		s += " DEFERRABLE INITIALLY DEFERRED"
+	}
+	return s
+}
+
+func newSQLite(t testing.TB, c config) *sqliteEngine {
+	t.Helper()
+	db, err := sql.Open("sqlite", ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	e := &sqliteEngine{db: db, ctx: context.Background()}
+	if e.conn, err = db.Conn(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	stmts := []string{
+		"PRAGMA foreign_keys=ON",
+		"CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE)",
+		"CREATE TABLE posts (id INTEGER PRIMARY KEY, " + ddlRef("user_id", "users", true, c.Author) + ", " + ddlRef("editor_id", "users", false, c.Editor) + ")",
+		"CREATE INDEX posts_user ON posts(user_id)",
+		"CREATE INDEX posts_editor ON posts(editor_id)",
+		"CREATE TABLE comments (id INTEGER PRIMARY KEY, " + ddlRef("post_id", "posts", true, c.Post) + ", " + ddlRef("parent_id", "comments", false, c.Parent) + ")",
+		"CREATE INDEX comments_post ON comments(post_id)",
+		"CREATE INDEX comments_parent ON comments(parent_id)",
+	}
+	for _, s := range stmts {
+		if _, err := e.conn.ExecContext(e.ctx, s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+	return e
+}
+
+func (e *sqliteEngine) begin(deferAll bool) error {
+	tx, err := e.conn.BeginTx(e.ctx, nil)
+	if err != nil {
+		return err
+	}
+	e.tx = tx
+	if deferAll {
+		_, err = tx.Exec("PRAGMA defer_foreign_keys=ON")
+	}
+	return err
+}
+
+func (e *sqliteEngine) do(o op) string {
+	var cols []string
+	var args []any
+	switch o.Table {
+	case "users":
+		cols, args = []string{"email"}, []any{fmt.Sprintf("e%d", o.A)}
+	case "posts":
+		cols, args = []string{"user_id", "editor_id"}, []any{o.A, sqlNull(o.B)}
+	case "comments":
+		cols, args = []string{"post_id", "parent_id"}, []any{o.A, sqlNull(o.B)}
+	}
+	var q string
+	switch o.Kind {
+	case "insert":
+		q = fmt.Sprintf("INSERT INTO %s (id, %s) VALUES (?%s)", o.Table, strings.Join(cols, ", "), strings.Repeat(", ?", len(cols)))
+		args = append([]any{o.ID}, args...)
+	case "upsert":
+		// ON CONFLICT DO UPDATE is an update: children stay. (INSERT OR
+		// REPLACE would delete the old row and run ON DELETE actions.)
+		set := make([]string, len(cols))
+		for i, c := range cols {
+			set[i] = c + " = excluded." + c
+		}
+		q = fmt.Sprintf("INSERT INTO %s (id, %s) VALUES (?%s) ON CONFLICT(id) DO UPDATE SET %s", o.Table, strings.Join(cols, ", "), strings.Repeat(", ?", len(cols)), strings.Join(set, ", "))
+		args = append([]any{o.ID}, args...)
+	case "update", "rekey":
+		id := o.ID
+		if o.Kind == "rekey" {
+			id = o.NewID
+		}
+		set := make([]string, len(cols))
+		for i, c := range cols {
+			set[i] = c + " = ?"
+		}
+		q = fmt.Sprintf("UPDATE %s SET id = ?, %s WHERE id = ?", o.Table, strings.Join(set, ", "))
+		args = append(append([]any{id}, args...), o.ID)
+	case "delete":
+		q, args = fmt.Sprintf("DELETE FROM %s WHERE id = ?", o.Table), []any{o.ID}
+	}
+	// Each statement runs under a savepoint, rolled back if it fails. SQLite
+	// undoes a failed statement's rows on its own, but not the deferred
+	// violations it counted: without the savepoint, an INSERT rejected by
+	// an immediate foreign key still fails the COMMIT if it also broke a
+	// deferred one. memrel undoes a rejected operation entirely, as
+	// PostgreSQL does with a savepoint.
+	if _, err := e.tx.Exec("SAVEPOINT op"); err != nil {
+		return sqliteOutcome(err)
+	}
+	res, err := e.tx.Exec(q, args...)
+	if err != nil {
+		_, _ = e.tx.Exec("ROLLBACK TO op")
+		_, _ = e.tx.Exec("RELEASE op")
+		return sqliteOutcome(err)
+	}
+	if _, err := e.tx.Exec("RELEASE op"); err != nil {
+		return sqliteOutcome(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 && o.Kind != "insert" && o.Kind != "upsert" {
+		return notFound
+	}
+	return ok
+}
+
+func sqlNull(b *int64) any {
+	if b == nil {
+		return nil
+	}
+	return *b
+}
+
+func sqliteOutcome(err error) string {
+	switch {
+	case err == nil:
+		return ok
+	case strings.Contains(err.Error(), "FOREIGN KEY constraint failed"):
+		return fk
+	case strings.Contains(err.Error(), "UNIQUE constraint failed"):
+		return unique
+	}
+	return "error: " + err.Error()
+}
+
+func (e *sqliteEngine) commit() string {
+	err := e.tx.Commit()
+	if err != nil {
+		// SQLite leaves a transaction whose deferred check failed open;
+		// PostgreSQL rolls it back. memrel does as PostgreSQL does.
+		_, _ = e.conn.ExecContext(e.ctx, "ROLLBACK")
+	}
+	e.tx = nil
+	return sqliteOutcome(err)
+}
+
+func (e *sqliteEngine) rows() map[string][][]any { return e.query(e.conn.QueryContext) }
+
+// rowsTx reads inside the open transaction, for tracing.
+func (e *sqliteEngine) rowsTx() map[string][][]any { return e.query(e.tx.QueryContext) }
+
+func (e *sqliteEngine) query(qc func(context.Context, string, ...any) (*sql.Rows, error)) map[string][][]any {
+	out := map[string][][]any{}
+	for _, q := range []struct{ table, sql string }{
+		{"users", "SELECT id, email, NULL FROM users ORDER BY id"},
+		{"posts", "SELECT id, user_id, editor_id FROM posts ORDER BY id"},
+		{"comments", "SELECT id, post_id, parent_id FROM comments ORDER BY id"},
+	} {
+		rs, err := qc(e.ctx, q.sql)
+		if err != nil {
+			panic(err)
+		}
+		rows := [][]any{}
+		for rs.Next() {
+			var id int64
+			var a, b any
+			if err := rs.Scan(&id, &a, &b); err != nil {
+				panic(err)
+			}
+			rows = append(rows, []any{id, a, b})
+		}
+		rs.Close()
+		if q.table == "users" {
+			for i, r := range rows {
+				rows[i] = []any{r[0], fmt.Sprint(r[1])}
+			}
+		}
+		out[q.table] = rows
+	}
+	return out
+}
+
+func (e *sqliteEngine) close() {
+	if e.tx != nil {
+		_ = e.tx.Rollback()
+	}
+	e.conn.Close()
+	e.db.Close()
+}
