@@ -355,7 +355,7 @@ func TestRestrictBesideAnAction(t *testing.T) {
 var (
 	traceFlag = flag.Bool("trace", false, "log both engines' rows after every operation")
 	seedFlag  = flag.Uint64("seed", 0, "seed for TestRandom (0: from the clock)")
-	opsFlag   = flag.Int("ops", 20000, "operations TestRandom runs")
+	opsFlag   = flag.Int("ops", 100000, "operations TestRandom runs")
 )
 
 // TestRandom plays seeded random sequences on both engines. A failure prints

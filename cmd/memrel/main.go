@@ -1,0 +1,56 @@
+// Command memrel shows memrel at work.
+//
+// Usage:
+//
+//	memrel demo [-data file.json]
+//
+// demo loads a small blog (users, posts, tags), navigates its relations both
+// ways, shows an integrity violation being rejected and a cascade, and
+// checks the store.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+const usage = `usage: memrel <command> [flags]
+
+commands:
+  demo    load the blog dataset, navigate its relations, show integrity at work
+
+Run 'memrel <command> -h' for a command's flags.
+`
+
+// run is the whole program, testable in-process: data goes to stdout,
+// diagnostics to stderr; it returns the exit code (2 for usage errors).
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("memrel", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(fs.Output(), usage) }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return 2
+	}
+	switch cmd, rest := fs.Arg(0), fs.Args()[1:]; cmd {
+	case "demo":
+		return demo(rest, stdout, stderr)
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "memrel: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+}

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", name, diff)
+	}
+}
+
+func TestDemo(t *testing.T) {
+	code, out, errOut := runCmd(t, "demo")
+	if code != 0 || errOut != "" {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	golden(t, "demo.golden", out)
+}
+
+func TestDemoWithData(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tiny.json")
+	data := `{"users":[{"id":5,"name":"Zoe","email":"z"}],"posts":[{"id":1,"title":"T","user_id":5}],"tags":[],"post_tags":[]}`
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := runCmd(t, "demo", "-data", path)
+	if code != 0 || !strings.Contains(out, `Zoe: "T"`) || !strings.Contains(out, "posts 1 -> 0") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	_ = os.WriteFile(bad, []byte(`{"users":[{"id":1,"nme":"typo"}]}`), 0o644)
+	dangling := filepath.Join(t.TempDir(), "dangling.json")
+	_ = os.WriteFile(dangling, []byte(`{"posts":[{"id":1,"title":"T","user_id":5}]}`), 0o644)
+	cases := []struct {
+		args   []string
+		code   int
+		stdout string // substring
+		stderr string // substring
+	}{
+		{nil, 2, "", "usage: memrel"},
+		{[]string{"-h"}, 0, "", "usage: memrel"},
+		{[]string{"help"}, 0, "usage: memrel", ""},
+		{[]string{"-nope"}, 2, "", "flag provided but not defined"},
+		{[]string{"frobnicate"}, 2, "", `unknown command "frobnicate"`},
+		{[]string{"demo", "-h"}, 0, "", "usage: memrel demo"},
+		{[]string{"demo", "extra"}, 2, "", `unexpected argument "extra"`},
+		{[]string{"demo", "-data", "/does/not/exist.json"}, 1, "", "no such file"},
+		{[]string{"demo", "-data", bad}, 1, "", `unknown field "nme"`},
+		{[]string{"demo", "-data", dangling}, 1, "", "foreign key violation: users 5 does not exist"},
+	}
+	for _, c := range cases {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			code, out, errOut := runCmd(t, c.args...)
+			if code != c.code || !strings.Contains(out, c.stdout) || !strings.Contains(errOut, c.stderr) {
+				t.Errorf("exit %d (want %d)\nstdout: %s\nstderr: %s", code, c.code, out, errOut)
+			}
+		})
+	}
+}
