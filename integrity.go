@@ -46,6 +46,7 @@ type check struct {
 	ti     *tableInfo
 	key    []byte
 	parent bool
+	del    bool // for a parent check: deleted, rather than re-keyed
 }
 
 // apply runs an operation's first step, then its actions and checks.
@@ -88,6 +89,8 @@ func (tx *Tx) write(ti *tableInfo, oldKey []byte, r *rec, mode writeMode) error 
 	case old == nil && mode == mustExist:
 		return ErrNotFound
 	}
+	tx.top = true
+	defer func() { tx.top = false }()
 	return tx.replace(ti, old, r)
 }
 
@@ -112,36 +115,75 @@ func (tx *Tx) replace(ti *tableInfo, old, nw *rec) error {
 			return tx.violation(ErrUnique, ti, nw.pk, ti.name+"."+ix.name, ti.name+" "+ti.front.formatKey(other.pk))
 		}
 	}
+	// An operation's own write that keeps its key runs no actions, so
+	// nothing later in the operation can add or remove the parents it
+	// references: check them now, before writing anything. Every other
+	// write is checked when the operation ends, whether or not its
+	// references changed: a SET DEFAULT may write back the very key being
+	// deleted, and a deferred check queued under a re-keyed row's old key
+	// would find no row at commit.
+	if tx.top && !rekeyed {
+		if err := tx.checkRefs(ti, old, nw); err != nil {
+			return err
+		}
+	} else {
+		tx.checks = append(tx.checks, check{ti: ti, key: nw.pk})
+	}
 	if rekeyed {
 		_ = tx.mtx.Delete(ti.name, old)
 	}
 	_ = tx.mtx.Insert(ti.name, nw)
 	tx.undo = append(tx.undo, undo{ti: ti, old: old, new: nw})
-	// A re-keyed row is checked under its new key even if its references
-	// did not change: a deferred check queued under the old key would find
-	// no row at commit.
-	if rekeyed || refsChanged(ti, old, nw) {
-		tx.checks = append(tx.checks, check{ti: ti, key: nw.pk})
-	}
 	if rekeyed {
 		if err := tx.restrict(ti, old.pk, false); err != nil {
 			return err
 		}
-		tx.checks = append(tx.checks, check{ti: ti, key: old.pk, parent: true})
+		tx.checkParent(ti, old.pk, false)
 		tx.pushActions(ti, old.pk, nw.pk, false)
 	}
 	return nil
 }
 
-// refsChanged reports whether nw has a foreign key old did not have.
-func refsChanged(ti *tableInfo, old, nw *rec) bool {
+// checkRefs checks nw's changed foreign keys against their parents before
+// nw is written. A row may reference itself; a deferred relation's check is
+// queued for Commit.
+func (tx *Tx) checkRefs(ti *tableInfo, old, nw *rec) error {
+	queued := false
 	for _, rel := range ti.out {
 		s := rel.index.slot
-		if nw.keys[s] != nil && (old == nil || !bytes.Equal(old.keys[s], nw.keys[s])) {
-			return true
+		fk := nw.keys[s]
+		if fk == nil || old != nil && bytes.Equal(old.keys[s], fk) {
+			continue
+		}
+		if rel.parent == ti && bytes.Equal(fk, nw.pk) || tx.get(rel.parent, fk) != nil {
+			continue
+		}
+		if rel.deferred || tx.deferAll {
+			if !queued {
+				tx.pending = append(tx.pending, check{ti: ti, key: nw.pk})
+				queued = true
+			}
+			continue
+		}
+		return tx.violation(ErrForeignKey, ti, nw.pk, rel.qualified(), rel.parent.name+" "+rel.parent.front.formatKey(fk))
+	}
+	return nil
+}
+
+// checkParent queues the end-of-operation check that no NO ACTION child
+// still references key, which ti no longer has. Relations with an action
+// need none: the action has dealt with every child.
+func (tx *Tx) checkParent(ti *tableInfo, key []byte, del bool) {
+	for _, rel := range ti.in {
+		a := rel.onUpdate
+		if del {
+			a = rel.onDelete
+		}
+		if a == NoAction {
+			tx.checks = append(tx.checks, check{ti: ti, key: key, parent: true, del: del})
+			return
 		}
 	}
-	return false
 }
 
 // delete deletes the row with key pk from ti, as an operation.
@@ -161,7 +203,7 @@ func (tx *Tx) remove(ti *tableInfo, r *rec) error {
 	if err := tx.restrict(ti, r.pk, true); err != nil {
 		return err
 	}
-	tx.checks = append(tx.checks, check{ti: ti, key: r.pk, parent: true})
+	tx.checkParent(ti, r.pk, true)
 	tx.pushActions(ti, r.pk, nil, true)
 	return nil
 }
@@ -275,6 +317,9 @@ func (tx *Tx) evalCheck(c check, deferrable bool, max int) []*ConstraintError {
 			return nil // the key came back
 		}
 		for _, rel := range c.ti.in {
+			if a := rel.onUpdate; c.del && rel.onDelete != NoAction || !c.del && a != NoAction {
+				continue // an action has dealt with these children
+			}
 			for child := range tx.scan(rel.child.name, rel.index.mdb, c.key) {
 				if defers(rel) {
 					break

@@ -644,3 +644,71 @@ func TestNoActionCheckedAtOperationEnd(t *testing.T) {
 	mustUpdate(t, p.db, func(tx *Tx) error { return p.parents.UpdateKey(tx, 1, parent{1}) })
 	verify(t, p.db)
 }
+
+// Regression: SET DEFAULT whose default is the very key being deleted writes
+// the child back unchanged; it must still be found dangling.
+func TestSetDefaultToTheDeletedKeyIsRejected(t *testing.T) {
+	p := newPair(t, Rules[int64]{OnDelete: SetDefault, Default: 1})
+	mustUpdate(t, p.db, func(tx *Tx) error {
+		if _, err := p.parents.Insert(tx, parent{1}); err != nil {
+			return err
+		}
+		_, err := p.kids.Insert(tx, kid{1, Valid[int64](1)})
+		return err
+	})
+	unchanged(t, p.db, func() {
+		err := p.db.Update(func(tx *Tx) error { return p.parents.Delete(tx, 1) })
+		if !errors.Is(err, ErrForeignKey) {
+			t.Fatalf("got %v, want ErrForeignKey", err)
+		}
+	})
+}
+
+// Regression: a child inserted with a dangling deferred reference and then
+// re-keyed must still be reported at commit, under its new key.
+func TestRekeyedChildKeepsItsDeferredCheck(t *testing.T) {
+	p := newPair(t, Rules[int64]{Deferred: true})
+	err := p.db.Update(func(tx *Tx) error {
+		if _, err := p.kids.Insert(tx, kid{4, Valid[int64](9)}); err != nil {
+			return err
+		}
+		return p.kids.UpdateKey(tx, 4, kid{1, Valid[int64](9)})
+	})
+	want := "memrel: commit: 1 violation\n\tmemrel: commit kids 1: foreign key violation: parents 9 does not exist (kids.p)"
+	if err == nil || err.Error() != want {
+		t.Fatalf("got %v\nwant %s", err, want)
+	}
+}
+
+// Regression: RESTRICT is checked after the row is rewritten, so a row
+// re-keyed while still referencing its own old key restricts itself (as in
+// SQLite and PostgreSQL), and a unique violation is reported before it.
+func TestRestrictSeesTheRewrittenRow(t *testing.T) {
+	type node struct {
+		ID     int64
+		Name   string
+		Parent Null[int64]
+	}
+	s := NewSchema()
+	nodes := NewTable(s, "nodes", func(n *node) *int64 { return &n.ID })
+	NewUniqueIndex(nodes, "name", func(n *node) *string { return &n.Name })
+	NullableForeignKey(nodes, "parent", func(n *node) *Null[int64] { return &n.Parent }, nodes, Rules[int64]{OnUpdate: Restrict})
+	db, _ := Open(s)
+	mustUpdate(t, db, func(tx *Tx) error {
+		if _, err := nodes.Insert(tx, node{ID: 5, Name: "a"}); err != nil {
+			return err
+		}
+		_, err := nodes.Insert(tx, node{ID: 6, Name: "b", Parent: Valid[int64](6)})
+		return err
+	})
+	unchanged(t, db, func() {
+		err := db.Update(func(tx *Tx) error { return nodes.UpdateKey(tx, 5, node{ID: 2, Name: "a", Parent: Valid[int64](5)}) })
+		if !errors.Is(err, ErrRestrict) {
+			t.Errorf("self-reference to the old key: got %v, want ErrRestrict", err)
+		}
+		err = db.Update(func(tx *Tx) error { return nodes.UpdateKey(tx, 6, node{ID: 7, Name: "a", Parent: Valid[int64](6)}) })
+		if !errors.Is(err, ErrUnique) {
+			t.Errorf("unique and restrict both broken: got %v, want ErrUnique first", err)
+		}
+	})
+}

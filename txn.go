@@ -20,6 +20,7 @@ type Tx struct {
 	done     bool
 	managed  bool // owned by Update or View: Commit is theirs
 	deferAll bool
+	top      bool   // writing an operation's own row, not an action's
 	op       string // the operation under way, for error messages
 
 	undo    []undo  // every change, so that a rejected operation can be undone
