@@ -111,7 +111,7 @@ func (tx *Tx) replace(ti *tableInfo, old, nw *rec) error {
 		if !ix.unique || k == nil || old != nil && !rekeyed && bytes.Equal(old.keys[ix.slot], k) {
 			continue
 		}
-		if other := tx.first(ti.name, ix.mdb, k); other != nil && other != old {
+		if other := tx.holder(ti, ix, k); other != nil && other != old {
 			return tx.violation(ErrUnique, ti, nw.pk, ti.name+"."+ix.name, ti.name+" "+ti.front.formatKey(other.pk))
 		}
 	}
@@ -131,8 +131,10 @@ func (tx *Tx) replace(ti *tableInfo, old, nw *rec) error {
 	}
 	if rekeyed {
 		_ = tx.mtx.Delete(ti.name, old)
+		tx.note(ti, old.pk, nil)
 	}
 	_ = tx.mtx.Insert(ti.name, nw)
+	tx.note(ti, nw.pk, nw)
 	tx.undo = append(tx.undo, undo{ti: ti, old: old, new: nw})
 	if rekeyed {
 		if err := tx.restrict(ti, old.pk, false); err != nil {
@@ -199,6 +201,7 @@ func (tx *Tx) delete(ti *tableInfo, pk []byte) error {
 // remove deletes r, checks RESTRICT, and queues the ON DELETE actions.
 func (tx *Tx) remove(ti *tableInfo, r *rec) error {
 	_ = tx.mtx.Delete(ti.name, r)
+	tx.note(ti, r.pk, nil)
 	tx.undo = append(tx.undo, undo{ti: ti, old: r})
 	if err := tx.restrict(ti, r.pk, true); err != nil {
 		return err

@@ -1,6 +1,7 @@
 package memrel
 
 import (
+	"bytes"
 	"iter"
 
 	memdb "github.com/hashicorp/go-memdb"
@@ -16,6 +17,7 @@ import (
 type Tx struct {
 	db       *DB
 	mtx      *memdb.Txn
+	base     *memdb.Txn // write transactions: the store as the transaction began
 	writable bool
 	done     bool
 	managed  bool // owned by Update or View: Commit is theirs
@@ -30,6 +32,16 @@ type Tx struct {
 
 	seq      []int64 // auto-increment high-water marks, by table id
 	seqState []uint8 // 0 not loaded, 1 loaded, 2 changed
+
+	// Rows this transaction has written, by table id and primary key (nil:
+	// deleted), and the last row written with each unique value. Point
+	// lookups in a write transaction read these, then base, and never the
+	// transaction's own modified indexes: in go-memdb, reading an index a
+	// transaction has modified drops that index's cache of writable nodes,
+	// so the next write copies the whole path again (most of an insert's
+	// cost, measured in bench_test.go).
+	rows []map[string]*rec
+	uniq map[*indexInfo]map[string]*rec
 }
 
 // undo records one change: a row written (old may be nil), a row removed
@@ -48,7 +60,8 @@ type mark struct{ undo, pending int }
 // caller must end it with Commit or Abort; `defer tx.Abort()` is always
 // safe, since Abort after Commit does nothing.
 func (db *DB) BeginWrite() *Tx {
-	return &Tx{db: db, mtx: db.mdb.Txn(true), writable: true}
+	base := db.mdb.Txn(false)
+	return &Tx{db: db, mtx: db.mdb.Txn(true), base: base, writable: true}
 }
 
 // BeginRead starts a read transaction: a snapshot of the store as of now,
@@ -146,6 +159,7 @@ func (tx *Tx) Abort() {
 func (tx *Tx) end() {
 	tx.done = true
 	tx.undo, tx.stack, tx.checks, tx.pending = nil, nil, nil, nil
+	tx.rows, tx.uniq, tx.base = nil, nil, nil
 }
 
 // usable returns nil if tx can be used on table ti (nil: any table).
@@ -182,9 +196,11 @@ func (tx *Tx) rollback(m mark) {
 		default:
 			if u.new != nil {
 				_ = tx.mtx.Delete(u.ti.name, u.new)
+				tx.note(u.ti, u.new.pk, nil)
 			}
 			if u.old != nil {
 				_ = tx.mtx.Insert(u.ti.name, u.old)
+				tx.note(u.ti, u.old.pk, u.old)
 			}
 		}
 	}
@@ -196,11 +212,74 @@ func (tx *Tx) rollback(m mark) {
 
 // get returns the record with primary key pk, or nil.
 func (tx *Tx) get(ti *tableInfo, pk []byte) *rec {
-	return tx.first(ti.name, "id", pk)
+	if tx.base == nil {
+		return tx.first(ti.name, "id", pk)
+	}
+	if tx.rows != nil {
+		if r, ok := tx.rows[ti.id][string(pk)]; ok {
+			return r
+		}
+	}
+	return firstIn(tx.base, ti.name, "id", pk)
+}
+
+// note records that the row with key pk of ti is now r (nil: deleted).
+func (tx *Tx) note(ti *tableInfo, pk []byte, r *rec) {
+	if tx.rows == nil {
+		tx.rows = make([]map[string]*rec, len(tx.db.schema.tables))
+	}
+	m := tx.rows[ti.id]
+	if m == nil {
+		m = map[string]*rec{}
+		tx.rows[ti.id] = m
+	}
+	m[string(pk)] = r
+	if r == nil {
+		return
+	}
+	for _, ix := range ti.indexes {
+		if k := r.keys[ix.slot]; ix.unique && k != nil {
+			if tx.uniq == nil {
+				tx.uniq = map[*indexInfo]map[string]*rec{}
+			}
+			u := tx.uniq[ix]
+			if u == nil {
+				u = map[string]*rec{}
+				tx.uniq[ix] = u
+			}
+			u[string(k)] = r
+		}
+	}
+}
+
+// holder returns the row of ti that now has value k in unique index ix.
+func (tx *Tx) holder(ti *tableInfo, ix *indexInfo, k []byte) *rec {
+	if tx.base == nil {
+		return tx.first(ti.name, ix.mdb, k)
+	}
+	// Candidates: the last row this transaction wrote with k, and the row
+	// that had k when it began; either counts only if it is still current.
+	current := func(c *rec) *rec {
+		if c == nil {
+			return nil
+		}
+		if r := tx.get(ti, c.pk); r != nil && bytes.Equal(r.keys[ix.slot], k) {
+			return r
+		}
+		return nil
+	}
+	if r := current(tx.uniq[ix][string(k)]); r != nil {
+		return r
+	}
+	return current(firstIn(tx.base, ti.name, ix.mdb, k))
 }
 
 func (tx *Tx) first(table, index string, key []byte) *rec {
-	obj, err := tx.mtx.First(table, index, key)
+	return firstIn(tx.mtx, table, index, key)
+}
+
+func firstIn(m *memdb.Txn, table, index string, key []byte) *rec {
+	obj, err := m.First(table, index, key)
 	if err != nil || obj == nil {
 		return nil
 	}
