@@ -93,7 +93,9 @@ func (m *memBlog) load(tb testing.TB) {
 // does (8 bytes, big-endian, sign bit flipped).
 type intIndex[T any] struct{ field func(*T) int64 }
 
-func encInt(v int64) []byte { return binary.BigEndian.AppendUint64(make([]byte, 0, 8), uint64(v)^1<<63) }
+func encInt(v int64) []byte {
+	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), uint64(v)^1<<63)
+}
 
 func (x intIndex[T]) FromObject(obj any) (bool, []byte, error) {
 	o, ok := obj.(*T)
@@ -142,7 +144,8 @@ func rawInsertPost(txn *memdb.Txn, p BPost) error {
 		return err
 	}
 	if u == nil {
-		return errNoParent
+		// A careful user's error says what was rejected and why.
+		return fmt.Errorf("insert posts %d: users %d: %w", p.ID, p.UserID, errNoParent)
 	}
 	return txn.Insert("posts", &p)
 }

@@ -51,7 +51,7 @@ func (x *Index[T, K, V]) Get(tx *Tx, v V) iter.Seq[T] {
 		if x.check(tx) != nil {
 			return
 		}
-		for r := range tx.scan(x.info.table.name, x.info.mdb, x.codec.encode(v)) {
+		for r := range tx.scan(x.info.table.name, x.info.mdb, keyOf(tx, x.codec, v)) {
 			if !yield(*r.row.(*T)) {
 				return
 			}
@@ -66,7 +66,7 @@ func (x *Index[T, K, V]) First(tx *Tx, v V) (T, error) {
 	if err := x.check(tx); err != nil {
 		return zero, err
 	}
-	r := tx.first(x.info.table.name, x.info.mdb, x.codec.encode(v))
+	r := tx.first(x.info.table.name, x.info.mdb, keyOf(tx, x.codec, v))
 	if r == nil {
 		return zero, ErrNotFound
 	}

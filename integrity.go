@@ -49,10 +49,11 @@ type check struct {
 	del    bool // for a parent check: deleted, rather than re-keyed
 }
 
-// apply runs an operation's first step, then its actions and checks.
-func (tx *Tx) apply(m mark, step func() error) error {
-	tx.stack, tx.checks = tx.stack[:0], tx.checks[:0]
-	if err := step(); err != nil {
+// finish completes an operation whose own write returned err: it runs the
+// queued actions, then the NO ACTION checks. The caller rolls back to its
+// mark if finish returns an error.
+func (tx *Tx) finish(err error) error {
+	if err != nil {
 		return err
 	}
 	for len(tx.stack) > 0 {
@@ -72,8 +73,9 @@ func (tx *Tx) apply(m mark, step func() error) error {
 }
 
 // write stores r in table ti. With oldKey set, it replaces the row with that
-// key (UpdateKey); otherwise the row with r's own key, as mode allows.
-func (tx *Tx) write(ti *tableInfo, oldKey []byte, r *rec, mode writeMode) error {
+// key (UpdateKey); otherwise the row with r's own key, as mode allows. A
+// fresh key is known to be absent.
+func (tx *Tx) write(ti *tableInfo, oldKey []byte, r *rec, mode writeMode, fresh bool) error {
 	tx.op = "insert"
 	if mode != mustBeNew {
 		tx.op = "update"
@@ -82,10 +84,13 @@ func (tx *Tx) write(ti *tableInfo, oldKey []byte, r *rec, mode writeMode) error 
 	if oldKey != nil {
 		key = oldKey
 	}
-	old := tx.get(ti, key)
+	var old *rec
+	if !fresh || oldKey != nil {
+		old = tx.get(ti, key)
+	}
 	switch {
 	case old != nil && mode == mustBeNew:
-		return tx.violation(ErrUnique, ti, r.pk, ti.name+".primary key", ti.name+" "+ti.front.formatKey(old.pk))
+		return tx.violation(ErrUnique, ti, r.pk, ti.name+".primary key", ti.prefix+ti.front.formatKey(old.pk))
 	case old == nil && mode == mustExist:
 		return ErrNotFound
 	}
@@ -103,7 +108,7 @@ func (tx *Tx) replace(ti *tableInfo, old, nw *rec) error {
 	rekeyed := old != nil && !bytes.Equal(old.pk, nw.pk)
 	if rekeyed {
 		if other := tx.get(ti, nw.pk); other != nil {
-			return tx.violation(ErrUnique, ti, nw.pk, ti.name+".primary key", ti.name+" "+ti.front.formatKey(other.pk))
+			return tx.violation(ErrUnique, ti, nw.pk, ti.name+".primary key", ti.prefix+ti.front.formatKey(other.pk))
 		}
 	}
 	for _, ix := range ti.indexes {
@@ -112,7 +117,7 @@ func (tx *Tx) replace(ti *tableInfo, old, nw *rec) error {
 			continue
 		}
 		if other := tx.holder(ti, ix, k); other != nil && other != old {
-			return tx.violation(ErrUnique, ti, nw.pk, ti.name+"."+ix.name, ti.name+" "+ti.front.formatKey(other.pk))
+			return tx.violation(ErrUnique, ti, nw.pk, ti.name+"."+ix.name, ti.prefix+ti.front.formatKey(other.pk))
 		}
 	}
 	// An operation's own write that keeps its key runs no actions, so
@@ -137,6 +142,9 @@ func (tx *Tx) replace(ti *tableInfo, old, nw *rec) error {
 	tx.note(ti, nw.pk, nw)
 	tx.undo = append(tx.undo, undo{ti: ti, old: old, new: nw})
 	if rekeyed {
+		if ti.intKey != nil {
+			tx.raiseSeq(ti, nw.pk)
+		}
 		if err := tx.restrict(ti, old.pk, false); err != nil {
 			return err
 		}
@@ -167,7 +175,7 @@ func (tx *Tx) checkRefs(ti *tableInfo, old, nw *rec) error {
 			}
 			continue
 		}
-		return tx.violation(ErrForeignKey, ti, nw.pk, rel.qualified(), rel.parent.name+" "+rel.parent.front.formatKey(fk))
+		return tx.violation(ErrForeignKey, ti, nw.pk, rel.qname, rel.parent.prefix+rel.parent.front.formatKey(fk))
 	}
 	return nil
 }
@@ -344,7 +352,7 @@ func (tx *Tx) evalCheck(c check, deferrable bool, max int) []*ConstraintError {
 		if fk == nil || tx.get(rel.parent, fk) != nil || defers(rel) {
 			continue
 		}
-		vs = append(vs, tx.violation(ErrForeignKey, c.ti, c.key, rel.qualified(), rel.parent.name+" "+rel.parent.front.formatKey(fk)))
+		vs = append(vs, tx.violation(ErrForeignKey, c.ti, c.key, rel.qname, rel.parent.prefix+rel.parent.front.formatKey(fk)))
 		if len(vs) == max {
 			return vs
 		}
@@ -388,7 +396,7 @@ func (tx *Tx) runDeferred() []*ConstraintError {
 // byChild is a violation of parent key key of ti that child, through rel,
 // references.
 func (tx *Tx) byChild(err error, ti *tableInfo, key []byte, rel *relInfo, child *rec) *ConstraintError {
-	v := tx.violation(err, ti, key, rel.qualified(), rel.child.name+" "+rel.child.front.formatKey(child.pk))
+	v := tx.violation(err, ti, key, rel.qname, rel.child.prefix+rel.child.front.formatKey(child.pk))
 	v.ByChild = true
 	return v
 }

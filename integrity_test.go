@@ -3,6 +3,7 @@ package memrel
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -711,4 +712,84 @@ func TestRestrictSeesTheRewrittenRow(t *testing.T) {
 			t.Errorf("unique and restrict both broken: got %v, want ErrUnique first", err)
 		}
 	})
+}
+
+// A key that an ON UPDATE CASCADE gives a row (here a one-to-one profile
+// keyed by its user's key) raises that table's sequence, so an insert of
+// that key later is a duplicate, not a silent overwrite.
+func TestCascadedKeyRaisesSequence(t *testing.T) {
+	type profile struct {
+		UserID int64
+		Bio    string
+	}
+	s := NewSchema()
+	users := NewTable(s, "users", func(p *parent) *int64 { return &p.ID })
+	profiles := NewTable(s, "profiles", func(p *profile) *int64 { return &p.UserID })
+	ForeignKey(profiles, "user", func(p *profile) *int64 { return &p.UserID }, users, Rules[int64]{OnUpdate: Cascade, OnDelete: Cascade})
+	db, err := Open(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustUpdate(t, db, func(tx *Tx) error {
+		if _, err := users.Insert(tx, parent{1}); err != nil {
+			return err
+		}
+		_, err := profiles.Insert(tx, profile{1, "one"})
+		return err
+	})
+	mustUpdate(t, db, func(tx *Tx) error { return users.UpdateKey(tx, 1, parent{1000}) })
+	err = db.Update(func(tx *Tx) error {
+		if _, err := users.Insert(tx, parent{5}); err != nil {
+			return err
+		}
+		_, err := profiles.Insert(tx, profile{1000, "dup"})
+		return err
+	})
+	if !errors.Is(err, ErrUnique) {
+		t.Fatalf("insert of a key a cascade created: got %v, want ErrUnique", err)
+	}
+	verify(t, db)
+	got := dump(t, db)["profiles"]
+	if diff := cmp.Diff([]any{&profile{1000, "one"}}, got); diff != "" {
+		t.Errorf("profiles (-want +got):\n%s", diff)
+	}
+	// The users' sequence went on from the re-key too.
+	mustUpdate(t, db, func(tx *Tx) error {
+		p, err := users.Insert(tx, parent{})
+		if p.ID != 1001 {
+			t.Errorf("next user key %d, want 1001", p.ID)
+		}
+		return err
+	})
+}
+
+// A rejected operation gives back a sequence raised by its cascade.
+func TestRejectedCascadeRestoresSequence(t *testing.T) {
+	type profile struct{ UserID int64 }
+	type pin struct{ ID, UserID int64 }
+	s := NewSchema()
+	users := NewTable(s, "users", func(p *parent) *int64 { return &p.ID })
+	profiles := NewTable(s, "profiles", func(p *profile) *int64 { return &p.UserID })
+	pins := NewTable(s, "pins", func(p *pin) *int64 { return &p.ID })
+	ForeignKey(profiles, "user", func(p *profile) *int64 { return &p.UserID }, users, Rules[int64]{OnUpdate: Cascade})
+	ForeignKey(pins, "user", func(p *pin) *int64 { return &p.UserID }, users) // NO ACTION: fails at the end
+	db, _ := Open(s)
+	tx := db.BeginWrite()
+	defer tx.Abort()
+	for _, err := range []error{
+		func() error { _, err := users.Insert(tx, parent{1}); return err }(),
+		func() error { _, err := profiles.Insert(tx, profile{1}); return err }(),
+		func() error { _, err := pins.Insert(tx, pin{1, 1}); return err }(),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := slices.Clone(tx.seq)
+	if err := users.UpdateKey(tx, 1, parent{1000}); !errors.Is(err, ErrForeignKey) {
+		t.Fatalf("got %v, want ErrForeignKey from pins", err)
+	}
+	if !slices.Equal(before, tx.seq) {
+		t.Errorf("sequences %v after the rejected re-key, want %v", tx.seq, before)
+	}
 }

@@ -79,7 +79,7 @@ func NullableForeignKey[C any, CK Key, P any, K Key](child *Table[C, CK], name s
 func declare[C any, CK Key, P any, K Key, F any](child *Table[C, CK], name string, field func(*C) *F, parent *Table[P, K], nullable bool, rules []Rules[K],
 	get func(*C) (K, bool), size func(*C) int, appendKey func(*C, []byte) []byte, set func(*C, []byte) bool) *Relation[C, P, K] {
 	rel := &Relation[C, P, K]{child: child.info, parent: parent, get: get}
-	info := &relInfo{name: name, child: child.info, parent: parent.info, nullable: nullable}
+	info := &relInfo{name: name, child: child.info, parent: parent.info, nullable: nullable, qname: child.info.name + "." + name}
 	rel.info = info
 	s := child.info.schema
 	fname, err := fieldOf(child.info.name, "relation "+name, field)
@@ -112,7 +112,7 @@ func declare[C any, CK Key, P any, K Key, F any](child *Table[C, CK], name strin
 	info.setRef = func(row any, key []byte) (*rec, error) {
 		v := *row.(*C)
 		if !set(&v, key) {
-			return nil, invalid("relation %s: cannot set key %x", info.qualified(), key)
+			return nil, invalid("relation %s: cannot set key %x", info.qname, key)
 		}
 		return child.newRec(&v)
 	}
@@ -130,7 +130,7 @@ func (r *Relation[C, P, K]) check(tx *Tx) error {
 		return err
 	}
 	if !r.info.open {
-		return schemaError("relation %s declared after Open", r.info.qualified())
+		return schemaError("relation %s declared after Open", r.info.qname)
 	}
 	return nil
 }
@@ -145,7 +145,7 @@ func (r *Relation[C, P, K]) Children(tx *Tx, k K) iter.Seq[C] {
 		if r.check(tx) != nil {
 			return
 		}
-		for c := range tx.scan(r.child.name, r.info.index.mdb, r.parent.codec.encode(k)) {
+		for c := range tx.scan(r.child.name, r.info.index.mdb, keyOf(tx, r.parent.codec, k)) {
 			if !yield(*c.row.(*C)) {
 				return
 			}
@@ -159,7 +159,7 @@ func (r *Relation[C, P, K]) ListChildren(tx *Tx, k K) ([]C, error) {
 		return nil, err
 	}
 	var out []C
-	for c := range tx.scan(r.child.name, r.info.index.mdb, r.parent.codec.encode(k)) {
+	for c := range tx.scan(r.child.name, r.info.index.mdb, keyOf(tx, r.parent.codec, k)) {
 		out = append(out, *c.row.(*C))
 	}
 	return out, nil

@@ -38,10 +38,11 @@ type tableInfo struct {
 	front   front
 	keyName string // the key field, for messages
 	indexes []*indexInfo
-	out     []*relInfo // relations in which this table is the child
-	in      []*relInfo // relations in which this table is the parent
-	open    bool       // declared before the schema was opened
-	keyCap  int        // sum of fixed key sizes, a hint for the key buffer
+	out     []*relInfo                    // relations in which this table is the child
+	in      []*relInfo                    // relations in which this table is the parent
+	open    bool                          // declared before the schema was opened
+	intKey  func(pk []byte) (int64, bool) // an integer key's value; nil for strings
+	prefix  string                        // "name ", put before a key in messages
 }
 
 // front is the seam between the integrity engine and a row representation.
@@ -133,10 +134,8 @@ type relInfo struct {
 	// (NULL when key is nil).
 	setRef func(row any, key []byte) (*rec, error)
 	open   bool
+	qname  string // "child.name", as messages show a relation
 }
-
-// qualified is "child.name", as messages show a relation.
-func (r *relInfo) qualified() string { return r.child.name + "." + r.name }
 
 // fail records declaration errors for Open to report.
 func (s *Schema) fail(errs ...error) {
@@ -148,7 +147,7 @@ func (s *Schema) fail(errs ...error) {
 }
 
 func (s *Schema) addTable(name string, f front, keyName string, errs ...error) *tableInfo {
-	ti := &tableInfo{schema: s, name: name, front: f, keyName: keyName, id: len(s.tables)}
+	ti := &tableInfo{schema: s, name: name, prefix: name + " ", front: f, keyName: keyName, id: len(s.tables)}
 	if s.frozen {
 		s.errs = append(s.errs, schemaError("table %s declared after Open", name))
 		return ti
@@ -223,14 +222,14 @@ func (s *Schema) freeze() error {
 	}
 	for _, r := range s.rels {
 		if r.parent.schema != s {
-			s.errs = append(s.errs, schemaError("relation %s: parent table %s belongs to another schema", r.qualified(), r.parent.name))
+			s.errs = append(s.errs, schemaError("relation %s: parent table %s belongs to another schema", r.qname, r.parent.name))
 		}
 		field := r.child.name + "." + r.index.field
 		if r.onDelete > SetDefault || r.onUpdate > SetDefault {
-			s.errs = append(s.errs, schemaError("relation %s (%s): unknown action", r.qualified(), field))
+			s.errs = append(s.errs, schemaError("relation %s (%s): unknown action", r.qname, field))
 		}
 		if !r.nullable && (r.onDelete == SetNull || r.onUpdate == SetNull) {
-			s.errs = append(s.errs, schemaError("relation %s: SET NULL on %s, which is not nullable (declare it with NullableForeignKey)", r.qualified(), field))
+			s.errs = append(s.errs, schemaError("relation %s: SET NULL on %s, which is not nullable (declare it with NullableForeignKey)", r.qname, field))
 		}
 		r.child.out = append(r.child.out, r)
 		r.parent.in = append(r.parent.in, r)
@@ -354,11 +353,13 @@ func bytesArg(args []any) ([]byte, error) {
 	if len(args) != 1 {
 		return nil, errors.New("memrel: one encoded key expected")
 	}
-	b, ok := args[0].([]byte)
-	if !ok {
-		return nil, errors.New("memrel: encoded key expected")
+	switch b := args[0].(type) {
+	case *[]byte:
+		return *b, nil
+	case []byte:
+		return b, nil
 	}
-	return b, nil
+	return nil, errors.New("memrel: encoded key expected")
 }
 
 // The auto-increment sequences live in the store itself, in a table of

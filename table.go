@@ -46,6 +46,13 @@ func NewTable[T any, K Key](s *Schema, name string, key func(*T) *K) *Table[T, K
 	t.auto = t.codec.isInt()
 	field, err := fieldOf(name, "key", key)
 	t.info = s.addTable(name, t, field, err)
+	if t.auto {
+		c := t.codec
+		t.info.intKey = func(pk []byte) (int64, bool) {
+			k, ok := c.decode(pk)
+			return c.int64Of(&k), ok
+		}
+	}
 	return t
 }
 
@@ -114,34 +121,35 @@ func (t *Table[T, K]) check(tx *Tx, write bool) error {
 	return tx.usable(t.info, write)
 }
 
-// prepare assigns an auto-increment key if needed and encodes the row.
-func (t *Table[T, K]) prepare(tx *Tx, row *T, assign bool) (*rec, error) {
-	if assign && t.auto {
+// prepare assigns an auto-increment key if asked and needed, keeps the
+// sequence above every key, and encodes the row. It reports whether the key
+// is fresh: new to the table, so no lookup is needed to know it is absent.
+func (t *Table[T, K]) prepare(tx *Tx, row *T, assign bool) (r *rec, fresh bool, err error) {
+	if t.auto {
 		k := t.key(row)
-		if isZero(*k) {
+		if assign && isZero(*k) {
 			id, err := tx.nextID(t.info, t.codec.maxInt())
 			if err != nil {
-				return nil, err
+				return nil, false, err
 			}
 			t.codec.setInt64(k, id)
+			fresh = true
+		} else {
+			fresh = tx.noteID(t.info, t.codec.int64Of(k))
 		}
 	}
-	return t.newRec(row)
+	r, err = t.newRec(row)
+	return r, fresh, err
 }
 
 func (t *Table[T, K]) write(tx *Tx, row T, m writeMode) (T, error) {
 	if err := t.check(tx, true); err != nil {
 		return row, err
 	}
-	mark := tx.mark()
-	r, err := t.prepare(tx, &row, m != mustExist)
+	mark := tx.mark(t.info)
+	r, fresh, err := t.prepare(tx, &row, m != mustExist)
 	if err == nil {
-		if t.auto && m != mustExist {
-			err = tx.noteID(t.info, t.codec.int64Of(t.key(&row)))
-		}
-		if err == nil {
-			err = tx.apply(mark, func() error { return tx.write(t.info, nil, r, m) })
-		}
+		err = tx.finish(tx.write(t.info, nil, r, m, fresh))
 	}
 	if err != nil {
 		tx.rollback(mark)
@@ -173,14 +181,11 @@ func (t *Table[T, K]) UpdateKey(tx *Tx, old K, row T) error {
 	if err := t.check(tx, true); err != nil {
 		return err
 	}
-	mark := tx.mark()
+	mark := tx.mark(t.info)
 	oldKey := t.codec.encode(old)
-	r, err := t.prepare(tx, &row, false)
-	if err == nil && t.auto {
-		err = tx.noteID(t.info, t.codec.int64Of(t.key(&row)))
-	}
+	r, _, err := t.prepare(tx, &row, false)
 	if err == nil {
-		err = tx.apply(mark, func() error { return tx.write(t.info, oldKey, r, mustExist) })
+		err = tx.finish(tx.write(t.info, oldKey, r, mustExist, false))
 	}
 	if err != nil {
 		tx.rollback(mark)
@@ -197,8 +202,8 @@ func (t *Table[T, K]) Delete(tx *Tx, k K) error {
 		return err
 	}
 	pk := t.codec.encode(k)
-	mark := tx.mark()
-	err := tx.apply(mark, func() error { return tx.delete(t.info, pk) })
+	mark := tx.mark(t.info)
+	err := tx.finish(tx.delete(t.info, pk))
 	if err != nil {
 		tx.rollback(mark)
 	}
@@ -211,7 +216,7 @@ func (t *Table[T, K]) Get(tx *Tx, k K) (T, error) {
 	if err := t.check(tx, false); err != nil {
 		return zero, err
 	}
-	r := tx.get(t.info, t.codec.encode(k))
+	r := tx.get(t.info, keyOf(tx, t.codec, k))
 	if r == nil {
 		return zero, ErrNotFound
 	}
@@ -223,7 +228,7 @@ func (t *Table[T, K]) Has(tx *Tx, k K) (bool, error) {
 	if err := t.check(tx, false); err != nil {
 		return false, err
 	}
-	return tx.get(t.info, t.codec.encode(k)) != nil, nil
+	return tx.get(t.info, keyOf(tx, t.codec, k)) != nil, nil
 }
 
 // All returns the table's rows in key order. The sequence reads the

@@ -2,6 +2,7 @@ package memrel
 
 import (
 	"bytes"
+	"encoding/binary"
 	"iter"
 
 	memdb "github.com/hashicorp/go-memdb"
@@ -40,21 +41,47 @@ type Tx struct {
 	// transaction has modified drops that index's cache of writable nodes,
 	// so the next write copies the whole path again (most of an insert's
 	// cost, measured in bench_test.go).
-	rows []map[string]*rec
+	rows []rowMap
 	uniq map[*indexInfo]map[string]*rec
+	// Sequences raised by cascaded key changes (the operation's own table
+	// is restored from its mark).
+	seqUndo []seqChange
+
+	// Key lookups encode into scratch and hand go-memdb a pointer to arg,
+	// so that neither the key nor its boxing into an interface allocates.
+	scratch []byte
+	arg     []byte
 }
 
-// undo records one change: a row written (old may be nil), a row removed
-// (new is nil), or a sequence moved (seqOf is set).
+// undo records one change: a row written (old may be nil), or a row removed
+// (new is nil).
 type undo struct {
 	ti       *tableInfo
 	old, new *rec
-	seqOf    *tableInfo
-	seqWas   int64
 }
 
-// mark is a point in a transaction that a rejected operation returns to.
-type mark struct{ undo, pending int }
+// rowMap holds a table's written rows: by integer key, or by string.
+type rowMap struct {
+	ints map[uint64]*rec
+	strs map[string]*rec
+}
+
+type seqChange struct {
+	ti    *tableInfo
+	was   int64
+	state uint8
+}
+
+// mark is a point in a transaction that a rejected operation returns to:
+// the lengths of its logs, and the sequence of the one table whose
+// sequence an operation may move (its own).
+type mark struct {
+	undo, pending int
+	seqUndo       int
+	seqOf         *tableInfo
+	seqWas        int64
+	seqState      uint8
+}
 
 // BeginWrite starts a write transaction, waiting for the writer lock. The
 // caller must end it with Commit or Abort; `defer tx.Abort()` is always
@@ -181,8 +208,14 @@ func (tx *Tx) usable(ti *tableInfo, write bool) error {
 	return nil
 }
 
-// mark returns the point a rejected operation goes back to.
-func (tx *Tx) mark() mark { return mark{undo: len(tx.undo), pending: len(tx.pending)} }
+// mark returns the point a rejected operation on table ti goes back to.
+func (tx *Tx) mark(ti *tableInfo) mark {
+	m := mark{undo: len(tx.undo), pending: len(tx.pending), seqUndo: len(tx.seqUndo), seqOf: ti}
+	if tx.seq != nil {
+		m.seqWas, m.seqState = tx.seq[ti.id], tx.seqState[ti.id]
+	}
+	return m
+}
 
 // rollback undoes every change since m, newest first. go-memdb inserts and
 // deletes of records cannot fail (the indexers read stored bytes), so the
@@ -190,19 +223,22 @@ func (tx *Tx) mark() mark { return mark{undo: len(tx.undo), pending: len(tx.pend
 func (tx *Tx) rollback(m mark) {
 	for i := len(tx.undo) - 1; i >= m.undo; i-- {
 		u := tx.undo[i]
-		switch {
-		case u.seqOf != nil:
-			tx.seq[u.seqOf.id] = u.seqWas
-		default:
-			if u.new != nil {
-				_ = tx.mtx.Delete(u.ti.name, u.new)
-				tx.note(u.ti, u.new.pk, nil)
-			}
-			if u.old != nil {
-				_ = tx.mtx.Insert(u.ti.name, u.old)
-				tx.note(u.ti, u.old.pk, u.old)
-			}
+		if u.new != nil {
+			_ = tx.mtx.Delete(u.ti.name, u.new)
+			tx.note(u.ti, u.new.pk, nil)
 		}
+		if u.old != nil {
+			_ = tx.mtx.Insert(u.ti.name, u.old)
+			tx.note(u.ti, u.old.pk, u.old)
+		}
+	}
+	for i := len(tx.seqUndo) - 1; i >= m.seqUndo; i-- {
+		c := tx.seqUndo[i]
+		tx.seq[c.ti.id], tx.seqState[c.ti.id] = c.was, c.state
+	}
+	tx.seqUndo = tx.seqUndo[:m.seqUndo]
+	if tx.seq != nil && m.seqOf != nil {
+		tx.seq[m.seqOf.id], tx.seqState[m.seqOf.id] = m.seqWas, m.seqState
 	}
 	tx.undo = tx.undo[:m.undo]
 	tx.pending = tx.pending[:m.pending]
@@ -216,24 +252,35 @@ func (tx *Tx) get(ti *tableInfo, pk []byte) *rec {
 		return tx.first(ti.name, "id", pk)
 	}
 	if tx.rows != nil {
-		if r, ok := tx.rows[ti.id][string(pk)]; ok {
+		m := &tx.rows[ti.id]
+		if ti.intKey != nil && len(pk) == 8 {
+			if r, ok := m.ints[binary.BigEndian.Uint64(pk)]; ok {
+				return r
+			}
+		} else if r, ok := m.strs[string(pk)]; ok {
 			return r
 		}
 	}
-	return firstIn(tx.base, ti.name, "id", pk)
+	return tx.firstIn(tx.base, ti.name, "id", pk)
 }
 
 // note records that the row with key pk of ti is now r (nil: deleted).
 func (tx *Tx) note(ti *tableInfo, pk []byte, r *rec) {
 	if tx.rows == nil {
-		tx.rows = make([]map[string]*rec, len(tx.db.schema.tables))
+		tx.rows = make([]rowMap, len(tx.db.schema.tables))
 	}
-	m := tx.rows[ti.id]
-	if m == nil {
-		m = map[string]*rec{}
-		tx.rows[ti.id] = m
+	m := &tx.rows[ti.id]
+	if ti.intKey != nil && len(pk) == 8 {
+		if m.ints == nil {
+			m.ints = map[uint64]*rec{}
+		}
+		m.ints[binary.BigEndian.Uint64(pk)] = r
+	} else {
+		if m.strs == nil {
+			m.strs = map[string]*rec{}
+		}
+		m.strs[string(pk)] = r
 	}
-	m[string(pk)] = r
 	if r == nil {
 		return
 	}
@@ -271,15 +318,17 @@ func (tx *Tx) holder(ti *tableInfo, ix *indexInfo, k []byte) *rec {
 	if r := current(tx.uniq[ix][string(k)]); r != nil {
 		return r
 	}
-	return current(firstIn(tx.base, ti.name, ix.mdb, k))
+	return current(tx.firstIn(tx.base, ti.name, ix.mdb, k))
 }
 
 func (tx *Tx) first(table, index string, key []byte) *rec {
-	return firstIn(tx.mtx, table, index, key)
+	return tx.firstIn(tx.mtx, table, index, key)
 }
 
-func firstIn(m *memdb.Txn, table, index string, key []byte) *rec {
-	obj, err := m.First(table, index, key)
+func (tx *Tx) firstIn(m *memdb.Txn, table, index string, key []byte) *rec {
+	tx.arg = key
+	obj, err := m.First(table, index, &tx.arg)
+	tx.arg = nil
 	if err != nil || obj == nil {
 		return nil
 	}
@@ -295,7 +344,9 @@ func (tx *Tx) scan(table, index string, prefix []byte) iter.Seq[*rec] {
 		if prefix == nil {
 			it, err = tx.mtx.Get(table, index)
 		} else {
-			it, err = tx.mtx.Get(table, index, prefix)
+			tx.arg = prefix
+			it, err = tx.mtx.Get(table, index, &tx.arg)
+			tx.arg = nil
 		}
 		if err != nil {
 			return
@@ -324,7 +375,6 @@ func (tx *Tx) loadSeq(ti *tableInfo) {
 }
 
 func (tx *Tx) setSeq(ti *tableInfo, v int64) {
-	tx.undo = append(tx.undo, undo{seqOf: ti, seqWas: tx.seq[ti.id]})
 	tx.seq[ti.id] = v
 	tx.seqState[ti.id] = 2
 }
@@ -343,11 +393,35 @@ func (tx *Tx) nextID(ti *tableInfo, max int64) (int64, error) {
 	return v, nil
 }
 
-// noteID raises ti's sequence to an explicitly given key.
-func (tx *Tx) noteID(ti *tableInfo, v int64) error {
+// noteID raises ti's sequence to an explicitly given key, and reports
+// whether the key is fresh: above every key the table has ever had, so
+// certainly not in it. Every key of a table is at most its sequence: inserts
+// and re-keys raise it (cascaded re-keys too, through raiseSeq).
+func (tx *Tx) noteID(ti *tableInfo, v int64) bool {
 	tx.loadSeq(ti)
 	if v > tx.seq[ti.id] {
 		tx.setSeq(ti, v)
+		return true
 	}
-	return nil
+	return false
+}
+
+// raiseSeq keeps the sequence invariant when an action re-keys a row.
+func (tx *Tx) raiseSeq(ti *tableInfo, pk []byte) {
+	v, ok := ti.intKey(pk)
+	if !ok {
+		return
+	}
+	tx.loadSeq(ti)
+	if v > tx.seq[ti.id] {
+		tx.seqUndo = append(tx.seqUndo, seqChange{ti: ti, was: tx.seq[ti.id], state: tx.seqState[ti.id]})
+		tx.setSeq(ti, v)
+	}
+}
+
+// keyOf encodes k into the transaction's scratch buffer, for a lookup that
+// is done with it before the next one starts.
+func keyOf[K Key](tx *Tx, c codec[K], k K) []byte {
+	tx.scratch = c.append(tx.scratch[:0], &k)
+	return tx.scratch
 }

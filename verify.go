@@ -40,7 +40,7 @@ func (tx *Tx) Verify() error {
 					}
 				}
 				if rel := ix.rel; rel != nil && tx.get(rel.parent, k) == nil {
-					vs = append(vs, tx.violation(ErrForeignKey, ti, r.pk, rel.qualified(), rel.parent.name+" "+rel.parent.front.formatKey(k)))
+					vs = append(vs, tx.violation(ErrForeignKey, ti, r.pk, rel.qname, rel.parent.prefix+rel.parent.front.formatKey(k)))
 				}
 			}
 		}
