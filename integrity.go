@@ -36,7 +36,7 @@ type frame struct {
 	rel      *relInfo
 	old, new []byte // the parent's old key, and its new one (nil on delete)
 	del      bool
-	child    []byte // the child's primary key, for a per-child frame
+	child    *rec // the child as the relation's frame found it, for a per-child frame
 }
 
 // check is a NO ACTION check for the end of the operation: that a parent key
@@ -265,13 +265,13 @@ func (tx *Tx) run(f frame) error {
 		start := len(tx.stack)
 		for c := range tx.scan(rel.child.name, rel.index.mdb, f.old) {
 			g := f
-			g.child = c.pk
+			g.child = c
 			tx.stack = append(tx.stack, g)
 		}
 		slices.Reverse(tx.stack[start:])
 		return nil
 	}
-	c := tx.get(rel.child, f.child)
+	c := tx.current(rel.child, f.child)
 	if c == nil || !bytes.Equal(c.keys[rel.index.slot], f.old) {
 		return nil // gone, or moved, since the frame was queued
 	}

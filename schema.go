@@ -43,6 +43,7 @@ type tableInfo struct {
 	open    bool                          // declared before the schema was opened
 	intKey  func(pk []byte) (int64, bool) // an integer key's value; nil for strings
 	prefix  string                        // "name ", put before a key in messages
+	seqKey  []byte                        // the key of its sequence in seqTable
 }
 
 // front is the seam between the integrity engine and a row representation.
@@ -148,6 +149,7 @@ func (s *Schema) fail(errs ...error) {
 
 func (s *Schema) addTable(name string, f front, keyName string, errs ...error) *tableInfo {
 	ti := &tableInfo{schema: s, name: name, prefix: name + " ", front: f, keyName: keyName, id: len(s.tables)}
+	ti.seqKey = seqKey(ti.id)
 	if s.frozen {
 		s.errs = append(s.errs, schemaError("table %s declared after Open", name))
 		return ti

@@ -72,6 +72,11 @@ func (t *Table[T, K]) rekey(row any) (*rec, error) {
 // newRec copies *v into a new record and encodes its keys.
 func (t *Table[T, K]) newRec(v *T) (*rec, error) {
 	b := &box[T]{val: *v}
+	return t.encodeBox(b)
+}
+
+// encodeBox encodes the keys of the row in b into b's record.
+func (t *Table[T, K]) encodeBox(b *box[T]) (*rec, error) {
 	r := &b.rec
 	r.row = &b.val
 	k := t.key(&b.val)
@@ -79,7 +84,7 @@ func (t *Table[T, K]) newRec(v *T) (*rec, error) {
 		return nil, invalid("%s: empty primary key", t.info.name)
 	}
 	n := t.codec.encodedLen(k)
-	sizes := [8]int{}
+	var sizes [8]int
 	for i, sk := range t.slots {
 		sz := sk.size(&b.val)
 		if i < len(sizes) {
@@ -97,7 +102,7 @@ func (t *Table[T, K]) newRec(v *T) (*rec, error) {
 	r.pk = buf[:len(buf):len(buf)]
 	r.keys = r.slots(len(t.slots))
 	for i, sk := range t.slots {
-		var sz int
+		sz := 0
 		if i < len(sizes) {
 			sz = sizes[i]
 		} else {
@@ -121,12 +126,14 @@ func (t *Table[T, K]) check(tx *Tx, write bool) error {
 	return tx.usable(t.info, write)
 }
 
-// prepare assigns an auto-increment key if asked and needed, keeps the
-// sequence above every key, and encodes the row. It reports whether the key
-// is fresh: new to the table, so no lookup is needed to know it is absent.
-func (t *Table[T, K]) prepare(tx *Tx, row *T, assign bool) (r *rec, fresh bool, err error) {
+// prepare copies row into a new record, assigning an auto-increment key if
+// asked and needed and keeping the sequence above every key. It reports
+// whether the key is fresh: new to the table, so no lookup is needed to
+// know it is absent.
+func (t *Table[T, K]) prepare(tx *Tx, row T, assign bool) (r *rec, fresh bool, err error) {
+	b := &box[T]{val: row}
 	if t.auto {
-		k := t.key(row)
+		k := t.key(&b.val)
 		if assign && isZero(*k) {
 			id, err := tx.nextID(t.info, t.codec.maxInt())
 			if err != nil {
@@ -138,7 +145,7 @@ func (t *Table[T, K]) prepare(tx *Tx, row *T, assign bool) (r *rec, fresh bool, 
 			fresh = tx.noteID(t.info, t.codec.int64Of(k))
 		}
 	}
-	r, err = t.newRec(row)
+	r, err = t.encodeBox(b)
 	return r, fresh, err
 }
 
@@ -147,7 +154,7 @@ func (t *Table[T, K]) write(tx *Tx, row T, m writeMode) (T, error) {
 		return row, err
 	}
 	mark := tx.mark(t.info)
-	r, fresh, err := t.prepare(tx, &row, m != mustExist)
+	r, fresh, err := t.prepare(tx, row, m != mustExist)
 	if err == nil {
 		err = tx.finish(tx.write(t.info, nil, r, m, fresh))
 	}
@@ -155,7 +162,7 @@ func (t *Table[T, K]) write(tx *Tx, row T, m writeMode) (T, error) {
 		tx.rollback(mark)
 		return row, err
 	}
-	return row, nil
+	return *r.row.(*T), nil
 }
 
 // Insert adds row and returns it with its key filled in. It fails with
@@ -183,7 +190,7 @@ func (t *Table[T, K]) UpdateKey(tx *Tx, old K, row T) error {
 	}
 	mark := tx.mark(t.info)
 	oldKey := t.codec.encode(old)
-	r, _, err := t.prepare(tx, &row, false)
+	r, _, err := t.prepare(tx, row, false)
 	if err == nil {
 		err = tx.finish(tx.write(t.info, oldKey, r, mustExist, false))
 	}

@@ -165,7 +165,7 @@ func (tx *Tx) Commit() error {
 	for id, st := range tx.seqState {
 		if st == 2 {
 			// Cannot fail: the table exists and the indexer accepts seqRec.
-			_ = tx.mtx.Insert(seqTable, &seqRec{table: seqKey(id), last: tx.seq[id]})
+			_ = tx.mtx.Insert(seqTable, &seqRec{table: tx.db.schema.tables[id].seqKey, last: tx.seq[id]})
 		}
 	}
 	tx.mtx.Commit()
@@ -211,6 +211,9 @@ func (tx *Tx) usable(ti *tableInfo, write bool) error {
 // mark returns the point a rejected operation on table ti goes back to.
 func (tx *Tx) mark(ti *tableInfo) mark {
 	m := mark{undo: len(tx.undo), pending: len(tx.pending), seqUndo: len(tx.seqUndo), seqOf: ti}
+	if ti.intKey != nil {
+		tx.loadSeq(ti) // so that a rollback does not unload it
+	}
 	if tx.seq != nil {
 		m.seqWas, m.seqState = tx.seq[ti.id], tx.seqState[ti.id]
 	}
@@ -262,6 +265,23 @@ func (tx *Tx) get(ti *tableInfo, pk []byte) *rec {
 		}
 	}
 	return tx.firstIn(tx.base, ti.name, "id", pk)
+}
+
+// current returns the row now stored under r's key: r itself, unless this
+// transaction has written that key since r was read.
+func (tx *Tx) current(ti *tableInfo, r *rec) *rec {
+	if tx.rows == nil {
+		return r
+	}
+	m := &tx.rows[ti.id]
+	if ti.intKey != nil && len(r.pk) == 8 {
+		if w, ok := m.ints[binary.BigEndian.Uint64(r.pk)]; ok {
+			return w
+		}
+	} else if w, ok := m.strs[string(r.pk)]; ok {
+		return w
+	}
+	return r
 }
 
 // note records that the row with key pk of ti is now r (nil: deleted).
@@ -369,7 +389,7 @@ func (tx *Tx) loadSeq(ti *tableInfo) {
 		return
 	}
 	tx.seqState[ti.id] = 1
-	if obj, _ := tx.mtx.First(seqTable, "id", seqKey(ti.id)); obj != nil {
+	if obj, _ := tx.mtx.First(seqTable, "id", ti.seqKey); obj != nil {
 		tx.seq[ti.id] = obj.(*seqRec).last
 	}
 }
