@@ -26,6 +26,9 @@ func NewUniqueIndex[T any, K Key, V Key](t *Table[T, K], name string, field func
 
 func newIndex[T any, K Key, V Key](t *Table[T, K], name string, field func(*T) *V, unique bool) *Index[T, K, V] {
 	x := &Index[T, K, V]{table: t, codec: newCodec[V]()}
+	if t == nil || t.info.schema == nil {
+		return &Index[T, K, V]{} // every lookup fails with ErrInvalid
+	}
 	fname, err := fieldOf(t.info.name, "index "+name, field)
 	x.info = t.info.schema.addIndex(t.info, name, fname, unique, nil, err)
 	c := x.codec

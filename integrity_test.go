@@ -626,12 +626,11 @@ func TestUnique(t *testing.T) {
 	}
 }
 
-// A NO ACTION reference to a key that leaves and comes back within one
-// operation is fine: here a self-referencing row re-keys itself, its
-// reference moving with it by ON UPDATE CASCADE, while a NO ACTION
-// relation's check sees the final state only.
-func TestNoActionCheckedAtOperationEnd(t *testing.T) {
-	p := newPair(t, Rules[int64]{OnUpdate: Cascade})
+// Writing a parent again under its own key, by Upsert or by UpdateKey to
+// the same key, is an update: no key goes away, no action runs, the child
+// stays.
+func TestSameKeyWritesAreUpdates(t *testing.T) {
+	p := newPair(t, Rules[int64]{OnUpdate: Restrict, OnDelete: Restrict})
 	mustUpdate(t, p.db, func(tx *Tx) error {
 		if _, err := p.parents.Insert(tx, parent{1}); err != nil {
 			return err
@@ -792,4 +791,47 @@ func TestRejectedCascadeRestoresSequence(t *testing.T) {
 	if !slices.Equal(before, tx.seq) {
 		t.Errorf("sequences %v after the rejected re-key, want %v", tx.seq, before)
 	}
+}
+
+// Regression: string keys holding a NUL byte survive an ON UPDATE CASCADE
+// (the new key is decoded into each child's field) and SET DEFAULT.
+func TestStringKeysWithNULThroughActions(t *testing.T) {
+	type dir struct{ Path string }
+	type file struct {
+		Name string
+		Dir  string
+	}
+	s := NewSchema()
+	dirs := NewTable(s, "dirs", func(d *dir) *string { return &d.Path })
+	files := NewTable(s, "files", func(f *file) *string { return &f.Name })
+	in := ForeignKey(files, "dir", func(f *file) *string { return &f.Dir }, dirs,
+		Rules[string]{OnUpdate: Cascade, OnDelete: SetDefault, Default: "root\x00"})
+	db, _ := Open(s)
+	mustUpdate(t, db, func(tx *Tx) error {
+		for _, d := range []string{"root\x00", "a\x00b"} {
+			if _, err := dirs.Insert(tx, dir{d}); err != nil {
+				return err
+			}
+		}
+		_, err := files.Insert(tx, file{"f", "a\x00b"})
+		return err
+	})
+	mustUpdate(t, db, func(tx *Tx) error { return dirs.UpdateKey(tx, "a\x00b", dir{"c\x00d"}) })
+	check := func(want string) {
+		t.Helper()
+		_ = db.View(func(tx *Tx) error {
+			f, err := files.Get(tx, "f")
+			if err != nil || f.Dir != want {
+				t.Errorf("file's dir %q (%v), want %q", f.Dir, err, want)
+			}
+			if kids, _ := in.ListChildren(tx, want); len(kids) != 1 {
+				t.Errorf("dir %q has %d files", want, len(kids))
+			}
+			return nil
+		})
+		verify(t, db)
+	}
+	check("c\x00d")
+	mustUpdate(t, db, func(tx *Tx) error { return dirs.Delete(tx, "c\x00d") })
+	check("root\x00")
 }

@@ -200,13 +200,14 @@ func (c codec[K]) decode(b []byte) (K, bool) {
 	}
 	out := make([]byte, 0, len(b)-2)
 	for i := 0; i < len(b)-2; i++ {
-		if b[i] == 0 {
+		c := b[i]
+		if c == 0 {
 			if i+1 >= len(b)-2 || b[i+1] != 0xFF {
 				return k, false
 			}
-			i++
+			i++ // 0x00 0xFF is an escaped 0x00
 		}
-		out = append(out, b[i])
+		out = append(out, c)
 	}
 	*(*string)(unsafe.Pointer(&k)) = string(out)
 	return k, true

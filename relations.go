@@ -78,6 +78,13 @@ func NullableForeignKey[C any, CK Key, P any, K Key](child *Table[C, CK], name s
 
 func declare[C any, CK Key, P any, K Key, F any](child *Table[C, CK], name string, field func(*C) *F, parent *Table[P, K], nullable bool, rules []Rules[K],
 	get func(*C) (K, bool), size func(*C) int, appendKey func(*C, []byte) []byte, set func(*C, []byte) bool) *Relation[C, P, K] {
+	if child == nil || child.info.schema == nil {
+		return &Relation[C, P, K]{} // every use fails with ErrInvalid
+	}
+	if parent == nil {
+		child.info.schema.fail(schemaError("relation %s.%s: nil parent table", child.info.name, name))
+		return &Relation[C, P, K]{}
+	}
 	rel := &Relation[C, P, K]{child: child.info, parent: parent, get: get}
 	info := &relInfo{name: name, child: child.info, parent: parent.info, nullable: nullable, qname: child.info.name + "." + name}
 	rel.info = info

@@ -94,8 +94,8 @@ type Action uint8
 const (
 	// NoAction rejects the operation if children still reference the
 	// parent's old key when the operation ends (or, for a deferred relation,
-	// when the transaction commits). A key that disappears and comes back
-	// within the operation is fine.
+	// when the transaction commits): only the final state is checked, so a
+	// key that disappears and comes back before then is fine.
 	NoAction Action = iota
 	// Restrict rejects the operation at once if any child references the
 	// parent. It is never deferred.

@@ -63,6 +63,9 @@ type DB struct {
 //
 // A snapshot does not take part in the original's watches, as in go-memdb.
 func (db *DB) Snapshot() *DB {
+	if db == nil {
+		return nil
+	}
 	return &DB{schema: db.schema, mdb: db.mdb.Snapshot()}
 }
 

@@ -45,6 +45,11 @@ func NewTable[T any, K Key](s *Schema, name string, key func(*T) *K) *Table[T, K
 	t := &Table[T, K]{key: key, codec: newCodec[K]()}
 	t.auto = t.codec.isInt()
 	field, err := fieldOf(name, "key", key)
+	if s == nil {
+		// A table of no schema: every operation on it fails with ErrSchema.
+		t.info = &tableInfo{name: name, prefix: name + " ", front: t, keyName: field}
+		return t
+	}
 	t.info = s.addTable(name, t, field, err)
 	if t.auto {
 		c := t.codec

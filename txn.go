@@ -87,6 +87,9 @@ type mark struct {
 // caller must end it with Commit or Abort; `defer tx.Abort()` is always
 // safe, since Abort after Commit does nothing.
 func (db *DB) BeginWrite() *Tx {
+	if db == nil {
+		return nil // every method of a nil *Tx returns ErrInvalid
+	}
 	base := db.mdb.Txn(false)
 	return &Tx{db: db, mtx: db.mdb.Txn(true), base: base, writable: true}
 }
@@ -95,6 +98,9 @@ func (db *DB) BeginWrite() *Tx {
 // unaffected by later writes. End it with Abort (or Commit, which is the
 // same for a reader).
 func (db *DB) BeginRead() *Tx {
+	if db == nil {
+		return nil
+	}
 	return &Tx{db: db, mtx: db.mdb.Txn(false)}
 }
 
