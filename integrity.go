@@ -76,10 +76,6 @@ func (tx *Tx) finish(err error) error {
 // key (UpdateKey); otherwise the row with r's own key, as mode allows. A
 // fresh key is known to be absent.
 func (tx *Tx) write(ti *tableInfo, oldKey []byte, r *rec, mode writeMode, fresh bool) error {
-	tx.op = "insert"
-	if mode != mustBeNew {
-		tx.op = "update"
-	}
 	key := r.pk
 	if oldKey != nil {
 		key = oldKey
@@ -87,6 +83,10 @@ func (tx *Tx) write(ti *tableInfo, oldKey []byte, r *rec, mode writeMode, fresh 
 	var old *rec
 	if !fresh || oldKey != nil {
 		old = tx.get(ti, key)
+	}
+	tx.op = "update"
+	if old == nil || mode == mustBeNew {
+		tx.op = "insert"
 	}
 	switch {
 	case old != nil && mode == mustBeNew:
