@@ -1,6 +1,7 @@
 package memrel
 
 import (
+	"fmt"
 	"iter"
 )
 
@@ -17,6 +18,10 @@ type Rules[K Key] struct {
 	// Default is the value SetDefault writes into the foreign key. Its
 	// parent must exist when the action runs.
 	Default K
+	// Unique makes the relation one-to-one: no two children may reference
+	// the same parent (ErrUnique). NULL foreign keys do not collide. Child
+	// returns a parent's only child.
+	Unique bool
 }
 
 // Relation is a foreign key from child rows of type C to parent rows of type
@@ -108,7 +113,8 @@ func declare[C any, CK Key, P any, K Key, F any](child *Table[C, CK], name strin
 		var zero K
 		info.def = parent.codec.encode(zero)
 	}
-	info.index = s.addIndex(child.info, name, fname, false, info, errs...)
+	unique := len(rules) > 0 && rules[0].Unique
+	info.index = s.addIndex(child.info, name, fname, unique, info, errs...)
 	if s.frozen {
 		return rel
 	}
@@ -142,17 +148,38 @@ func (r *Relation[C, P, K]) check(tx *Tx) error {
 	return nil
 }
 
+// lazy checks that r can navigate lazily in tx, and counts the load. In
+// strict mode it returns ErrLazyLoad, naming the eager loader to use.
+func (r *Relation[C, P, K]) lazy(tx *Tx, how, eager string) error {
+	if err := r.check(tx); err != nil {
+		return err
+	}
+	if tx.strict {
+		err := fmt.Errorf("%w: %s of %s; load it eagerly with memrel.%s(%s)", ErrLazyLoad, how, r.info.qname, eager, r.info.name)
+		if tx.err == nil {
+			tx.err = err
+		}
+		return err
+	}
+	tx.count(r.info).Lazy++
+	return nil
+}
+
 // Children returns the children of the parent whose key is k, in the
 // child table's key order: SQLAlchemy's lazy "select" loading (user.posts).
 // Nothing is read until the sequence is ranged over, and every range reads
 // afresh; ranged over after the transaction has ended, it yields nothing
-// (ListChildren reports that as an error).
+// (ListChildren reports that as an error). In strict mode it yields nothing
+// and the transaction fails with ErrLazyLoad.
 func (r *Relation[C, P, K]) Children(tx *Tx, k K) iter.Seq[C] {
 	return func(yield func(C) bool) {
-		if r.check(tx) != nil {
+		if r.lazy(tx, "Children", "Many") != nil {
 			return
 		}
+		n := 0
+		defer func() { tx.count(r.info).Rows += int64(n) }()
 		for c := range tx.scan(r.child.name, r.info.index.mdb, keyOf(tx, r.parent.codec, k)) {
+			n++
 			if !yield(*c.row.(*C)) {
 				return
 			}
@@ -162,14 +189,52 @@ func (r *Relation[C, P, K]) Children(tx *Tx, k K) iter.Seq[C] {
 
 // ListChildren returns the children of the parent whose key is k as a slice.
 func (r *Relation[C, P, K]) ListChildren(tx *Tx, k K) ([]C, error) {
-	if err := r.check(tx); err != nil {
+	if err := r.lazy(tx, "ListChildren", "Many"); err != nil {
 		return nil, err
 	}
 	var out []C
 	for c := range tx.scan(r.child.name, r.info.index.mdb, keyOf(tx, r.parent.codec, k)) {
 		out = append(out, *c.row.(*C))
 	}
+	tx.count(r.info).Rows += int64(len(out))
 	return out, nil
+}
+
+// Child returns the only child of the parent whose key is k, for a
+// one-to-one relation (Rules.Unique), or the first in key order otherwise;
+// ErrNotFound if there is none.
+func (r *Relation[C, P, K]) Child(tx *Tx, k K) (C, error) {
+	var zero C
+	if err := r.lazy(tx, "Child", "Many"); err != nil {
+		return zero, err
+	}
+	c := tx.first(r.child.name, r.info.index.mdb, keyOf(tx, r.parent.codec, k))
+	if c == nil {
+		return zero, ErrNotFound
+	}
+	tx.count(r.info).Rows++
+	return *c.row.(*C), nil
+}
+
+// Count returns the number of children of the parent whose key is k,
+// reading the index only. It is not a lazy load: strict mode allows it.
+func (r *Relation[C, P, K]) Count(tx *Tx, k K) (int, error) {
+	if err := r.check(tx); err != nil {
+		return 0, err
+	}
+	n := 0
+	for range tx.scan(r.child.name, r.info.index.mdb, keyOf(tx, r.parent.codec, k)) {
+		n++
+	}
+	return n, nil
+}
+
+// Exists reports whether the parent whose key is k has any child.
+func (r *Relation[C, P, K]) Exists(tx *Tx, k K) (bool, error) {
+	if err := r.check(tx); err != nil {
+		return false, err
+	}
+	return tx.first(r.child.name, r.info.index.mdb, keyOf(tx, r.parent.codec, k)) != nil, nil
 }
 
 // Parent returns the parent that child references (post.author). It returns
@@ -177,14 +242,19 @@ func (r *Relation[C, P, K]) ListChildren(tx *Tx, k K) ([]C, error) {
 // only while a deferred relation is unchecked).
 func (r *Relation[C, P, K]) Parent(tx *Tx, child C) (P, error) {
 	var zero P
-	if err := r.check(tx); err != nil {
+	if err := r.lazy(tx, "Parent", "One"); err != nil {
 		return zero, err
 	}
 	k, ok := r.get(&child)
 	if !ok {
 		return zero, ErrNotFound
 	}
-	return r.parent.Get(tx, k)
+	p := tx.get(r.parent.info, keyOf(tx, r.parent.codec, k))
+	if p == nil {
+		return zero, ErrNotFound
+	}
+	tx.count(r.info).Rows++
+	return *p.row.(*P), nil
 }
 
 // Key returns child's foreign key, and false when it is NULL.
@@ -194,4 +264,12 @@ func (r *Relation[C, P, K]) Key(child C) (K, bool) {
 		return zero, false
 	}
 	return r.get(&child)
+}
+
+// relation makes *Relation a Relationship.
+func (r *Relation[C, P, K]) relation() *relInfo {
+	if r == nil {
+		return nil
+	}
+	return r.info
 }

@@ -136,6 +136,7 @@ type relInfo struct {
 	setRef func(row any, key []byte) (*rec, error)
 	open   bool
 	qname  string // "child.name", as messages show a relation
+	id     int    // position in the schema, for load counters
 }
 
 // fail records declaration errors for Open to report.
@@ -189,7 +190,7 @@ func Open(s *Schema) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSchema, err)
 	}
-	return &DB{schema: s, mdb: m}, nil
+	return &DB{schema: s, mdb: m, loads: make([]atomicLoads, len(s.rels))}, nil
 }
 
 // freeze validates the declarations and builds go-memdb's schema.
@@ -254,8 +255,9 @@ func (s *Schema) freeze() error {
 		}
 		s.mdb.Tables[ti.name] = ts
 	}
-	for _, r := range s.rels {
+	for i, r := range s.rels {
 		r.open = true
+		r.id = i
 	}
 	return s.mdb.Validate()
 }

@@ -55,6 +55,7 @@ import (
 type DB struct {
 	schema *Schema
 	mdb    *memdb.MemDB
+	loads  []atomicLoads // by relation, for DB.Loads
 }
 
 // Snapshot returns an independent copy of the store as of now, in constant
@@ -66,7 +67,7 @@ func (db *DB) Snapshot() *DB {
 	if db == nil {
 		return nil
 	}
-	return &DB{schema: db.schema, mdb: db.mdb.Snapshot()}
+	return &DB{schema: db.schema, mdb: db.mdb.Snapshot(), loads: make([]atomicLoads, len(db.schema.rels))}
 }
 
 // Verify checks the whole store and returns an *IntegrityError listing every

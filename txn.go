@@ -23,6 +23,9 @@ type Tx struct {
 	done     bool
 	managed  bool // owned by Update or View: Commit is theirs
 	deferAll bool
+	strict   bool   // lazy navigation fails
+	err      error  // the first strict-mode violation, returned at the end
+	loads    []Loads
 	top      bool   // writing an operation's own row, not an action's
 	op       string // the operation under way, for error messages
 
@@ -130,7 +133,10 @@ func (db *DB) View(fn func(tx *Tx) error) error {
 	tx := db.BeginRead()
 	tx.managed = true
 	defer tx.Abort()
-	return fn(tx)
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.err
 }
 
 // DeferConstraints postpones every NO ACTION check of this transaction to
@@ -158,9 +164,9 @@ func (tx *Tx) Commit() error {
 	if tx.managed {
 		return invalid("Commit inside Update or View: return nil from the function instead")
 	}
-	if !tx.writable {
+	if err := tx.err; err != nil || !tx.writable {
 		tx.Abort()
-		return nil
+		return err
 	}
 	if len(tx.pending) > 0 {
 		if vs := tx.runDeferred(); len(vs) > 0 {
@@ -190,6 +196,7 @@ func (tx *Tx) Abort() {
 }
 
 func (tx *Tx) end() {
+	tx.flushLoads()
 	tx.done = true
 	tx.undo, tx.stack, tx.checks, tx.pending = nil, nil, nil, nil
 	tx.rows, tx.uniq, tx.base = nil, nil, nil

@@ -1,0 +1,342 @@
+package memrel
+
+import (
+	"bytes"
+	"slices"
+)
+
+// Eager loading: SQLAlchemy's selectinload and joinedload, typed.
+//
+// A Loader says what to load for each row of type P: Many(rel) loads a
+// parent's children, One(rel) a child's parent, and ManyWith and OneWith
+// nest a loader one level down, to any depth:
+//
+//	users -> posts -> tags:  memrel.ManyWith(author, memrel.ManyWith(tagged, memrel.One(tag)))
+//
+// Eager runs a loader on a batch of rows; EagerAll on a whole table. Each
+// level is one batch from the caller's point of view, however many rows it
+// covers, and is counted as such in Loads. Results are copies: changing
+// them never changes the store.
+
+// With is a row and what was loaded for it.
+type With[T, V any] struct {
+	Row    T
+	Loaded V
+}
+
+// Loader loads a value of type V for each of a batch of rows of type P. It
+// is built by Many, ManyWith, One and OneWith.
+type Loader[P, V any] interface {
+	// load returns one V per parent. recs, when not nil, are the parents'
+	// records; sorted says they are every row of their table in key order,
+	// which allows a merge join.
+	load(tx *Tx, parents []P, recs []*rec, sorted bool) ([]V, error)
+}
+
+// Eager loads l for each of rows, in one batch per level: no call per row
+// from the caller. Rows may repeat; each gets its own With.
+func Eager[P, V any](tx *Tx, rows []P, l Loader[P, V]) ([]With[P, V], error) {
+	if l == nil {
+		return nil, invalid("nil loader")
+	}
+	vs, err := l.load(tx, rows, nil, false)
+	if err != nil {
+		return nil, err
+	}
+	return zipWith(rows, vs), nil
+}
+
+// EagerAll loads every row of t, in key order, with l. Its first level is a
+// merge join: one pass over t and one over the relation's index, both in
+// key order, with no lookup per row.
+func EagerAll[P any, K Key, V any](tx *Tx, t *Table[P, K], l Loader[P, V]) ([]With[P, V], error) {
+	if l == nil {
+		return nil, invalid("nil loader")
+	}
+	if err := t.check(tx, false); err != nil {
+		return nil, err
+	}
+	var rows []P
+	var recs []*rec
+	for r := range tx.scan(t.info.name, "id", nil) {
+		rows = append(rows, *r.row.(*P))
+		recs = append(recs, r)
+	}
+	vs, err := l.load(tx, rows, recs, true)
+	if err != nil {
+		return nil, err
+	}
+	return zipWith(rows, vs), nil
+}
+
+func zipWith[P, V any](rows []P, vs []V) []With[P, V] {
+	out := make([]With[P, V], len(rows))
+	for i := range rows {
+		out[i] = With[P, V]{Row: rows[i], Loaded: vs[i]}
+	}
+	return out
+}
+
+// ManyLoader loads each parent's children through a relation: the "many"
+// side of a one-to-many, SQLAlchemy's selectinload. Where and Limit narrow
+// what it loads, per parent.
+type ManyLoader[C, P any, K Key] struct {
+	rel   *Relation[C, P, K]
+	where func(C) bool
+	limit int
+}
+
+// Many loads each parent's children through rel, in the child table's key
+// order.
+func Many[C, P any, K Key](rel *Relation[C, P, K]) ManyLoader[C, P, K] {
+	return ManyLoader[C, P, K]{rel: rel}
+}
+
+// Where keeps only the children for which keep returns true.
+func (m ManyLoader[C, P, K]) Where(keep func(C) bool) ManyLoader[C, P, K] {
+	m.where = keep
+	return m
+}
+
+// Limit keeps at most n children per parent (n <= 0: all).
+func (m ManyLoader[C, P, K]) Limit(n int) ManyLoader[C, P, K] {
+	m.limit = n
+	return m
+}
+
+func (m ManyLoader[C, P, K]) load(tx *Tx, parents []P, recs []*rec, sorted bool) ([][]C, error) {
+	rows, _, err := m.children(tx, parents, recs, sorted, false)
+	return rows, err
+}
+
+// children loads each parent's children, and their records if withRecs.
+func (m ManyLoader[C, P, K]) children(tx *Tx, parents []P, recs []*rec, sorted, withRecs bool) ([][]C, [][]*rec, error) {
+	r := m.rel
+	if err := r.check(tx); err != nil {
+		return nil, nil, err
+	}
+	keys := make([][]byte, len(parents))
+	for i := range parents {
+		if recs != nil {
+			keys[i] = recs[i].pk
+		} else {
+			keys[i] = r.parent.codec.encode(*r.parent.key(&parents[i]))
+		}
+	}
+	rows := make([][]C, len(parents))
+	var crecs [][]*rec
+	if withRecs {
+		crecs = make([][]*rec, len(parents))
+	}
+	n := 0
+	add := func(i int, c *rec) {
+		if m.limit > 0 && len(rows[i]) >= m.limit {
+			return
+		}
+		v := *c.row.(*C)
+		if m.where != nil && !m.where(v) {
+			return
+		}
+		rows[i] = append(rows[i], v)
+		if withRecs {
+			crecs[i] = append(crecs[i], c)
+		}
+		n++
+	}
+	slot, index := r.info.index.slot, r.info.index.mdb
+	if sorted {
+		// Merge join: parents and the relation's index entries are both in
+		// key order; walk them side by side.
+		i := 0
+		for c := range tx.scan(r.child.name, index, nil) {
+			fk := c.keys[slot]
+			for i < len(keys) && bytes.Compare(keys[i], fk) < 0 {
+				i++
+			}
+			if i == len(keys) {
+				break
+			}
+			if bytes.Equal(keys[i], fk) {
+				add(i, c)
+			}
+		}
+	} else {
+		// One seek per distinct parent key, in key order.
+		order := make([]int, len(parents))
+		for i := range order {
+			order[i] = i
+		}
+		slices.SortStableFunc(order, func(a, b int) int { return bytes.Compare(keys[a], keys[b]) })
+		for j, i := range order {
+			if j > 0 && bytes.Equal(keys[order[j-1]], keys[i]) {
+				rows[i] = slices.Clone(rows[order[j-1]])
+				if withRecs {
+					crecs[i] = crecs[order[j-1]]
+				}
+				continue
+			}
+			for c := range tx.scan(r.child.name, index, keys[i]) {
+				add(i, c)
+				if m.limit > 0 && len(rows[i]) >= m.limit {
+					break
+				}
+			}
+		}
+	}
+	l := tx.count(r.info)
+	l.Batches++
+	l.Rows += int64(n)
+	return rows, crecs, nil
+}
+
+type manyWith[C, P any, K Key, V any] struct {
+	many  ManyLoader[C, P, K]
+	inner Loader[C, V]
+}
+
+// ManyWith loads each parent's children through many, and for the
+// children, inner: a nested eager path (users -> posts -> tags).
+func ManyWith[C, P any, K Key, V any](many ManyLoader[C, P, K], inner Loader[C, V]) Loader[P, []With[C, V]] {
+	return manyWith[C, P, K, V]{many: many, inner: inner}
+}
+
+func (m manyWith[C, P, K, V]) load(tx *Tx, parents []P, recs []*rec, sorted bool) ([][]With[C, V], error) {
+	if m.inner == nil {
+		return nil, invalid("nil loader")
+	}
+	rows, crecs, err := m.many.children(tx, parents, recs, sorted, true)
+	if err != nil {
+		return nil, err
+	}
+	var flat []C
+	var flatRecs []*rec
+	for i := range rows {
+		flat = append(flat, rows[i]...)
+		flatRecs = append(flatRecs, crecs[i]...)
+	}
+	vs, err := m.inner.load(tx, flat, flatRecs, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]With[C, V], len(rows))
+	k := 0
+	for i := range rows {
+		out[i] = make([]With[C, V], len(rows[i]))
+		for j := range rows[i] {
+			out[i][j] = With[C, V]{Row: rows[i][j], Loaded: vs[k]}
+			k++
+		}
+	}
+	return out, nil
+}
+
+type one[C, P any, K Key] struct{ rel *Relation[C, P, K] }
+
+// One loads each child's parent through rel: the many-to-one side
+// (post.author). The value is nil where the foreign key is NULL. Children
+// that share a parent share one copy of it.
+func One[C, P any, K Key](rel *Relation[C, P, K]) Loader[C, *P] {
+	return one[C, P, K]{rel: rel}
+}
+
+func (o one[C, P, K]) load(tx *Tx, children []C, recs []*rec, _ bool) ([]*P, error) {
+	ps, _, err := o.parents(tx, children, recs, false)
+	return ps, err
+}
+
+func (o one[C, P, K]) parents(tx *Tx, children []C, recs []*rec, withRecs bool) ([]*P, []*rec, error) {
+	r := o.rel
+	if err := r.check(tx); err != nil {
+		return nil, nil, err
+	}
+	out := make([]*P, len(children))
+	var precs []*rec
+	if withRecs {
+		precs = make([]*rec, len(children))
+	}
+	type found struct {
+		p *P
+		r *rec
+	}
+	seen := map[string]found{}
+	n := 0
+	for i := range children {
+		var key []byte
+		if recs != nil {
+			key = recs[i].keys[r.info.index.slot]
+		} else if k, ok := r.get(&children[i]); ok {
+			key = keyOf(tx, r.parent.codec, k)
+		}
+		if key == nil {
+			continue
+		}
+		f, ok := seen[string(key)]
+		if !ok {
+			if pr := tx.get(r.parent.info, key); pr != nil {
+				v := *pr.row.(*P)
+				f = found{p: &v, r: pr}
+				n++
+			}
+			seen[string(key)] = f
+		}
+		out[i] = f.p
+		if withRecs {
+			precs[i] = f.r
+		}
+	}
+	l := tx.count(r.info)
+	l.Batches++
+	l.Rows += int64(n)
+	return out, precs, nil
+}
+
+type oneWith[C, P any, K Key, V any] struct {
+	one   one[C, P, K]
+	inner Loader[P, V]
+}
+
+// OneWith loads each child's parent through rel, and for the parents,
+// inner (posts -> author -> the author's other posts). The value is nil
+// where the foreign key is NULL.
+func OneWith[C, P any, K Key, V any](rel *Relation[C, P, K], inner Loader[P, V]) Loader[C, *With[P, V]] {
+	return oneWith[C, P, K, V]{one: one[C, P, K]{rel: rel}, inner: inner}
+}
+
+func (o oneWith[C, P, K, V]) load(tx *Tx, children []C, recs []*rec, _ bool) ([]*With[P, V], error) {
+	if o.inner == nil {
+		return nil, invalid("nil loader")
+	}
+	ps, precs, err := o.one.parents(tx, children, recs, true)
+	if err != nil {
+		return nil, err
+	}
+	// Load inner once per distinct parent.
+	index := map[*P]int{}
+	var distinct []P
+	var drecs []*rec
+	for i, p := range ps {
+		if p == nil {
+			continue
+		}
+		if _, ok := index[p]; !ok {
+			index[p] = len(distinct)
+			distinct = append(distinct, *p)
+			drecs = append(drecs, precs[i])
+		}
+	}
+	vs, err := o.inner.load(tx, distinct, drecs, false)
+	if err != nil {
+		return nil, err
+	}
+	withs := make([]With[P, V], len(distinct))
+	for i := range distinct {
+		withs[i] = With[P, V]{Row: distinct[i], Loaded: vs[i]}
+	}
+	out := make([]*With[P, V], len(children))
+	for i, p := range ps {
+		if p != nil {
+			out[i] = &withs[index[p]]
+		}
+	}
+	return out, nil
+}

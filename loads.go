@@ -1,0 +1,80 @@
+package memrel
+
+import "sync/atomic"
+
+// Relationship is any relation, whatever its types: what Tx.Loads and
+// DB.Loads take. *Relation implements it.
+type Relationship interface {
+	relation() *relInfo
+}
+
+// Loads counts what a relation has loaded, so that a test can hold code to
+// a budget ("this handler loads posts in at most 2 batches") and see N+1
+// access as a number.
+type Loads struct {
+	Lazy    int64 // lazy navigations: one per Children, ListChildren, Child or Parent call
+	Batches int64 // eager loads: one per relation per Eager or EagerAll level
+	Rows    int64 // rows loaded through the relation, lazily or eagerly
+}
+
+// Loads returns what rel has loaded in this transaction so far.
+func (tx *Tx) Loads(rel Relationship) Loads {
+	ri := relOf(rel)
+	if tx == nil || ri == nil || ri.id >= len(tx.loads) || tx.db == nil || ri.child.schema != tx.db.schema {
+		return Loads{}
+	}
+	return tx.loads[ri.id]
+}
+
+// Loads returns what rel has loaded in the store's ended transactions.
+func (db *DB) Loads(rel Relationship) Loads {
+	ri := relOf(rel)
+	if db == nil || ri == nil || ri.child.schema != db.schema || ri.id >= len(db.loads) {
+		return Loads{}
+	}
+	c := &db.loads[ri.id]
+	return Loads{Lazy: c.lazy.Load(), Batches: c.batches.Load(), Rows: c.rows.Load()}
+}
+
+// Strict makes lazy navigation in tx fail with ErrLazyLoad: SQLAlchemy's
+// "raise" loading. A sequence from Children then yields nothing, and the
+// transaction's Commit (or the Update or View running it) returns the
+// error. Eager loading, Count and Exists are allowed.
+func (tx *Tx) Strict() error {
+	if err := tx.usable(nil, false); err != nil {
+		return err
+	}
+	tx.strict = true
+	return nil
+}
+
+func relOf(rel Relationship) *relInfo {
+	if rel == nil {
+		return nil
+	}
+	return rel.relation()
+}
+
+type atomicLoads struct{ lazy, batches, rows atomic.Int64 }
+
+// count returns the transaction's counters for rel.
+func (tx *Tx) count(rel *relInfo) *Loads {
+	if tx.loads == nil {
+		tx.loads = make([]Loads, len(tx.db.schema.rels))
+	}
+	return &tx.loads[rel.id]
+}
+
+// flushLoads adds the transaction's counters to the store's.
+func (tx *Tx) flushLoads() {
+	for i, l := range tx.loads {
+		if l == (Loads{}) {
+			continue
+		}
+		c := &tx.db.loads[i]
+		c.lazy.Add(l.Lazy)
+		c.batches.Add(l.Batches)
+		c.rows.Add(l.Rows)
+	}
+	tx.loads = nil
+}
