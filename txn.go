@@ -23,8 +23,8 @@ type Tx struct {
 	done     bool
 	managed  bool // owned by Update or View: Commit is theirs
 	deferAll bool
-	strict   bool   // lazy navigation fails
-	err      error  // the first strict-mode violation, returned at the end
+	strict   bool  // lazy navigation fails
+	err      error // the first strict-mode violation, returned at the end
 	loads    []Loads
 	top      bool   // writing an operation's own row, not an action's
 	op       string // the operation under way, for error messages
