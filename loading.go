@@ -2,6 +2,7 @@ package memrel
 
 import (
 	"bytes"
+	"encoding/binary"
 	"slices"
 )
 
@@ -110,6 +111,9 @@ func (m ManyLoader[C, P, K]) load(tx *Tx, parents []P, recs []*rec, sorted bool)
 }
 
 // children loads each parent's children, and their records if withRecs.
+// Children arrive grouped by parent in both strategies: each parent's run
+// is gathered in a reused buffer, then copied into an arena of fixed-size
+// chunks, so a load allocates about the size of its result and no more.
 func (m ManyLoader[C, P, K]) children(tx *Tx, parents []P, recs []*rec, sorted, withRecs bool) ([][]C, [][]*rec, error) {
 	r := m.rel
 	if err := r.check(tx); err != nil {
@@ -128,22 +132,45 @@ func (m ManyLoader[C, P, K]) children(tx *Tx, parents []P, recs []*rec, sorted, 
 	if withRecs {
 		crecs = make([][]*rec, len(parents))
 	}
-	n := 0
-	add := func(i int, c *rec) {
-		if m.limit > 0 && len(rows[i]) >= m.limit {
-			return
+	var (
+		run     []C
+		runRecs []*rec
+		rowsOut arena[C]
+		recsOut arena[*rec]
+		cur     = -1
+		total   int64
+	)
+	flush := func() {
+		if cur >= 0 && len(run) > 0 {
+			rows[cur] = rowsOut.take(run)
+			if withRecs {
+				crecs[cur] = recsOut.take(runRecs)
+			}
+			total += int64(len(run))
+		}
+		run, runRecs = run[:0], runRecs[:0]
+	}
+	// add adds child c of parent i, and reports whether i wants more.
+	add := func(i int, c *rec) bool {
+		if i != cur {
+			flush()
+			cur = i
+		}
+		if m.limit > 0 && len(run) >= m.limit {
+			return false
 		}
 		v := *c.row.(*C)
 		if m.where != nil && !m.where(v) {
-			return
+			return true
 		}
-		rows[i] = append(rows[i], v)
+		run = append(run, v)
 		if withRecs {
-			crecs[i] = append(crecs[i], c)
+			runRecs = append(runRecs, c)
 		}
-		n++
+		return true
 	}
 	slot, index := r.info.index.slot, r.info.index.mdb
+	var dups [][2]int // (parent, earlier parent with the same key)
 	if sorted {
 		// Merge join: parents and the relation's index entries are both in
 		// key order; walk them side by side.
@@ -166,27 +193,47 @@ func (m ManyLoader[C, P, K]) children(tx *Tx, parents []P, recs []*rec, sorted, 
 		for i := range order {
 			order[i] = i
 		}
-		slices.SortStableFunc(order, func(a, b int) int { return bytes.Compare(keys[a], keys[b]) })
+		if !slices.IsSortedFunc(order, func(a, b int) int { return bytes.Compare(keys[a], keys[b]) }) {
+			slices.SortStableFunc(order, func(a, b int) int { return bytes.Compare(keys[a], keys[b]) })
+		}
 		for j, i := range order {
 			if j > 0 && bytes.Equal(keys[order[j-1]], keys[i]) {
-				rows[i] = slices.Clone(rows[order[j-1]])
-				if withRecs {
-					crecs[i] = crecs[order[j-1]]
-				}
+				dups = append(dups, [2]int{i, order[j-1]})
 				continue
 			}
 			for c := range tx.scan(r.child.name, index, keys[i]) {
-				add(i, c)
-				if m.limit > 0 && len(rows[i]) >= m.limit {
+				if !add(i, c) {
 					break
 				}
 			}
 		}
 	}
+	flush()
+	for _, d := range dups {
+		rows[d[0]] = slices.Clone(rows[d[1]])
+		if withRecs {
+			crecs[d[0]] = crecs[d[1]]
+		}
+	}
 	l := tx.count(r.info)
 	l.Batches++
-	l.Rows += int64(n)
+	l.Rows += total
 	return rows, crecs, nil
+}
+
+// arena hands out windows of large chunks, each window's capacity its
+// length, so that appending to one never writes into the next.
+type arena[T any] struct{ buf []T }
+
+const arenaChunk = 4096
+
+func (a *arena[T]) take(run []T) []T {
+	if cap(a.buf)-len(a.buf) < len(run) {
+		a.buf = make([]T, 0, max(arenaChunk, len(run)))
+	}
+	start := len(a.buf)
+	a.buf = append(a.buf, run...)
+	return a.buf[start:len(a.buf):len(a.buf)]
 }
 
 type manyWith[C, P any, K Key, V any] struct {
@@ -258,7 +305,16 @@ func (o one[C, P, K]) parents(tx *Tx, children []C, recs []*rec, withRecs bool) 
 		p *P
 		r *rec
 	}
-	seen := map[string]found{}
+	// Each distinct parent is looked up once; integer keys dedupe in a
+	// map[uint64], others in a map[string].
+	ints := r.parent.info.intKey != nil
+	var byInt map[uint64]found
+	var byStr map[string]found
+	if ints {
+		byInt = map[uint64]found{}
+	} else {
+		byStr = map[string]found{}
+	}
 	n := 0
 	for i := range children {
 		var key []byte
@@ -270,14 +326,24 @@ func (o one[C, P, K]) parents(tx *Tx, children []C, recs []*rec, withRecs bool) 
 		if key == nil {
 			continue
 		}
-		f, ok := seen[string(key)]
+		var f found
+		var ok bool
+		if ints {
+			f, ok = byInt[binary.BigEndian.Uint64(key)]
+		} else {
+			f, ok = byStr[string(key)]
+		}
 		if !ok {
 			if pr := tx.get(r.parent.info, key); pr != nil {
 				v := *pr.row.(*P)
 				f = found{p: &v, r: pr}
 				n++
 			}
-			seen[string(key)] = f
+			if ints {
+				byInt[binary.BigEndian.Uint64(key)] = f
+			} else {
+				byStr[string(key)] = f
+			}
 		}
 		out[i] = f.p
 		if withRecs {

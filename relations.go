@@ -176,10 +176,9 @@ func (r *Relation[C, P, K]) Children(tx *Tx, k K) iter.Seq[C] {
 		if r.lazy(tx, "Children", "Many") != nil {
 			return
 		}
-		n := 0
-		defer func() { tx.count(r.info).Rows += int64(n) }()
+		loads := tx.count(r.info)
 		for c := range tx.scan(r.child.name, r.info.index.mdb, keyOf(tx, r.parent.codec, k)) {
-			n++
+			loads.Rows++
 			if !yield(*c.row.(*C)) {
 				return
 			}

@@ -1,0 +1,340 @@
+package memrel_test
+
+import (
+	"fmt"
+	"testing"
+
+	memdb "github.com/hashicorp/go-memdb"
+	"github.com/memrel/memrel"
+)
+
+// The loading benchmarks: each strategy per post (or per post-tag pair)
+// visited, on 1,000 users x 10 posts with 100 tags and 3 tags per post, and
+// on 100,000 users x 10 posts for scale; beside them, raw go-memdb and
+// hand-written Go maps (the floor), in the same run:
+//
+//	go test -run '^$' -bench Loading -count 6 | tee loading.txt
+//	benchstat -col /engine loading.txt
+//
+// Every case checks its result (count and checksum) once before timing.
+
+// mapsBlog is the floor: the same data in plain maps, with the children of
+// each parent kept in slices in key order.
+type mapsBlog struct {
+	users       []LUser
+	posts       map[int64]LPost
+	postsByUser map[int64][]int64
+	tags        map[int64]LTag
+	tagsByPost  map[int64][]int64
+}
+
+func newMapsBlog(tb testing.TB, b *lblog) *mapsBlog {
+	m := &mapsBlog{posts: map[int64]LPost{}, postsByUser: map[int64][]int64{}, tags: map[int64]LTag{}, tagsByPost: map[int64][]int64{}}
+	err := b.db.View(func(tx *memrel.Tx) error {
+		for u := range b.users.All(tx) {
+			m.users = append(m.users, u)
+		}
+		for p := range b.posts.All(tx) {
+			m.posts[p.ID] = p
+			m.postsByUser[p.UserID] = append(m.postsByUser[p.UserID], p.ID)
+		}
+		for t := range b.tags.All(tx) {
+			m.tags[t.ID] = t
+		}
+		for pt := range b.postTags.All(tx) {
+			m.tagsByPost[pt.PostID] = append(m.tagsByPost[pt.PostID], pt.TagID)
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m
+}
+
+// rawLoadBlog mirrors the posts in raw go-memdb, indexed by author.
+func newRawLoadBlog(tb testing.TB, b *lblog) *memdb.MemDB {
+	schema := &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
+		"users": {Name: "users", Indexes: map[string]*memdb.IndexSchema{
+			"id": {Name: "id", Unique: true, Indexer: intIndex[LUser]{func(u *LUser) int64 { return u.ID }}},
+		}},
+		"posts": {Name: "posts", Indexes: map[string]*memdb.IndexSchema{
+			"id":   {Name: "id", Unique: true, Indexer: intIndex[LPost]{func(p *LPost) int64 { return p.ID }}},
+			"user": {Name: "user", Indexer: intIndex[LPost]{func(p *LPost) int64 { return p.UserID }}},
+		}},
+	}}
+	db, err := memdb.NewMemDB(schema)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	txn := db.Txn(true)
+	_ = b.db.View(func(tx *memrel.Tx) error {
+		for u := range b.users.All(tx) {
+			if err := txn.Insert("users", &u); err != nil {
+				tb.Fatal(err)
+			}
+		}
+		for p := range b.posts.All(tx) {
+			if err := txn.Insert("posts", &p); err != nil {
+				tb.Fatal(err)
+			}
+		}
+		return nil
+	})
+	txn.Commit()
+	return db
+}
+
+// loadCase is one measured way of visiting items; it returns how many it
+// visited and a checksum of what it saw.
+type loadCase struct {
+	name  string // "op=.../engine=..."
+	unit  string
+	visit func(b *testing.B) (count, sum int64)
+}
+
+func BenchmarkLoading(b *testing.B) {
+	for _, size := range []struct{ users, tags, tagsPer int }{{1000, 100, 3}, {100_000, 100, 0}} {
+		bl := newLBlog(b, size.users, 10, size.tags, size.tagsPer)
+		m := newMapsBlog(b, bl)
+		raw := newRawLoadBlog(b, bl)
+		posts := int64(size.users * 10)
+
+		// Expected results, from the maps.
+		var postSum, pairSum, pairs int64
+		for _, u := range m.users {
+			for _, p := range m.postsByUser[u.ID] {
+				postSum += p * u.ID
+			}
+		}
+		for p, ts := range m.tagsByPost {
+			for _, t := range ts {
+				pairSum += p * t
+				pairs++
+			}
+		}
+
+		view := func(b *testing.B, fn func(tx *memrel.Tx) (int64, int64)) (count, sum int64) {
+			err := bl.db.View(func(tx *memrel.Tx) error { count, sum = fn(tx); return nil })
+			if err != nil {
+				b.Fatal(err)
+			}
+			return
+		}
+		sumPosts := func(ws []memrel.With[LUser, []LPost]) (count, sum int64) {
+			for _, w := range ws {
+				for _, p := range w.Loaded {
+					count++
+					sum += p.ID * w.Row.ID
+				}
+			}
+			return
+		}
+		cases := []loadCase{
+			{"op=children/strategy=lazy/engine=memrel", "post", func(b *testing.B) (int64, int64) {
+				return view(b, func(tx *memrel.Tx) (count, sum int64) {
+					for _, u := range m.users {
+						for p := range bl.author.Children(tx, u.ID) {
+							count++
+							sum += p.ID * u.ID
+						}
+					}
+					return
+				})
+			}},
+			{"op=children/strategy=lazy/engine=memdb", "post", func(b *testing.B) (count, sum int64) {
+				txn := raw.Txn(false)
+				for _, u := range m.users {
+					it, err := txn.Get("posts", "user", u.ID)
+					if err != nil {
+						b.Fatal(err)
+					}
+					for o := it.Next(); o != nil; o = it.Next() {
+						p := *o.(*LPost)
+						count++
+						sum += p.ID * u.ID
+					}
+				}
+				return
+			}},
+			{"op=children/strategy=batch/engine=memrel", "post", func(b *testing.B) (int64, int64) {
+				return view(b, func(tx *memrel.Tx) (int64, int64) {
+					ws, err := memrel.Eager(tx, m.users, memrel.Many(bl.author))
+					if err != nil {
+						b.Fatal(err)
+					}
+					return sumPosts(ws)
+				})
+			}},
+			{"op=children/strategy=merge/engine=memrel", "post", func(b *testing.B) (int64, int64) {
+				return view(b, func(tx *memrel.Tx) (int64, int64) {
+					ws, err := memrel.EagerAll(tx, bl.users, memrel.Many(bl.author))
+					if err != nil {
+						b.Fatal(err)
+					}
+					return sumPosts(ws)
+				})
+			}},
+			{"op=children/strategy=merge/engine=maps", "post", func(b *testing.B) (int64, int64) {
+				ws := make([]memrel.With[LUser, []LPost], len(m.users))
+				for i, u := range m.users {
+					ids := m.postsByUser[u.ID]
+					ps := make([]LPost, len(ids))
+					for j, id := range ids {
+						ps[j] = m.posts[id]
+					}
+					ws[i] = memrel.With[LUser, []LPost]{Row: u, Loaded: ps}
+				}
+				return sumPosts(ws)
+			}},
+			{"op=parent/strategy=lazy/engine=memrel", "post", func(b *testing.B) (int64, int64) {
+				return view(b, func(tx *memrel.Tx) (count, sum int64) {
+					for p := range bl.posts.All(tx) {
+						u, err := bl.author.Parent(tx, p)
+						if err != nil {
+							b.Fatal(err)
+						}
+						count++
+						sum += p.ID * u.ID
+					}
+					return
+				})
+			}},
+			{"op=parent/strategy=lazy/engine=memdb", "post", func(b *testing.B) (count, sum int64) {
+				txn := raw.Txn(false)
+				it, _ := txn.Get("posts", "id")
+				for o := it.Next(); o != nil; o = it.Next() {
+					p := *o.(*LPost)
+					uo, err := txn.First("users", "id", p.UserID)
+					if err != nil || uo == nil {
+						b.Fatal(err)
+					}
+					count++
+					sum += p.ID * uo.(*LUser).ID
+				}
+				return
+			}},
+			{"op=parent/strategy=eager/engine=memrel", "post", func(b *testing.B) (int64, int64) {
+				return view(b, func(tx *memrel.Tx) (count, sum int64) {
+					ws, err := memrel.EagerAll(tx, bl.posts, memrel.One(bl.author))
+					if err != nil {
+						b.Fatal(err)
+					}
+					for _, w := range ws {
+						count++
+						sum += w.Row.ID * w.Loaded.ID
+					}
+					return
+				})
+			}},
+		}
+		if size.tagsPer > 0 {
+			sumPairs := func(ws []memrel.With[LPost, []memrel.With[LPostTag, *LTag]]) (count, sum int64) {
+				for _, w := range ws {
+					for _, pt := range w.Loaded {
+						count++
+						sum += w.Row.ID * pt.Loaded.ID
+					}
+				}
+				return
+			}
+			cases = append(cases,
+				loadCase{"op=nested/strategy=merge/engine=memrel", "pair", func(b *testing.B) (int64, int64) {
+					return view(b, func(tx *memrel.Tx) (count, sum int64) {
+						ws, err := memrel.EagerAll(tx, bl.users, memrel.ManyWith(memrel.Many(bl.author), memrel.ManyWith(memrel.Many(bl.tagged), memrel.One(bl.tag))))
+						if err != nil {
+							b.Fatal(err)
+						}
+						for _, u := range ws {
+							c, s := sumPairs(u.Loaded)
+							count, sum = count+c, sum+s
+						}
+						return
+					})
+				}},
+				loadCase{"op=post-tags/strategy=lazy/engine=memrel", "pair", func(b *testing.B) (int64, int64) {
+					return view(b, func(tx *memrel.Tx) (count, sum int64) {
+						for p := range bl.posts.All(tx) {
+							for pt := range bl.tagged.Children(tx, p.ID) {
+								t, err := bl.tag.Parent(tx, pt)
+								if err != nil {
+									b.Fatal(err)
+								}
+								count++
+								sum += p.ID * t.ID
+							}
+						}
+						return
+					})
+				}},
+				loadCase{"op=post-tags/strategy=merge/engine=memrel", "pair", func(b *testing.B) (int64, int64) {
+					return view(b, func(tx *memrel.Tx) (int64, int64) {
+						ws, err := memrel.EagerAll(tx, bl.posts, memrel.ManyWith(memrel.Many(bl.tagged), memrel.One(bl.tag)))
+						if err != nil {
+							b.Fatal(err)
+						}
+						return sumPairs(ws)
+					})
+				}},
+				loadCase{"op=post-tags/strategy=merge/engine=maps", "pair", func(b *testing.B) (count, sum int64) {
+					for p := range int64(len(m.posts)) {
+						for _, t := range m.tagsByPost[p+1] {
+							tag := m.tags[t]
+							count++
+							sum += (p + 1) * tag.ID
+						}
+					}
+					return
+				}},
+				loadCase{"op=tag-posts/strategy=lazy/engine=memrel", "pair", func(b *testing.B) (int64, int64) {
+					return view(b, func(tx *memrel.Tx) (count, sum int64) {
+						for t := range bl.tags.All(tx) {
+							for pt := range bl.tag.Children(tx, t.ID) {
+								p, err := bl.tagged.Parent(tx, pt)
+								if err != nil {
+									b.Fatal(err)
+								}
+								count++
+								sum += p.ID * t.ID
+							}
+						}
+						return
+					})
+				}},
+				loadCase{"op=tag-posts/strategy=merge/engine=memrel", "pair", func(b *testing.B) (int64, int64) {
+					return view(b, func(tx *memrel.Tx) (count, sum int64) {
+						ws, err := memrel.EagerAll(tx, bl.tags, memrel.ManyWith(memrel.Many(bl.tag), memrel.One(bl.tagged)))
+						if err != nil {
+							b.Fatal(err)
+						}
+						for _, w := range ws {
+							for _, pt := range w.Loaded {
+								count++
+								sum += pt.Loaded.ID * w.Row.ID
+							}
+						}
+						return
+					})
+				}},
+			)
+		}
+		for _, c := range cases {
+			b.Run(fmt.Sprintf("users=%d/%s", size.users, c.name), func(b *testing.B) {
+				want, wantSum := posts, postSum
+				if c.unit == "pair" {
+					want, wantSum = pairs, pairSum
+				}
+				if got, sum := c.visit(b); got != want || sum != wantSum {
+					b.Fatalf("visited %d with checksum %d, want %d and %d", got, sum, want, wantSum)
+				}
+				b.ReportAllocs()
+				n := 0
+				for b.Loop() {
+					c.visit(b)
+					n++
+				}
+				perItem(b, n, int(want), c.unit)
+			})
+		}
+	}
+}
