@@ -169,45 +169,7 @@ func (m ManyLoader[C, P, K]) children(tx *Tx, parents []P, recs []*rec, sorted, 
 		}
 		return true
 	}
-	slot, index := r.info.index.slot, r.info.index.mdb
-	var dups [][2]int // (parent, earlier parent with the same key)
-	if sorted {
-		// Merge join: parents and the relation's index entries are both in
-		// key order; walk them side by side.
-		i := 0
-		for c := range tx.scan(r.child.name, index, nil) {
-			fk := c.keys[slot]
-			for i < len(keys) && bytes.Compare(keys[i], fk) < 0 {
-				i++
-			}
-			if i == len(keys) {
-				break
-			}
-			if bytes.Equal(keys[i], fk) {
-				add(i, c)
-			}
-		}
-	} else {
-		// One seek per distinct parent key, in key order.
-		order := make([]int, len(parents))
-		for i := range order {
-			order[i] = i
-		}
-		if !slices.IsSortedFunc(order, func(a, b int) int { return bytes.Compare(keys[a], keys[b]) }) {
-			slices.SortStableFunc(order, func(a, b int) int { return bytes.Compare(keys[a], keys[b]) })
-		}
-		for j, i := range order {
-			if j > 0 && bytes.Equal(keys[order[j-1]], keys[i]) {
-				dups = append(dups, [2]int{i, order[j-1]})
-				continue
-			}
-			for c := range tx.scan(r.child.name, index, keys[i]) {
-				if !add(i, c) {
-					break
-				}
-			}
-		}
-	}
+	dups := walkChildren(tx, r.info, keys, sorted, add)
 	flush()
 	for _, d := range dups {
 		rows[d[0]] = slices.Clone(rows[d[1]])
@@ -219,6 +181,106 @@ func (m ManyLoader[C, P, K]) children(tx *Tx, parents []P, recs []*rec, sorted, 
 	l.Batches++
 	l.Rows += total
 	return rows, crecs, nil
+}
+
+// walkChildren calls add(i, c) for every child c, through rel, of the
+// parent whose encoded key is keys[i], parent by parent, each parent's
+// children in key order; add returns false to skip the rest of a parent's
+// children. With sorted (keys in key order, as a table scan gives them) it
+// merge-joins keys with the relation's index; otherwise it seeks once per
+// distinct key, in key order. It returns the parents whose key repeats an
+// earlier one's, with that earlier parent: (repeat, first).
+func walkChildren(tx *Tx, rel *relInfo, keys [][]byte, sorted bool, add func(i int, c *rec) bool) [][2]int {
+	slot, index := rel.index.slot, rel.index.mdb
+	if sorted {
+		i := 0
+		for c := range tx.scan(rel.child.name, index, nil) {
+			fk := c.keys[slot]
+			for i < len(keys) && bytes.Compare(keys[i], fk) < 0 {
+				i++
+			}
+			if i == len(keys) {
+				break
+			}
+			if bytes.Equal(keys[i], fk) {
+				add(i, c)
+			}
+		}
+		return nil
+	}
+	order := make([]int, len(keys))
+	for i := range order {
+		order[i] = i
+	}
+	if !slices.IsSortedFunc(order, func(a, b int) int { return bytes.Compare(keys[a], keys[b]) }) {
+		slices.SortStableFunc(order, func(a, b int) int { return bytes.Compare(keys[a], keys[b]) })
+	}
+	var dups [][2]int
+	for j, i := range order {
+		if j > 0 && bytes.Equal(keys[order[j-1]], keys[i]) {
+			dups = append(dups, [2]int{i, order[j-1]})
+			continue
+		}
+		for c := range tx.scan(rel.child.name, index, keys[i]) {
+			if !add(i, c) {
+				break
+			}
+		}
+	}
+	return dups
+}
+
+// parentLookup finds parents by encoded key, each distinct key once, and
+// keeps one copy of each: integer keys dedupe in a map[uint64], others in a
+// map[string].
+type parentLookup[P any] struct {
+	tx    *Tx
+	ti    *tableInfo
+	byInt map[uint64]found[P]
+	byStr map[string]found[P]
+	found int // distinct parents found
+}
+
+type found[P any] struct {
+	r *rec
+	p *P // the copy handed out
+}
+
+func newParentLookup[P any](tx *Tx, ti *tableInfo) *parentLookup[P] {
+	l := &parentLookup[P]{tx: tx, ti: ti, byStr: map[string]found[P]{}}
+	if ti.intKey != nil {
+		l.byInt = map[uint64]found[P]{}
+	}
+	return l
+}
+
+// get returns the parent with encoded key k and its copy, or nils.
+func (l *parentLookup[P]) get(k []byte) found[P] {
+	if l.byInt != nil && len(k) == 8 {
+		u := binary.BigEndian.Uint64(k)
+		f, ok := l.byInt[u]
+		if !ok {
+			f = l.load(k)
+			l.byInt[u] = f
+		}
+		return f
+	}
+	f, ok := l.byStr[string(k)]
+	if !ok {
+		f = l.load(k)
+		l.byStr[string(k)] = f
+	}
+	return f
+}
+
+func (l *parentLookup[P]) load(k []byte) found[P] {
+	r := l.tx.get(l.ti, k)
+	if r == nil {
+		return found[P]{}
+	}
+	l.found++
+	v := *r.row.(*P)
+	return found[P]{r: r, p: &v}
 }
 
 // arena hands out windows of large chunks, each window's capacity its
@@ -301,21 +363,9 @@ func (o one[C, P, K]) parents(tx *Tx, children []C, recs []*rec, withRecs bool) 
 	if withRecs {
 		precs = make([]*rec, len(children))
 	}
-	type found struct {
-		p *P
-		r *rec
-	}
-	// Each distinct parent is looked up once; integer keys dedupe in a
-	// map[uint64], others in a map[string].
-	ints := r.parent.info.intKey != nil
-	var byInt map[uint64]found
-	var byStr map[string]found
-	if ints {
-		byInt = map[uint64]found{}
-	} else {
-		byStr = map[string]found{}
-	}
-	n := 0
+	look := newParentLookup[P](tx, r.parent.info)
+	var last []byte // children of one parent often come together
+	var lastFound found[P]
 	for i := range children {
 		var key []byte
 		if recs != nil {
@@ -326,24 +376,10 @@ func (o one[C, P, K]) parents(tx *Tx, children []C, recs []*rec, withRecs bool) 
 		if key == nil {
 			continue
 		}
-		var f found
-		var ok bool
-		if ints {
-			f, ok = byInt[binary.BigEndian.Uint64(key)]
-		} else {
-			f, ok = byStr[string(key)]
-		}
-		if !ok {
-			if pr := tx.get(r.parent.info, key); pr != nil {
-				v := *pr.row.(*P)
-				f = found{p: &v, r: pr}
-				n++
-			}
-			if ints {
-				byInt[binary.BigEndian.Uint64(key)] = f
-			} else {
-				byStr[string(key)] = f
-			}
+		f := lastFound
+		if last == nil || !bytes.Equal(key, last) {
+			f = look.get(key)
+			last, lastFound = append(last[:0], key...), f
 		}
 		out[i] = f.p
 		if withRecs {
@@ -352,7 +388,7 @@ func (o one[C, P, K]) parents(tx *Tx, children []C, recs []*rec, withRecs bool) 
 	}
 	l := tx.count(r.info)
 	l.Batches++
-	l.Rows += int64(n)
+	l.Rows += int64(look.found)
 	return out, precs, nil
 }
 

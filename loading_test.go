@@ -45,6 +45,7 @@ type lblog struct {
 	editor   *memrel.Relation[LPost, LUser, int64]
 	tagged   *memrel.Relation[LPostTag, LPost, int64]
 	tag      *memrel.Relation[LPostTag, LTag, int64]
+	tagging  *memrel.Association[LPostTag, LPost, LTag, int64, int64]
 }
 
 // newLBlog loads users x postsPer posts, tags tags, tagsPer tags per post.
@@ -63,6 +64,7 @@ func newLBlog(tb testing.TB, users, postsPer, tags, tagsPer int) *lblog {
 		memrel.Rules[int64]{OnDelete: memrel.SetNull})
 	b.tagged = memrel.ForeignKey(b.postTags, "post", func(pt *LPostTag) *int64 { return &pt.PostID }, b.posts, cascade)
 	b.tag = memrel.ForeignKey(b.postTags, "tag", func(pt *LPostTag) *int64 { return &pt.TagID }, b.tags, cascade)
+	b.tagging = memrel.ManyToMany(b.tagged, b.tag)
 	db, err := memrel.Open(s)
 	if err != nil {
 		tb.Fatal(err)
@@ -90,11 +92,15 @@ func newLBlog(tb testing.TB, users, postsPer, tags, tagsPer int) *lblog {
 				if _, err := b.posts.Insert(tx, p); err != nil {
 					return err
 				}
-				for k := range tagsPer {
-					t := (id+int64(k)*7)%int64(tags) + 1
-					if _, err := b.postTags.Insert(tx, LPostTag{PostID: id, TagID: t}); err != nil {
-						return err
-					}
+			}
+		}
+		// Links after all posts, as a bulk load would: interleaving them
+		// scatters posts in memory and slows every scan of them.
+		for id := int64(1); id <= int64(users*postsPer); id++ {
+			for k := range tagsPer {
+				t := (id+int64(k)*7)%int64(tags) + 1
+				if _, err := b.postTags.Insert(tx, LPostTag{PostID: id, TagID: t}); err != nil {
+					return err
 				}
 			}
 		}

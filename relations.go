@@ -33,6 +33,10 @@ type Relation[C, P any, K Key] struct {
 	child  *tableInfo
 	parent *Table[P, K]
 	get    func(*C) (K, bool) // the child's foreign key, false for NULL
+	put    func(*C, K)        // sets the child's foreign key
+	// prepare encodes a new child row for insertion (assigning its
+	// auto-increment key), for operations that insert children.
+	prepare func(tx *Tx, c C) (*rec, bool, error)
 }
 
 // ForeignKey declares that the field of child rows that field points to
@@ -47,6 +51,7 @@ func ForeignKey[C any, CK Key, P any, K Key](child *Table[C, CK], name string, f
 	pc := newCodec[K]()
 	return declare(child, name, field, parent, false, rules,
 		func(c *C) (K, bool) { return *field(c), true },
+		func(c *C, k K) { *field(c) = k },
 		func(c *C) int { return pc.encodedLen(field(c)) },
 		func(c *C, dst []byte) []byte { return pc.append(dst, field(c)) },
 		func(c *C, key []byte) bool {
@@ -62,6 +67,7 @@ func NullableForeignKey[C any, CK Key, P any, K Key](child *Table[C, CK], name s
 	pc := newCodec[K]()
 	return declare(child, name, field, parent, true, rules,
 		func(c *C) (K, bool) { n := field(c); return n.V, n.Valid },
+		func(c *C, k K) { *field(c) = Valid(k) },
 		func(c *C) int {
 			n := field(c)
 			if !n.Valid {
@@ -82,7 +88,7 @@ func NullableForeignKey[C any, CK Key, P any, K Key](child *Table[C, CK], name s
 }
 
 func declare[C any, CK Key, P any, K Key, F any](child *Table[C, CK], name string, field func(*C) *F, parent *Table[P, K], nullable bool, rules []Rules[K],
-	get func(*C) (K, bool), size func(*C) int, appendKey func(*C, []byte) []byte, set func(*C, []byte) bool) *Relation[C, P, K] {
+	get func(*C) (K, bool), put func(*C, K), size func(*C) int, appendKey func(*C, []byte) []byte, set func(*C, []byte) bool) *Relation[C, P, K] {
 	if child == nil || child.info.schema == nil {
 		return &Relation[C, P, K]{} // every use fails with ErrInvalid
 	}
@@ -90,7 +96,8 @@ func declare[C any, CK Key, P any, K Key, F any](child *Table[C, CK], name strin
 		child.info.schema.fail(schemaError("relation %s.%s: nil parent table", child.info.name, name))
 		return &Relation[C, P, K]{}
 	}
-	rel := &Relation[C, P, K]{child: child.info, parent: parent, get: get}
+	rel := &Relation[C, P, K]{child: child.info, parent: parent, get: get, put: put,
+		prepare: func(tx *Tx, c C) (*rec, bool, error) { return child.prepare(tx, c, true) }}
 	info := &relInfo{name: name, child: child.info, parent: parent.info, nullable: nullable, qname: child.info.name + "." + name}
 	rel.info = info
 	s := child.info.schema

@@ -1,0 +1,322 @@
+package memrel
+
+import (
+	"bytes"
+	"iter"
+)
+
+// Association is a many-to-many relationship through an association table:
+// SQLAlchemy's relationship(secondary=...). It is declared once, from the
+// association table's two foreign keys, and navigates both ways:
+//
+//	tagged := memrel.ForeignKey(postTags, "post", ..., posts, cascade)
+//	tagOf := memrel.ForeignKey(postTags, "tag", ..., tags, cascade)
+//	postTagsM2M := memrel.ManyToMany(tagged, tagOf)
+//
+// The association rows are ordinary rows of their table, checked against
+// both sides and cascading from both sides by their relations' rules; an
+// association object with fields of its own (PostTag{PostID, TagID,
+// AddedAt}) is read and written as a table too. A pair of keys is linked at
+// most once through Link.
+type Association[A, L, R any, KL, KR Key] struct {
+	left  *Relation[A, L, KL]
+	right *Relation[A, R, KR]
+}
+
+// ManyToMany declares the many-to-many relationship between the parents of
+// left and the parents of right, through the association table both
+// relations belong to.
+func ManyToMany[A, L, R any, KL, KR Key](left *Relation[A, L, KL], right *Relation[A, R, KR]) *Association[A, L, R, KL, KR] {
+	m := &Association[A, L, R, KL, KR]{left: left, right: right}
+	if left != nil && right != nil && left.info != nil && right.info != nil {
+		if left.child != right.child {
+			left.child.schema.fail(schemaError("many-to-many %s and %s: the relations belong to different tables", left.info.qname, right.info.qname))
+		} else if left.info == right.info {
+			left.child.schema.fail(schemaError("many-to-many %s: the same relation on both sides", left.info.qname))
+		}
+	}
+	return m
+}
+
+func (m *Association[A, L, R, KL, KR]) check(tx *Tx, write bool) error {
+	if m == nil || m.left == nil || m.right == nil || m.left.info == nil || m.right.info == nil {
+		return invalid("nil association")
+	}
+	if err := m.left.check(tx); err != nil {
+		return err
+	}
+	if err := m.right.check(tx); err != nil {
+		return err
+	}
+	return tx.usable(m.left.child, write)
+}
+
+// links returns the association records of the left key l, with their
+// right keys.
+func (m *Association[A, L, R, KL, KR]) links(tx *Tx, l []byte) []*rec {
+	var out []*rec
+	for c := range tx.scan(m.left.child.name, m.left.info.index.mdb, l) {
+		out = append(out, c)
+	}
+	return out
+}
+
+// op runs step as one operation on the association table: all of it, or,
+// if any part is rejected, none of it.
+func (m *Association[A, L, R, KL, KR]) op(tx *Tx, step func() error) error {
+	mark := tx.mark(m.left.child)
+	if err := tx.finish(step()); err != nil {
+		tx.rollback(mark)
+		return err
+	}
+	return nil
+}
+
+// Link links l and r, inserting an association row whose other fields are
+// zero (an integer key is assigned from its sequence), and returns it. If
+// they are linked already it returns the existing row and changes nothing.
+// It fails with ErrForeignKey if either side does not exist.
+func (m *Association[A, L, R, KL, KR]) Link(tx *Tx, l KL, r KR) (A, error) {
+	var a A
+	if err := m.check(tx, true); err != nil {
+		return a, err
+	}
+	lk, rk := m.left.parent.codec.encode(l), m.right.parent.codec.encode(r)
+	for _, c := range m.links(tx, lk) {
+		if bytes.Equal(c.keys[m.right.info.index.slot], rk) {
+			return *c.row.(*A), nil
+		}
+	}
+	m.left.put(&a, l)
+	m.right.put(&a, r)
+	var stored *rec
+	err := m.op(tx, func() error {
+		rec, fresh, err := m.left.prepare(tx, a)
+		if err != nil {
+			return err
+		}
+		stored = rec
+		return tx.write(m.left.child, nil, rec, mustBeNew, fresh)
+	})
+	if err != nil {
+		return a, err
+	}
+	return *stored.row.(*A), nil
+}
+
+// Unlink removes every association row linking l and r, and returns how
+// many it removed.
+func (m *Association[A, L, R, KL, KR]) Unlink(tx *Tx, l KL, r KR) (int, error) {
+	if err := m.check(tx, true); err != nil {
+		return 0, err
+	}
+	rk := m.right.parent.codec.encode(r)
+	return m.remove(tx, l, func(c *rec) bool { return bytes.Equal(c.keys[m.right.info.index.slot], rk) })
+}
+
+// Clear removes every association row of l, and returns how many.
+func (m *Association[A, L, R, KL, KR]) Clear(tx *Tx, l KL) (int, error) {
+	if err := m.check(tx, true); err != nil {
+		return 0, err
+	}
+	return m.remove(tx, l, func(*rec) bool { return true })
+}
+
+func (m *Association[A, L, R, KL, KR]) remove(tx *Tx, l KL, which func(*rec) bool) (int, error) {
+	n := 0
+	err := m.op(tx, func() error {
+		tx.op = "delete"
+		for _, c := range m.links(tx, m.left.parent.codec.encode(l)) {
+			if !which(c) || tx.current(m.left.child, c) != c {
+				continue // not this one, or gone in a cascade since
+			}
+			if err := tx.remove(m.left.child, c); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// Replace makes rs the set of rows linked to l, in one operation: it
+// removes the links to others, keeps the links it already has, and links
+// the rest. Repeats in rs are linked once.
+func (m *Association[A, L, R, KL, KR]) Replace(tx *Tx, l KL, rs []KR) error {
+	if err := m.check(tx, true); err != nil {
+		return err
+	}
+	want := map[string]bool{}
+	for _, r := range rs {
+		want[string(m.right.parent.codec.encode(r))] = true
+	}
+	return m.op(tx, func() error {
+		tx.op = "delete"
+		have := map[string]bool{}
+		for _, c := range m.links(tx, m.left.parent.codec.encode(l)) {
+			rk := string(c.keys[m.right.info.index.slot])
+			if want[rk] && !have[rk] {
+				have[rk] = true
+				continue
+			}
+			if tx.current(m.left.child, c) != c {
+				continue
+			}
+			if err := tx.remove(m.left.child, c); err != nil {
+				return err
+			}
+		}
+		for _, r := range rs {
+			rk := string(m.right.parent.codec.encode(r))
+			if have[rk] {
+				continue
+			}
+			have[rk] = true
+			var a A
+			m.left.put(&a, l)
+			m.right.put(&a, r)
+			rec, fresh, err := m.left.prepare(tx, a)
+			if err != nil {
+				return err
+			}
+			if err := tx.write(m.left.child, nil, rec, mustBeNew, fresh); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Count returns the number of rows linked to l, reading the index only.
+func (m *Association[A, L, R, KL, KR]) Count(tx *Tx, l KL) (int, error) {
+	if m == nil || m.left == nil {
+		return 0, invalid("nil association")
+	}
+	return m.left.Count(tx, l)
+}
+
+// Rights returns the rows of R linked to l (post.tags), lazily, in the
+// association table's key order.
+func (m *Association[A, L, R, KL, KR]) Rights(tx *Tx, l KL) iter.Seq[R] {
+	return func(yield func(R) bool) {
+		if m.check(tx, false) != nil || m.left.lazy(tx, "Rights", "Association.LoadRights") != nil {
+			return
+		}
+		follow(tx, m.left.info, m.right.info, m.left.parent.codec.encode(l), yield)
+	}
+}
+
+// Lefts returns the rows of L linked to r (tag.posts), lazily.
+func (m *Association[A, L, R, KL, KR]) Lefts(tx *Tx, r KR) iter.Seq[L] {
+	return func(yield func(L) bool) {
+		if m.check(tx, false) != nil || m.right.lazy(tx, "Lefts", "Association.LoadLefts") != nil {
+			return
+		}
+		follow(tx, m.right.info, m.left.info, m.right.parent.codec.encode(r), yield)
+	}
+}
+
+// follow yields the parents, through to, of the association rows that
+// reference key through from.
+func follow[T any](tx *Tx, from, to *relInfo, key []byte, yield func(T) bool) {
+	loads := tx.count(from)
+	for c := range tx.scan(from.child.name, from.index.mdb, key) {
+		p := tx.get(to.parent, c.keys[to.index.slot])
+		if p == nil {
+			continue // dangling under a deferred check
+		}
+		loads.Rows++
+		if !yield(*p.row.(*T)) {
+			return
+		}
+	}
+}
+
+// LoadRights loads the rows of R linked to each row of L (posts with their
+// tags), for Eager and EagerAll: a merge join or one seek per row of L over
+// the association table, and one lookup per distinct row of R.
+func (m *Association[A, L, R, KL, KR]) LoadRights() Loader[L, []R] {
+	if m == nil || m.left == nil || m.right == nil {
+		return through[L, R, KL]{} // fails with ErrInvalid
+	}
+	return through[L, R, KL]{from: m.left, to: m.right.info}
+}
+
+// LoadLefts loads the rows of L linked to each row of R (tags with their
+// posts).
+func (m *Association[A, L, R, KL, KR]) LoadLefts() Loader[R, []L] {
+	if m == nil || m.left == nil || m.right == nil {
+		return through[R, L, KR]{}
+	}
+	return through[R, L, KR]{from: m.right, to: m.left.info}
+}
+
+// through loads, for parents P of relation from, the parents T, through
+// relation to, of the association rows between them.
+type through[P, T any, K Key] struct {
+	from interface {
+		check(*Tx) error
+		relation() *relInfo
+		parentKey(p *P) []byte
+	}
+	to *relInfo
+}
+
+func (t through[P, T, K]) load(tx *Tx, parents []P, recs []*rec, sorted bool) ([][]T, error) {
+	if t.from == nil || t.to == nil {
+		return nil, invalid("nil association")
+	}
+	if err := t.from.check(tx); err != nil {
+		return nil, err
+	}
+	from := t.from.relation()
+	keys := make([][]byte, len(parents))
+	for i := range parents {
+		if recs != nil {
+			keys[i] = recs[i].pk
+		} else {
+			keys[i] = t.from.parentKey(&parents[i])
+		}
+	}
+	out := make([][]T, len(parents))
+	look := newParentLookup[T](tx, t.to.parent)
+	var run []T
+	var arena arena[T]
+	cur, pairs := -1, 0
+	flush := func() {
+		if cur >= 0 && len(run) > 0 {
+			out[cur] = arena.take(run)
+		}
+		run = run[:0]
+	}
+	dups := walkChildren(tx, from, keys, sorted, func(i int, c *rec) bool {
+		if i != cur {
+			flush()
+			cur = i
+		}
+		if f := look.get(c.keys[t.to.index.slot]); f.p != nil {
+			run = append(run, *f.p)
+			pairs++
+		}
+		return true
+	})
+	flush()
+	for _, d := range dups {
+		out[d[0]] = append([]T(nil), out[d[1]]...)
+	}
+	lf, lt := tx.count(from), tx.count(t.to)
+	lf.Batches++
+	lf.Rows += int64(pairs)
+	lt.Batches++
+	lt.Rows += int64(look.found)
+	return out, nil
+}
+
+// parentKey encodes the key of parent p.
+func (r *Relation[C, P, K]) parentKey(p *P) []byte {
+	return r.parent.codec.encode(*r.parent.key(p))
+}

@@ -1,0 +1,326 @@
+package memrel_test
+
+import (
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/memrel/memrel"
+)
+
+func tagIDs(seq func(func(LTag) bool)) []int64 {
+	ids := []int64{}
+	for t := range seq {
+		ids = append(ids, t.ID)
+	}
+	return ids
+}
+
+func postIDs(seq func(func(LPost) bool)) []int64 {
+	ids := []int64{}
+	for p := range seq {
+		ids = append(ids, p.ID)
+	}
+	return ids
+}
+
+func TestAssociationLinks(t *testing.T) {
+	b := newLBlog(t, 2, 2, 5, 0) // posts 1, 2 (user 1) and 3, 4 (user 2); tags 1..5; no links
+	m := b.tagging
+	mustUpdateL(t, b.db, func(tx *memrel.Tx) error {
+		for _, tg := range []int64{3, 1, 2} {
+			if _, err := m.Link(tx, 1, tg); err != nil {
+				return err
+			}
+		}
+		// Linking again changes nothing and returns the existing row.
+		again, err := m.Link(tx, 1, 3)
+		if err != nil || again.ID != 1 {
+			t.Errorf("second Link: %+v, %v", again, err)
+		}
+		_, err = m.Link(tx, 2, 1)
+		return err
+	})
+	view := func(fn func(tx *memrel.Tx)) {
+		t.Helper()
+		if err := b.db.View(func(tx *memrel.Tx) error { fn(tx); return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	view(func(tx *memrel.Tx) {
+		// In the association table's key order: linked 3, then 1, then 2.
+		if diff := cmp.Diff([]int64{3, 1, 2}, tagIDs(m.Rights(tx, 1))); diff != "" {
+			t.Errorf("post 1's tags (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff([]int64{1, 2}, postIDs(m.Lefts(tx, 1))); diff != "" {
+			t.Errorf("tag 1's posts (-want +got):\n%s", diff)
+		}
+		if n, _ := m.Count(tx, 1); n != 3 {
+			t.Errorf("Count: %d", n)
+		}
+	})
+
+	// Linking to a tag that does not exist is rejected, and leaves nothing.
+	err := b.db.Update(func(tx *memrel.Tx) error { _, err := m.Link(tx, 1, 99); return err })
+	if !errors.Is(err, memrel.ErrForeignKey) {
+		t.Fatalf("Link to a missing tag: %v", err)
+	}
+
+	mustUpdateL(t, b.db, func(tx *memrel.Tx) error {
+		if n, err := m.Unlink(tx, 1, 3); n != 1 || err != nil {
+			t.Errorf("Unlink: %d, %v", n, err)
+		}
+		if n, err := m.Unlink(tx, 1, 3); n != 0 || err != nil {
+			t.Errorf("Unlink again: %d, %v", n, err)
+		}
+		// Replace keeps 2, drops 1, adds 4 and 5 (once each).
+		return m.Replace(tx, 1, []int64{2, 4, 5, 4})
+	})
+	view(func(tx *memrel.Tx) {
+		got := tagIDs(m.Rights(tx, 1))
+		slices.Sort(got)
+		if diff := cmp.Diff([]int64{2, 4, 5}, got); diff != "" {
+			t.Errorf("after Replace (-want +got):\n%s", diff)
+		}
+	})
+
+	// A Replace that names a missing tag is rejected whole.
+	before := dumpLinks(t, b)
+	err = b.db.Update(func(tx *memrel.Tx) error { return m.Replace(tx, 1, []int64{1, 99}) })
+	if !errors.Is(err, memrel.ErrForeignKey) {
+		t.Fatalf("Replace with a missing tag: %v", err)
+	}
+	if diff := cmp.Diff(before, dumpLinks(t, b)); diff != "" {
+		t.Errorf("a rejected Replace changed the links (-before +after):\n%s", diff)
+	}
+
+	mustUpdateL(t, b.db, func(tx *memrel.Tx) error {
+		n, err := m.Clear(tx, 1)
+		if n != 3 {
+			t.Errorf("Clear removed %d", n)
+		}
+		return err
+	})
+	view(func(tx *memrel.Tx) {
+		if n, _ := m.Count(tx, 1); n != 0 {
+			t.Errorf("Count after Clear: %d", n)
+		}
+		if n, _ := m.Count(tx, 2); n != 1 {
+			t.Errorf("Clear touched post 2: %d links", n)
+		}
+	})
+	if err := b.db.Verify(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func dumpLinks(t *testing.T, b *lblog) []LPostTag {
+	t.Helper()
+	var out []LPostTag
+	_ = b.db.View(func(tx *memrel.Tx) error {
+		for pt := range b.postTags.All(tx) {
+			out = append(out, pt)
+		}
+		return nil
+	})
+	return out
+}
+
+// Association rows cascade from both sides.
+func TestAssociationCascadesFromBothSides(t *testing.T) {
+	b := newLBlog(t, 3, 4, 6, 3)
+	links := func() int {
+		n := 0
+		_ = b.db.View(func(tx *memrel.Tx) (err error) { n, err = b.postTags.Len(tx); return err })
+		return n
+	}
+	if links() != 36 {
+		t.Fatalf("%d links", links())
+	}
+	var tagLinks, postLinks int
+	_ = b.db.View(func(tx *memrel.Tx) error {
+		tagLinks = len(postIDs(b.tagging.Lefts(tx, 2)))
+		postLinks, _ = b.tagging.Count(tx, 5)
+		return nil
+	})
+	mustUpdateL(t, b.db, func(tx *memrel.Tx) error { return b.tags.Delete(tx, 2) })
+	if got := links(); got != 36-tagLinks {
+		t.Errorf("after deleting tag 2: %d links, want %d", got, 36-tagLinks)
+	}
+	mustUpdateL(t, b.db, func(tx *memrel.Tx) error { return b.posts.Delete(tx, 5) })
+	_ = b.db.View(func(tx *memrel.Tx) error {
+		if n, _ := b.tagging.Count(tx, 5); n != 0 {
+			t.Errorf("post 5 still has %d links", n)
+		}
+		return nil
+	})
+	if postLinks == 0 || tagLinks == 0 {
+		t.Fatal("the fixture links nothing to post 5 or tag 2")
+	}
+	if err := b.db.Verify(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Many-to-many loaded eagerly, both ways, equals lazy navigation.
+func TestAssociationEagerMatchesLazy(t *testing.T) {
+	b := newLBlog(t, 30, 4, 12, 3)
+	err := b.db.View(func(tx *memrel.Tx) error {
+		if err := tx.Strict(); err != nil {
+			return err
+		}
+		right, err := memrel.EagerAll(tx, b.posts, b.tagging.LoadRights())
+		if err != nil {
+			return err
+		}
+		left, err := memrel.EagerAll(tx, b.tags, b.tagging.LoadLefts())
+		if err != nil {
+			return err
+		}
+		var somePosts []LPost
+		for _, w := range right[:7] {
+			somePosts = append(somePosts, w.Row)
+		}
+		somePosts = append(somePosts, somePosts[2])
+		batch, err := memrel.Eager(tx, somePosts, b.tagging.LoadRights())
+		if err != nil {
+			return err
+		}
+		// Lazy navigation fails in strict mode...
+		for range b.tagging.Rights(tx, 1) {
+			t.Error("Rights yielded in strict mode")
+		}
+		return checkM2M(t, b, right, left, batch)
+	})
+	if !errors.Is(err, memrel.ErrLazyLoad) {
+		t.Fatalf("strict View with a lazy Rights: %v", err)
+	}
+}
+
+func checkM2M(t *testing.T, b *lblog, right []memrel.With[LPost, []LTag], left []memrel.With[LTag, []LPost], batch []memrel.With[LPost, []LTag]) error {
+	t.Helper()
+	// ...so compare in a transaction of its own.
+	return b.db.View(func(tx *memrel.Tx) error {
+		for _, w := range append(right, batch...) {
+			want := []LTag{}
+			for tg := range b.tagging.Rights(tx, w.Row.ID) {
+				want = append(want, tg)
+			}
+			got := w.Loaded
+			if got == nil {
+				got = []LTag{}
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("post %d's tags (-lazy +eager):\n%s", w.Row.ID, diff)
+			}
+		}
+		for _, w := range left {
+			want := []LPost{}
+			for p := range b.tagging.Lefts(tx, w.Row.ID) {
+				want = append(want, p)
+			}
+			got := w.Loaded
+			if got == nil {
+				got = []LPost{}
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("tag %d's posts (-lazy +eager):\n%s", w.Row.ID, diff)
+			}
+		}
+		return nil
+	})
+}
+
+// An association object with a field of its own is a table as well.
+func TestAssociationObject(t *testing.T) {
+	type Member struct {
+		ID      int64
+		UserID  int64
+		GroupID int64
+		Role    string
+	}
+	type Group struct {
+		ID   int64
+		Name string
+	}
+	s := memrel.NewSchema()
+	users := memrel.NewTable(s, "users", func(u *LUser) *int64 { return &u.ID })
+	groups := memrel.NewTable(s, "groups", func(g *Group) *int64 { return &g.ID })
+	members := memrel.NewTable(s, "members", func(m *Member) *int64 { return &m.ID })
+	cascade := memrel.Rules[int64]{OnDelete: memrel.Cascade}
+	ofUser := memrel.ForeignKey(members, "user", func(m *Member) *int64 { return &m.UserID }, users, cascade)
+	ofGroup := memrel.ForeignKey(members, "group", func(m *Member) *int64 { return &m.GroupID }, groups, cascade)
+	membership := memrel.ManyToMany(ofUser, ofGroup)
+	db, err := memrel.Open(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustUpdateL(t, db, func(tx *memrel.Tx) error {
+		for i := int64(1); i <= 2; i++ {
+			if _, err := users.Insert(tx, LUser{ID: i}); err != nil {
+				return err
+			}
+			if _, err := groups.Insert(tx, Group{ID: i}); err != nil {
+				return err
+			}
+		}
+		if _, err := members.Insert(tx, Member{UserID: 1, GroupID: 2, Role: "admin"}); err != nil {
+			return err
+		}
+		m, err := membership.Link(tx, 2, 2)
+		if err != nil {
+			return err
+		}
+		m.Role = "reader"
+		return members.Update(tx, m)
+	})
+	_ = db.View(func(tx *memrel.Tx) error {
+		var roles []string
+		for m := range ofGroup.Children(tx, 2) {
+			roles = append(roles, m.Role)
+		}
+		if diff := cmp.Diff([]string{"admin", "reader"}, roles); diff != "" {
+			t.Errorf("group 2's members (-want +got):\n%s", diff)
+		}
+		var gs []int64
+		for g := range membership.Rights(tx, 1) {
+			gs = append(gs, g.ID)
+		}
+		if diff := cmp.Diff([]int64{2}, gs); diff != "" {
+			t.Errorf("user 1's groups (-want +got):\n%s", diff)
+		}
+		return nil
+	})
+}
+
+func TestAssociationDeclaredWrong(t *testing.T) {
+	s := memrel.NewSchema()
+	users := memrel.NewTable(s, "users", func(u *LUser) *int64 { return &u.ID })
+	a := memrel.NewTable(s, "a", func(p *LPostTag) *int64 { return &p.ID })
+	b := memrel.NewTable(s, "b", func(p *LPostTag) *int64 { return &p.ID })
+	ra := memrel.ForeignKey(a, "post", func(p *LPostTag) *int64 { return &p.PostID }, users)
+	rb := memrel.ForeignKey(b, "tag", func(p *LPostTag) *int64 { return &p.TagID }, users)
+	memrel.ManyToMany(ra, rb)
+	if _, err := memrel.Open(s); !errors.Is(err, memrel.ErrSchema) {
+		t.Errorf("Open with relations of different tables: %v", err)
+	}
+	var nilM2M *memrel.Association[LPostTag, LPost, LTag, int64, int64]
+	db, _ := memrel.Open(func() *memrel.Schema {
+		s := memrel.NewSchema()
+		memrel.NewTable(s, "x", func(u *LUser) *int64 { return &u.ID })
+		return s
+	}())
+	_ = db.Update(func(tx *memrel.Tx) error {
+		if _, err := nilM2M.Link(tx, 1, 1); !errors.Is(err, memrel.ErrInvalid) {
+			t.Errorf("nil association Link: %v", err)
+		}
+		if _, err := nilM2M.Count(tx, 1); !errors.Is(err, memrel.ErrInvalid) {
+			t.Errorf("nil association Count: %v", err)
+		}
+		if _, err := memrel.Eager(tx, []LPost{{}}, nilM2M.LoadRights()); err == nil {
+			t.Error("nil association loader worked")
+		}
+		return nil
+	})
+}
