@@ -140,7 +140,7 @@ func (tx *Tx) replace(ti *tableInfo, old, nw *rec) error {
 	}
 	_ = tx.mtx.Insert(ti.name, nw)
 	tx.note(ti, nw.pk, nw)
-	tx.undo = append(tx.undo, undo{ti: ti, old: old, new: nw})
+	tx.undo = append(tx.undo, undo{ti: ti, old: old, new: nw, via: tx.via, action: tx.action})
 	if rekeyed {
 		if ti.intKey != nil {
 			tx.raiseSeq(ti, nw.pk)
@@ -210,7 +210,7 @@ func (tx *Tx) delete(ti *tableInfo, pk []byte) error {
 func (tx *Tx) remove(ti *tableInfo, r *rec) error {
 	_ = tx.mtx.Delete(ti.name, r)
 	tx.note(ti, r.pk, nil)
-	tx.undo = append(tx.undo, undo{ti: ti, old: r})
+	tx.undo = append(tx.undo, undo{ti: ti, old: r, via: tx.via, action: tx.action})
 	if err := tx.restrict(ti, r.pk, true); err != nil {
 		return err
 	}
@@ -279,6 +279,8 @@ func (tx *Tx) run(f frame) error {
 	if f.del {
 		a = rel.onDelete
 	}
+	tx.via, tx.action = rel, a
+	defer func() { tx.via = nil }()
 	var key []byte
 	switch a {
 	case Cascade:

@@ -243,6 +243,29 @@ func (r *Relation[C, P, K]) Exists(tx *Tx, k K) (bool, error) {
 	return tx.first(r.child.name, r.info.index.mdb, keyOf(tx, r.parent.codec, k)) != nil, nil
 }
 
+// Watch returns a channel that is closed when the children of the parent
+// whose key is k change: one is added, removed, rewritten, or moved to
+// another parent. It comes from go-memdb's watch on the index prefix, so no
+// goroutine waits behind it and an unused channel costs nothing to drop.
+//
+// It may also fire for a change that is not to these children: go-memdb
+// watches the radix-tree node that holds the prefix, which can be shared
+// with the children of a parent whose encoded key shares a prefix with k
+// (so treat a wake-up as "look again"). A store made by Snapshot never
+// fires it, as in go-memdb.
+func (r *Relation[C, P, K]) Watch(tx *Tx, k K) (<-chan struct{}, error) {
+	if err := r.check(tx); err != nil {
+		return nil, err
+	}
+	tx.arg = keyOf(tx, r.parent.codec, k)
+	it, err := tx.mtx.Get(r.child.name, r.info.index.mdb, &tx.arg)
+	tx.arg = nil
+	if err != nil {
+		return nil, err
+	}
+	return it.WatchCh(), nil
+}
+
 // Parent returns the parent that child references (post.author). It returns
 // ErrNotFound when the foreign key is NULL, or when it names no row (possible
 // only while a deferred relation is unchecked).

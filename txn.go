@@ -27,6 +27,8 @@ type Tx struct {
 	err      error // the first strict-mode violation, returned at the end
 	loads    []Loads
 	top      bool   // writing an operation's own row, not an action's
+	via      *relInfo // the relation whose action is running, for the undo log
+	action   Action   // and that action
 	op       string // the operation under way, for error messages
 
 	undo    []undo  // every change, so that a rejected operation can be undone
@@ -61,6 +63,8 @@ type Tx struct {
 type undo struct {
 	ti       *tableInfo
 	old, new *rec
+	via      *relInfo // the relation whose action made the change; nil for the operation's own
+	action   Action
 }
 
 // rowMap holds a table's written rows: by integer key, or by string.

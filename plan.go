@@ -1,0 +1,42 @@
+package memrel
+
+// Step is one row change that a delete would make.
+type Step struct {
+	Op       string // "delete" or "update"
+	Table    string
+	Key      string // the row's key, formatted as in errors
+	Relation string // the relation whose rule made the change ("posts.author"); "" for the row deleted itself
+	Action   Action // that relation's rule for the event: Cascade, SetNull or SetDefault
+}
+
+// PlanDelete returns what Delete(tx, k) would do, without doing it: every
+// row it would delete or update, in the order it would, with the relation
+// and rule behind each (SQLAlchemy users know this as the cascade preview).
+// If the delete would be rejected, it returns the steps up to the
+// rejection and the *ConstraintError naming the rule that blocks it.
+//
+// It runs the delete and undoes it, so it needs a write transaction; to
+// plan from a reader, plan in a write transaction on db.Snapshot().
+func (t *Table[T, K]) PlanDelete(tx *Tx, k K) ([]Step, error) {
+	if err := t.check(tx, true); err != nil {
+		return nil, err
+	}
+	mark := tx.mark(t.info)
+	err := tx.finish(tx.delete(t.info, t.codec.encode(k)))
+	steps := make([]Step, 0, len(tx.undo)-mark.undo)
+	for _, u := range tx.undo[mark.undo:] {
+		s := Step{Op: "delete", Table: u.ti.name}
+		if u.new != nil {
+			s.Op = "update"
+			s.Key = u.ti.front.formatKey(u.new.pk)
+		} else {
+			s.Key = u.ti.front.formatKey(u.old.pk)
+		}
+		if u.via != nil {
+			s.Relation, s.Action = u.via.qname, u.action
+		}
+		steps = append(steps, s)
+	}
+	tx.rollback(mark)
+	return steps, err
+}

@@ -1,0 +1,197 @@
+package memrel
+
+import (
+	"errors"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// PlanDelete's plan is what the delete then does.
+func TestPlanDeleteMatchesDelete(t *testing.T) {
+	b := newBlog(t, defaultRules())
+	b.seed(t)
+	var plan []Step
+	mustUpdate(t, b.db, func(tx *Tx) (err error) { plan, err = b.users.PlanDelete(tx, 1); return err })
+	want := []Step{
+		{Op: "delete", Table: "users", Key: "1"},
+		{Op: "delete", Table: "posts", Key: "10", Relation: "posts.author", Action: Cascade},
+		{Op: "delete", Table: "comments", Key: "100", Relation: "comments.post", Action: Cascade},
+		{Op: "delete", Table: "comments", Key: "101", Relation: "comments.parent", Action: Cascade},
+		{Op: "delete", Table: "comments", Key: "102", Relation: "comments.parent", Action: Cascade},
+		{Op: "delete", Table: "posts", Key: "11", Relation: "posts.author", Action: Cascade},
+		{Op: "update", Table: "posts", Key: "20", Relation: "posts.editor", Action: SetNull},
+	}
+	if diff := cmp.Diff(want, plan); diff != "" {
+		t.Fatalf("plan (-want +got):\n%s", diff)
+	}
+	// Planning changed nothing...
+	before := dump(t, b.db)
+	if n := len(before["comments"]); n != 3 {
+		t.Fatalf("planning deleted comments: %d left", n)
+	}
+	// ...and the delete does exactly the plan.
+	mustUpdate(t, b.db, func(tx *Tx) error { return b.users.Delete(tx, 1) })
+	after := dump(t, b.db)
+	gone := map[string]int{}
+	for table, rows := range before {
+		gone[table] = len(rows) - len(after[table])
+	}
+	planned := map[string]int{"users": 0, "posts": 0, "comments": 0}
+	for _, s := range plan {
+		if s.Op == "delete" {
+			planned[s.Table]++
+		}
+	}
+	if diff := cmp.Diff(planned, gone); diff != "" {
+		t.Errorf("rows deleted per table (-plan +delete):\n%s", diff)
+	}
+	if p := after["posts"][0].(*Post); p.ID != 20 || p.EditorID.Valid {
+		t.Errorf("post 20 after the delete: %+v", p)
+	}
+}
+
+func TestPlanDeleteBlocked(t *testing.T) {
+	r := defaultRules()
+	r.replies = Rules[int64]{OnDelete: Restrict}
+	b := newBlog(t, r)
+	b.seed(t)
+	unchanged(t, b.db, func() {
+		err := b.db.Update(func(tx *Tx) error {
+			plan, err := b.users.PlanDelete(tx, 1)
+			if len(plan) == 0 || plan[len(plan)-1].Key != "100" {
+				t.Errorf("plan up to the block: %+v", plan)
+			}
+			return err
+		})
+		var ce *ConstraintError
+		if !errors.As(err, &ce) || !errors.Is(err, ErrRestrict) || ce.Constraint != "comments.parent" {
+			t.Fatalf("blocked plan: %v", err)
+		}
+	})
+	err := b.db.View(func(tx *Tx) error { _, err := b.users.PlanDelete(tx, 1); return err })
+	if !errors.Is(err, ErrReadOnly) {
+		t.Errorf("PlanDelete in a read transaction: %v", err)
+	}
+}
+
+func TestTraversal(t *testing.T) {
+	b := newBlog(t, blogRules{replies: Rules[int64]{Deferred: true}})
+	// 1 <- 2 <- 4, 1 <- 3, and a cycle 5 <- 6 <- 5 (deferred, so it can be built).
+	mustUpdate(t, b.db, func(tx *Tx) error {
+		if _, err := b.users.Insert(tx, User{ID: 1, Email: "a"}); err != nil {
+			return err
+		}
+		if _, err := b.posts.Insert(tx, Post{ID: 1, UserID: 1}); err != nil {
+			return err
+		}
+		for _, c := range []Comment{
+			{ID: 1, PostID: 1}, {ID: 2, PostID: 1, ParentID: Valid[int64](1)}, {ID: 3, PostID: 1, ParentID: Valid[int64](1)},
+			{ID: 4, PostID: 1, ParentID: Valid[int64](2)}, {ID: 5, PostID: 1, ParentID: Valid[int64](6)}, {ID: 6, PostID: 1, ParentID: Valid[int64](5)},
+		} {
+			if _, err := b.comments.Insert(tx, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	type visit struct {
+		ID    int64
+		Depth int
+	}
+	walk := func(seq func(func(Comment, int) bool)) []visit {
+		out := []visit{}
+		for c, d := range seq {
+			out = append(out, visit{c.ID, d})
+		}
+		return out
+	}
+	_ = b.db.View(func(tx *Tx) error {
+		cases := []struct {
+			name string
+			got  []visit
+			want []visit
+		}{
+			{"descendants of 1", walk(b.replies.Descendants(tx, 1, 0)), []visit{{2, 1}, {4, 2}, {3, 1}}},
+			{"descendants of 1, depth 1", walk(b.replies.Descendants(tx, 1, 1)), []visit{{2, 1}, {3, 1}}},
+			{"descendants in a cycle", walk(b.replies.Descendants(tx, 5, 0)), []visit{{6, 1}}},
+			{"ancestors of 4", walk(b.replies.Ancestors(tx, Comment{ID: 4, ParentID: Valid[int64](2)}, 0)), []visit{{2, 1}, {1, 2}}},
+			{"ancestors of 4, depth 1", walk(b.replies.Ancestors(tx, Comment{ID: 4, ParentID: Valid[int64](2)}, 1)), []visit{{2, 1}}},
+			{"ancestors in a cycle", walk(b.replies.Ancestors(tx, Comment{ID: 5, ParentID: Valid[int64](6)}, 0)), []visit{{6, 1}}},
+			{"not self-referential", walk(func(yield func(Comment, int) bool) {
+				for p, d := range b.onPost.Descendants(tx, 1, 0) {
+					yield(Comment{ID: p.ID}, d)
+				}
+			}), []visit{}},
+		}
+		for _, c := range cases {
+			if diff := cmp.Diff(c.want, c.got); diff != "" {
+				t.Errorf("%s (-want +got):\n%s", c.name, diff)
+			}
+		}
+		return nil
+	})
+}
+
+// A 100,000-deep reply chain is walked without recursion.
+func TestTraversalDeep(t *testing.T) {
+	b := newBlog(t, defaultRules())
+	const n = 100_000
+	chain(t, b, n)
+	_ = b.db.View(func(tx *Tx) error {
+		last, deepest := int64(0), 0
+		for c, d := range b.replies.Descendants(tx, 1, 0) {
+			last, deepest = c.ID, d
+		}
+		if last != n || deepest != n-1 {
+			t.Errorf("deepest descendant %d at depth %d", last, deepest)
+		}
+		depth := 0
+		for range b.replies.Ancestors(tx, Comment{ID: n, ParentID: Valid[int64](n - 1)}, 0) {
+			depth++
+		}
+		if depth != n-1 {
+			t.Errorf("%d ancestors", depth)
+		}
+		return nil
+	})
+}
+
+func TestWatch(t *testing.T) {
+	b := newBlog(t, defaultRules())
+	b.seed(t)
+	goroutines := runtime.NumGoroutine()
+	var ch <-chan struct{}
+	_ = b.db.View(func(tx *Tx) (err error) { ch, err = b.author.Watch(tx, 2); return err })
+	fired := func() bool {
+		select {
+		case <-ch:
+			return true
+		case <-time.After(50 * time.Millisecond):
+			return false
+		}
+	}
+	if fired() {
+		t.Fatal("fired before any change")
+	}
+	// A change to nothing in posts: no wake-up.
+	mustUpdate(t, b.db, func(tx *Tx) error { _, err := b.users.Insert(tx, User{ID: 3, Email: "c"}); return err })
+	if fired() {
+		t.Fatal("fired for a change to another table")
+	}
+	mustUpdate(t, b.db, func(tx *Tx) error { _, err := b.posts.Insert(tx, Post{ID: 21, UserID: 2}); return err })
+	if !fired() {
+		t.Fatal("did not fire when user 2 got a post")
+	}
+	// Moving a post away from user 2 fires a fresh watch too.
+	_ = b.db.View(func(tx *Tx) (err error) { ch, err = b.author.Watch(tx, 2); return err })
+	mustUpdate(t, b.db, func(tx *Tx) error { return b.posts.Update(tx, Post{ID: 21, UserID: 1}) })
+	if !fired() {
+		t.Fatal("did not fire when a post left user 2")
+	}
+	if n := runtime.NumGoroutine(); n > goroutines {
+		t.Errorf("goroutines: %d before, %d after", goroutines, n)
+	}
+}

@@ -1,0 +1,98 @@
+package memrel
+
+import "iter"
+
+// Recursive traversal of a self-referential relation (comment replies,
+// employee -> manager): iterative, so any depth is fine, and safe on cycles
+// (each row is visited once).
+
+// Descendants returns the rows below the row whose key is k, depth first:
+// each child (in key order) followed by its own descendants, with its
+// depth (1 for children). maxDepth > 0 stops the walk at that depth. The
+// relation must be self-referential; otherwise, or after the transaction
+// has ended, the sequence yields nothing. In strict mode it is a lazy
+// load.
+func (r *Relation[C, P, K]) Descendants(tx *Tx, k K, maxDepth int) iter.Seq2[C, int] {
+	return func(yield func(C, int) bool) {
+		if !r.selfReferential() || r.lazy(tx, "Descendants", "Many") != nil {
+			return
+		}
+		loads := tx.count(r.info)
+		root := r.parent.codec.encode(k)
+		seen := map[string]bool{string(root): true}
+		type item struct {
+			key   []byte
+			depth int
+		}
+		// A stack of children still to visit, each list in reverse key
+		// order so that popping yields key order.
+		stack := []item{{key: root}}
+		for len(stack) > 0 {
+			it := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if it.depth > 0 {
+				c := tx.get(r.child, it.key)
+				if c == nil {
+					continue
+				}
+				loads.Rows++
+				if !yield(*c.row.(*C), it.depth) {
+					return
+				}
+			}
+			if maxDepth > 0 && it.depth >= maxDepth {
+				continue
+			}
+			start := len(stack)
+			for c := range tx.scan(r.child.name, r.info.index.mdb, it.key) {
+				if !seen[string(c.pk)] {
+					seen[string(c.pk)] = true
+					stack = append(stack, item{key: c.pk, depth: it.depth + 1})
+				}
+			}
+			for i, j := start, len(stack)-1; i < j; i, j = i+1, j-1 {
+				stack[i], stack[j] = stack[j], stack[i]
+			}
+		}
+	}
+}
+
+// Ancestors returns the rows above child: its parent (depth 1), the
+// parent's parent, and so on, up to maxDepth (> 0) or to a row whose
+// foreign key is NULL, stopping if the chain comes back on itself.
+func (r *Relation[C, P, K]) Ancestors(tx *Tx, child C, maxDepth int) iter.Seq2[P, int] {
+	return func(yield func(P, int) bool) {
+		if !r.selfReferential() || r.lazy(tx, "Ancestors", "One") != nil {
+			return
+		}
+		k, ok := r.get(&child)
+		if !ok {
+			return
+		}
+		loads := tx.count(r.info)
+		key := r.parent.codec.encode(k)
+		seen := map[string]bool{}
+		if self, ok := any(child).(P); ok { // C is P: the relation is self-referential
+			seen[string(r.parent.codec.encode(*r.parent.key(&self)))] = true
+		}
+		for depth := 1; key != nil && (maxDepth <= 0 || depth <= maxDepth); depth++ {
+			if seen[string(key)] {
+				return // a cycle
+			}
+			seen[string(key)] = true
+			p := tx.get(r.parent.info, key)
+			if p == nil {
+				return
+			}
+			loads.Rows++
+			if !yield(*p.row.(*P), depth) {
+				return
+			}
+			key = p.keys[r.info.index.slot]
+		}
+	}
+}
+
+func (r *Relation[C, P, K]) selfReferential() bool {
+	return r != nil && r.info != nil && r.info.child == r.info.parent
+}
