@@ -26,10 +26,10 @@ type Tx struct {
 	strict   bool  // lazy navigation fails
 	err      error // the first strict-mode violation, returned at the end
 	loads    []Loads
-	top      bool   // writing an operation's own row, not an action's
+	top      bool     // writing an operation's own row, not an action's
 	via      *relInfo // the relation whose action is running, for the undo log
 	action   Action   // and that action
-	op       string // the operation under way, for error messages
+	op       string   // the operation under way, for error messages
 
 	undo    []undo  // every change, so that a rejected operation can be undone
 	stack   []frame // referential actions still to run in this operation
