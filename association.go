@@ -293,7 +293,7 @@ func (t through[P, T, K]) load(tx *Tx, parents []P, recs []*rec, sorted bool) ([
 		}
 		run = run[:0]
 	}
-	dups := walkChildren(tx, from, keys, sorted, func(i int, c *rec) bool {
+	dups := walkChildren(tx, from, from.index, keys, sorted, func(i int, c *rec) bool {
 		if i != cur {
 			flush()
 			cur = i

@@ -83,6 +83,7 @@ func zipWith[P, V any](rows []P, vs []V) []With[P, V] {
 // what it loads, per parent.
 type ManyLoader[C, P any, K Key] struct {
 	rel   *Relation[C, P, K]
+	index *indexInfo // nil: the relation's own, children in key order
 	where func(C) bool
 	limit int
 }
@@ -96,6 +97,15 @@ func Many[C, P any, K Key](rel *Relation[C, P, K]) ManyLoader[C, P, K] {
 // Where keeps only the children for which keep returns true.
 func (m ManyLoader[C, P, K]) Where(keep func(C) bool) ManyLoader[C, P, K] {
 	m.where = keep
+	return m
+}
+
+// OrderedBy loads the children in o's order instead of key order (and so
+// Limit keeps the first n in that order).
+func (m ManyLoader[C, P, K]) OrderedBy(o *Ordering[C, P, K]) ManyLoader[C, P, K] {
+	if o != nil {
+		m.index = o.index
+	}
 	return m
 }
 
@@ -169,7 +179,11 @@ func (m ManyLoader[C, P, K]) children(tx *Tx, parents []P, recs []*rec, sorted, 
 		}
 		return true
 	}
-	dups := walkChildren(tx, r.info, keys, sorted, add)
+	index := r.info.index
+	if m.index != nil {
+		index = m.index
+	}
+	dups := walkChildren(tx, r.info, index, keys, sorted, add)
 	flush()
 	for _, d := range dups {
 		rows[d[0]] = slices.Clone(rows[d[1]])
@@ -185,13 +199,14 @@ func (m ManyLoader[C, P, K]) children(tx *Tx, parents []P, recs []*rec, sorted, 
 
 // walkChildren calls add(i, c) for every child c, through rel, of the
 // parent whose encoded key is keys[i], parent by parent, each parent's
-// children in key order; add returns false to skip the rest of a parent's
+// children in the order of index ix (rel's own index, or an Ordering's,
+// whose entries begin with the foreign key); add returns false to skip the rest of a parent's
 // children. With sorted (keys in key order, as a table scan gives them) it
 // merge-joins keys with the relation's index; otherwise it seeks once per
 // distinct key, in key order. It returns the parents whose key repeats an
 // earlier one's, with that earlier parent: (repeat, first).
-func walkChildren(tx *Tx, rel *relInfo, keys [][]byte, sorted bool, add func(i int, c *rec) bool) [][2]int {
-	slot, index := rel.index.slot, rel.index.mdb
+func walkChildren(tx *Tx, rel *relInfo, ix *indexInfo, keys [][]byte, sorted bool, add func(i int, c *rec) bool) [][2]int {
+	slot, index := rel.index.slot, ix.mdb
 	if sorted {
 		i := 0
 		for c := range tx.scan(rel.child.name, index, nil) {

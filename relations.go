@@ -37,6 +37,8 @@ type Relation[C, P any, K Key] struct {
 	// prepare encodes a new child row for insertion (assigning its
 	// auto-increment key), for operations that insert children.
 	prepare func(tx *Tx, c C) (*rec, bool, error)
+	// addSlot adds a secondary key to the child table (OrderChildren).
+	addSlot func(slotKey[C])
 }
 
 // ForeignKey declares that the field of child rows that field points to
@@ -97,7 +99,8 @@ func declare[C any, CK Key, P any, K Key, F any](child *Table[C, CK], name strin
 		return &Relation[C, P, K]{}
 	}
 	rel := &Relation[C, P, K]{child: child.info, parent: parent, get: get, put: put,
-		prepare: func(tx *Tx, c C) (*rec, bool, error) { return child.prepare(tx, c, true) }}
+		prepare: func(tx *Tx, c C) (*rec, bool, error) { return child.prepare(tx, c, true) },
+		addSlot: func(k slotKey[C]) { child.slots = append(child.slots, k) }}
 	info := &relInfo{name: name, child: child.info, parent: parent.info, nullable: nullable, qname: child.info.name + "." + name}
 	rel.info = info
 	s := child.info.schema

@@ -1,0 +1,94 @@
+package memrel
+
+import (
+	"iter"
+
+	memdb "github.com/hashicorp/go-memdb"
+)
+
+// Ordering is an order for a relation's children other than their key
+// order: posts by CreatedAt. It is an index of the child table on the
+// foreign key followed by a field, so a parent's children come from one
+// prefix seek, already sorted, forwards or backwards.
+type Ordering[C, P any, K Key] struct {
+	rel   *Relation[C, P, K]
+	index *indexInfo
+}
+
+// OrderChildren declares an order for rel's children, by the field that
+// field points to, then by key; name names its index, unique among the child
+// table's indexes and relations.
+//
+//	byDate := memrel.OrderChildren(author, "by_date", func(p *Post) *int64 { return &p.CreatedAt })
+func OrderChildren[C, P any, K Key, V Key](rel *Relation[C, P, K], name string, field func(*C) *V) *Ordering[C, P, K] {
+	o := &Ordering[C, P, K]{rel: rel}
+	if rel == nil || rel.info == nil || rel.addSlot == nil {
+		return o // every use fails with ErrInvalid
+	}
+	child := rel.info.child
+	fname, err := fieldOf(child.name, "order "+name, field)
+	o.index = child.schema.addIndex(child, name, rel.info.index.field+", "+fname, false, nil, err)
+	if err != nil || child.schema.frozen {
+		return o
+	}
+	pc, vc := rel.parent.codec, newCodec[V]()
+	rel.addSlot(slotKey[C]{
+		size: func(c *C) int {
+			k, ok := rel.get(c)
+			if !ok {
+				return -1 // a NULL foreign key: no entry
+			}
+			return pc.encodedLen(&k) + vc.encodedLen(field(c))
+		},
+		append: func(c *C, dst []byte) []byte {
+			k, _ := rel.get(c)
+			return vc.append(pc.append(dst, &k), field(c))
+		},
+	})
+	return o
+}
+
+func (o *Ordering[C, P, K]) check(tx *Tx) error {
+	if o == nil || o.rel == nil || o.index == nil {
+		return invalid("nil ordering")
+	}
+	return o.rel.check(tx)
+}
+
+// Children returns the children of the parent whose key is k in this
+// order, lazily, like Relation.Children.
+func (o *Ordering[C, P, K]) Children(tx *Tx, k K) iter.Seq[C] {
+	return o.children(tx, k, false)
+}
+
+// Backward returns them in reverse order (the latest post first).
+func (o *Ordering[C, P, K]) Backward(tx *Tx, k K) iter.Seq[C] {
+	return o.children(tx, k, true)
+}
+
+func (o *Ordering[C, P, K]) children(tx *Tx, k K, backward bool) iter.Seq[C] {
+	return func(yield func(C) bool) {
+		if o.check(tx) != nil || o.rel.lazy(tx, "Children", "Many") != nil {
+			return
+		}
+		loads := tx.count(o.rel.info)
+		tx.arg = keyOf(tx, o.rel.parent.codec, k)
+		var it memdb.ResultIterator
+		var err error
+		if backward {
+			it, err = tx.mtx.GetReverse(o.rel.child.name, o.index.mdb, &tx.arg)
+		} else {
+			it, err = tx.mtx.Get(o.rel.child.name, o.index.mdb, &tx.arg)
+		}
+		tx.arg = nil
+		if err != nil {
+			return
+		}
+		for obj := it.Next(); obj != nil; obj = it.Next() {
+			loads.Rows++
+			if !yield(*obj.(*rec).row.(*C)) {
+				return
+			}
+		}
+	}
+}
