@@ -81,7 +81,7 @@ func (m *Association[A, L, R, KL, KR]) Link(tx *Tx, l KL, r KR) (A, error) {
 	if err := m.check(tx, true); err != nil {
 		return a, err
 	}
-	lk, rk := m.left.parent.codec.encode(l), m.right.parent.codec.encode(r)
+	lk, rk := m.left.pc.encode(l), m.right.pc.encode(r)
 	for _, c := range m.links(tx, lk) {
 		if bytes.Equal(c.keys[m.right.info.index.slot], rk) {
 			return *c.row.(*A), nil
@@ -110,7 +110,7 @@ func (m *Association[A, L, R, KL, KR]) Unlink(tx *Tx, l KL, r KR) (int, error) {
 	if err := m.check(tx, true); err != nil {
 		return 0, err
 	}
-	rk := m.right.parent.codec.encode(r)
+	rk := m.right.pc.encode(r)
 	return m.remove(tx, l, func(c *rec) bool { return bytes.Equal(c.keys[m.right.info.index.slot], rk) })
 }
 
@@ -126,7 +126,7 @@ func (m *Association[A, L, R, KL, KR]) remove(tx *Tx, l KL, which func(*rec) boo
 	n := 0
 	err := m.op(tx, func() error {
 		tx.op = "delete"
-		for _, c := range m.links(tx, m.left.parent.codec.encode(l)) {
+		for _, c := range m.links(tx, m.left.pc.encode(l)) {
 			if !which(c) || tx.current(m.left.child, c) != c {
 				continue // not this one, or gone in a cascade since
 			}
@@ -152,12 +152,12 @@ func (m *Association[A, L, R, KL, KR]) Replace(tx *Tx, l KL, rs []KR) error {
 	}
 	want := map[string]bool{}
 	for _, r := range rs {
-		want[string(m.right.parent.codec.encode(r))] = true
+		want[string(m.right.pc.encode(r))] = true
 	}
 	return m.op(tx, func() error {
 		tx.op = "delete"
 		have := map[string]bool{}
-		for _, c := range m.links(tx, m.left.parent.codec.encode(l)) {
+		for _, c := range m.links(tx, m.left.pc.encode(l)) {
 			rk := string(c.keys[m.right.info.index.slot])
 			if want[rk] && !have[rk] {
 				have[rk] = true
@@ -171,7 +171,7 @@ func (m *Association[A, L, R, KL, KR]) Replace(tx *Tx, l KL, rs []KR) error {
 			}
 		}
 		for _, r := range rs {
-			rk := string(m.right.parent.codec.encode(r))
+			rk := string(m.right.pc.encode(r))
 			if have[rk] {
 				continue
 			}
@@ -206,7 +206,7 @@ func (m *Association[A, L, R, KL, KR]) Rights(tx *Tx, l KL) iter.Seq[R] {
 		if m.check(tx, false) != nil || m.left.lazy(tx, "Rights", "Association.LoadRights") != nil {
 			return
 		}
-		follow(tx, m.left.info, m.right.info, m.left.parent.codec.encode(l), yield)
+		follow(tx, m.left.info, m.right.info, m.left.pc.encode(l), yield)
 	}
 }
 
@@ -216,7 +216,7 @@ func (m *Association[A, L, R, KL, KR]) Lefts(tx *Tx, r KR) iter.Seq[L] {
 		if m.check(tx, false) != nil || m.right.lazy(tx, "Lefts", "Association.LoadLefts") != nil {
 			return
 		}
-		follow(tx, m.right.info, m.left.info, m.right.parent.codec.encode(r), yield)
+		follow(tx, m.right.info, m.left.info, m.right.pc.encode(r), yield)
 	}
 }
 
@@ -318,5 +318,5 @@ func (t through[P, T, K]) load(tx *Tx, parents []P, recs []*rec, sorted bool) ([
 
 // parentKey encodes the key of parent p.
 func (r *Relation[C, P, K]) parentKey(p *P) []byte {
-	return r.parent.codec.encode(*r.parent.key(p))
+	return r.pc.encode(*r.parent.ptr(p))
 }

@@ -4,7 +4,7 @@ import "iter"
 
 // Index is a secondary index of a Table on a field of type V. Declare it
 // with NewIndex or NewUniqueIndex.
-type Index[T any, K Key, V Key] struct {
+type Index[T any, K comparable, V Key] struct {
 	table *Table[T, K]
 	info  *indexInfo
 	codec codec[V]
@@ -12,7 +12,7 @@ type Index[T any, K Key, V Key] struct {
 
 // NewIndex declares a non-unique index of t on the field that field points
 // to. Rows come back from it ordered by that field, then by primary key.
-func NewIndex[T any, K Key, V Key](t *Table[T, K], name string, field func(*T) *V) *Index[T, K, V] {
+func NewIndex[T any, K comparable, V Key](t *Table[T, K], name string, field func(*T) *V) *Index[T, K, V] {
 	return newIndex(t, name, field, false)
 }
 
@@ -20,11 +20,11 @@ func NewIndex[T any, K Key, V Key](t *Table[T, K], name string, field func(*T) *
 // an insert or update that would repeat a value fails with ErrUnique.
 // (go-memdb's own Unique flag does not check this: a second row silently
 // replaces the first in the index.)
-func NewUniqueIndex[T any, K Key, V Key](t *Table[T, K], name string, field func(*T) *V) *Index[T, K, V] {
+func NewUniqueIndex[T any, K comparable, V Key](t *Table[T, K], name string, field func(*T) *V) *Index[T, K, V] {
 	return newIndex(t, name, field, true)
 }
 
-func newIndex[T any, K Key, V Key](t *Table[T, K], name string, field func(*T) *V, unique bool) *Index[T, K, V] {
+func newIndex[T any, K comparable, V Key](t *Table[T, K], name string, field func(*T) *V, unique bool) *Index[T, K, V] {
 	x := &Index[T, K, V]{table: t, codec: newCodec[V]()}
 	if t == nil || t.info.schema == nil {
 		return &Index[T, K, V]{} // every lookup fails with ErrInvalid

@@ -232,6 +232,84 @@ func (c codec[K]) format(b []byte) string {
 	return strconv.FormatInt(c.int64Of(&k), 10)
 }
 
+// empty reports whether k is an empty string, which no key may be.
+func (c codec[K]) empty(k *K) bool { return c.kind == kindString && isZero(*k) }
+
+// split returns the length of the encoded key at the start of b.
+func (c codec[K]) split(b []byte) (int, bool) {
+	if c.kind != kindString {
+		return 8, len(b) >= 8
+	}
+	for i := 0; i+1 < len(b); i++ {
+		if b[i] == 0 {
+			if b[i+1] == 1 {
+				return i + 2, true
+			}
+			i++ // 0x00 0xFF, an escaped 0x00
+		}
+	}
+	return 0, false
+}
+
+// keyCodec is what a table needs of its primary key's encoding: a scalar
+// key's codec, or a pair's.
+type keyCodec[K any] interface {
+	encodedLen(k *K) int
+	append(dst []byte, k *K) []byte
+	decode(b []byte) (K, bool)
+	format(b []byte) string
+	empty(k *K) bool
+}
+
+// encodeWith returns the encoding of k in a slice whose capacity is its
+// length.
+func encodeWith[K any](c keyCodec[K], k K) []byte {
+	n := c.encodedLen(&k)
+	return c.append(make([]byte, 0, n), &k)[:n:n]
+}
+
+// Pair is the primary key of a table keyed by two fields (NewPairTable),
+// such as an association table keyed by (post, tag). It is encoded as A's
+// encoding followed by B's, so rows are ordered by A, then B, and a seek on
+// A alone finds every row with that A.
+type Pair[A, B Key] struct {
+	A A
+	B B
+}
+
+type pairCodec[A, B Key] struct {
+	a codec[A]
+	b codec[B]
+}
+
+func (p pairCodec[A, B]) encodedLen(k *Pair[A, B]) int {
+	return p.a.encodedLen(&k.A) + p.b.encodedLen(&k.B)
+}
+
+func (p pairCodec[A, B]) append(dst []byte, k *Pair[A, B]) []byte {
+	return p.b.append(p.a.append(dst, &k.A), &k.B)
+}
+
+func (p pairCodec[A, B]) decode(b []byte) (Pair[A, B], bool) {
+	n, ok := p.a.split(b)
+	if !ok {
+		return Pair[A, B]{}, false
+	}
+	a, okA := p.a.decode(b[:n])
+	bb, okB := p.b.decode(b[n:])
+	return Pair[A, B]{a, bb}, okA && okB
+}
+
+func (p pairCodec[A, B]) format(b []byte) string {
+	n, ok := p.a.split(b)
+	if !ok {
+		return fmt.Sprintf("%x", b)
+	}
+	return "(" + p.a.format(b[:n]) + ", " + p.b.format(b[n:]) + ")"
+}
+
+func (p pairCodec[A, B]) empty(k *Pair[A, B]) bool { return p.a.empty(&k.A) || p.b.empty(&k.B) }
+
 // isZero reports whether k is the zero value of K.
 func isZero[K Key](k K) bool {
 	var zero K

@@ -50,7 +50,7 @@ func Eager[P, V any](tx *Tx, rows []P, l Loader[P, V]) ([]With[P, V], error) {
 // EagerAll loads every row of t, in key order, with l. Its first level is a
 // merge join: one pass over t and one over the relation's index, both in
 // key order, with no lookup per row.
-func EagerAll[P any, K Key, V any](tx *Tx, t *Table[P, K], l Loader[P, V]) ([]With[P, V], error) {
+func EagerAll[P any, K comparable, V any](tx *Tx, t *Table[P, K], l Loader[P, V]) ([]With[P, V], error) {
 	if l == nil {
 		return nil, invalid("nil loader")
 	}
@@ -134,7 +134,7 @@ func (m ManyLoader[C, P, K]) children(tx *Tx, parents []P, recs []*rec, sorted, 
 		if recs != nil {
 			keys[i] = recs[i].pk
 		} else {
-			keys[i] = r.parent.codec.encode(*r.parent.key(&parents[i]))
+			keys[i] = r.pc.encode(*r.parent.ptr(&parents[i]))
 		}
 	}
 	rows := make([][]C, len(parents))
@@ -386,7 +386,7 @@ func (o one[C, P, K]) parents(tx *Tx, children []C, recs []*rec, withRecs bool) 
 		if recs != nil {
 			key = recs[i].keys[r.info.index.slot]
 		} else if k, ok := r.get(&children[i]); ok {
-			key = keyOf(tx, r.parent.codec, k)
+			key = keyOf(tx, r.pc, k)
 		}
 		if key == nil {
 			continue

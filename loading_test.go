@@ -40,7 +40,8 @@ type lblog struct {
 	users    *memrel.Table[LUser, int64]
 	posts    *memrel.Table[LPost, int64]
 	tags     *memrel.Table[LTag, int64]
-	postTags *memrel.Table[LPostTag, int64]
+	postTags *memrel.Table[LPostTag, int64]                     // ID-keyed layout
+	pairTags *memrel.Table[LPostTag, memrel.Pair[int64, int64]] // pair-keyed layout
 	author   *memrel.Relation[LPost, LUser, int64]
 	editor   *memrel.Relation[LPost, LUser, int64]
 	tagged   *memrel.Relation[LPostTag, LPost, int64]
@@ -52,18 +53,33 @@ type lblog struct {
 // Every third post is edited by the next user; user IDs start at 1.
 func newLBlog(tb testing.TB, users, postsPer, tags, tagsPer int) *lblog {
 	tb.Helper()
+	return newLBlogLayout(tb, false, users, postsPer, tags, tagsPer)
+}
+
+// newLBlogLayout builds the blog with post_tags keyed by its own ID, or
+// (pair) by (post, tag), so that the post relation is a key prefix.
+func newLBlogLayout(tb testing.TB, pair bool, users, postsPer, tags, tagsPer int) *lblog {
+	tb.Helper()
 	s := memrel.NewSchema()
 	b := &lblog{}
 	b.users = memrel.NewTable(s, "users", func(u *LUser) *int64 { return &u.ID })
 	b.posts = memrel.NewTable(s, "posts", func(p *LPost) *int64 { return &p.ID })
 	b.tags = memrel.NewTable(s, "tags", func(t *LTag) *int64 { return &t.ID })
-	b.postTags = memrel.NewTable(s, "post_tags", func(pt *LPostTag) *int64 { return &pt.ID })
 	cascade := memrel.Rules[int64]{OnDelete: memrel.Cascade}
 	b.author = memrel.ForeignKey(b.posts, "author", func(p *LPost) *int64 { return &p.UserID }, b.users, cascade)
 	b.editor = memrel.NullableForeignKey(b.posts, "editor", func(p *LPost) *memrel.Null[int64] { return &p.EditorID }, b.users,
 		memrel.Rules[int64]{OnDelete: memrel.SetNull})
-	b.tagged = memrel.ForeignKey(b.postTags, "post", func(pt *LPostTag) *int64 { return &pt.PostID }, b.posts, cascade)
-	b.tag = memrel.ForeignKey(b.postTags, "tag", func(pt *LPostTag) *int64 { return &pt.TagID }, b.tags, cascade)
+	postID := func(pt *LPostTag) *int64 { return &pt.PostID }
+	tagID := func(pt *LPostTag) *int64 { return &pt.TagID }
+	if pair {
+		b.pairTags = memrel.NewPairTable(s, "post_tags", postID, tagID)
+		b.tagged = memrel.ForeignKey(b.pairTags, "post", postID, b.posts, cascade)
+		b.tag = memrel.ForeignKey(b.pairTags, "tag", tagID, b.tags, cascade)
+	} else {
+		b.postTags = memrel.NewTable(s, "post_tags", func(pt *LPostTag) *int64 { return &pt.ID })
+		b.tagged = memrel.ForeignKey(b.postTags, "post", postID, b.posts, cascade)
+		b.tag = memrel.ForeignKey(b.postTags, "tag", tagID, b.tags, cascade)
+	}
 	b.tagging = memrel.ManyToMany(b.tagged, b.tag)
 	db, err := memrel.Open(s)
 	if err != nil {
@@ -99,7 +115,14 @@ func newLBlog(tb testing.TB, users, postsPer, tags, tagsPer int) *lblog {
 		for id := int64(1); id <= int64(users*postsPer); id++ {
 			for k := range tagsPer {
 				t := (id+int64(k)*7)%int64(tags) + 1
-				if _, err := b.postTags.Insert(tx, LPostTag{PostID: id, TagID: t}); err != nil {
+				pt := LPostTag{PostID: id, TagID: t}
+				var err error
+				if pair {
+					_, err = b.pairTags.Insert(tx, pt)
+				} else {
+					_, err = b.postTags.Insert(tx, pt)
+				}
+				if err != nil {
 					return err
 				}
 			}
@@ -460,4 +483,19 @@ func mustUpdateL(tb testing.TB, db *memrel.DB, fn func(tx *memrel.Tx) error) {
 	if err := db.Update(fn); err != nil {
 		tb.Fatal(err)
 	}
+}
+
+// links returns every association row, in the table's key order.
+func (b *lblog) links(tx *memrel.Tx) []LPostTag {
+	var out []LPostTag
+	if b.pairTags != nil {
+		for pt := range b.pairTags.All(tx) {
+			out = append(out, pt)
+		}
+		return out
+	}
+	for pt := range b.postTags.All(tx) {
+		out = append(out, pt)
+	}
+	return out
 }

@@ -31,7 +31,7 @@ func OrderChildren[C, P any, K Key, V Key](rel *Relation[C, P, K], name string, 
 	if err != nil || child.schema.frozen {
 		return o
 	}
-	pc, vc := rel.parent.codec, newCodec[V]()
+	pc, vc := rel.pc, newCodec[V]()
 	rel.addSlot(slotKey[C]{
 		size: func(c *C) int {
 			k, ok := rel.get(c)
@@ -72,7 +72,7 @@ func (o *Ordering[C, P, K]) children(tx *Tx, k K, backward bool) iter.Seq[C] {
 			return
 		}
 		loads := tx.count(o.rel.info)
-		tx.arg = keyOf(tx, o.rel.parent.codec, k)
+		tx.arg = keyOf(tx, o.rel.pc, k)
 		var it memdb.ResultIterator
 		var err error
 		if backward {

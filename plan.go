@@ -22,7 +22,7 @@ func (t *Table[T, K]) PlanDelete(tx *Tx, k K) ([]Step, error) {
 		return nil, err
 	}
 	mark := tx.mark(t.info)
-	err := tx.finish(tx.delete(t.info, t.codec.encode(k)))
+	err := tx.finish(tx.delete(t.info, encodeWith(t.codec, k)))
 	steps := make([]Step, 0, len(tx.undo)-mark.undo)
 	for _, u := range tx.undo[mark.undo:] {
 		s := Step{Op: "delete", Table: u.ti.name}

@@ -32,6 +32,7 @@ type Relation[C, P any, K Key] struct {
 	info   *relInfo
 	child  *tableInfo
 	parent *Table[P, K]
+	pc     codec[K]           // the parent key's codec
 	get    func(*C) (K, bool) // the child's foreign key, false for NULL
 	put    func(*C, K)        // sets the child's foreign key
 	// prepare encodes a new child row for insertion (assigning its
@@ -49,7 +50,7 @@ type Relation[C, P any, K Key] struct {
 //	author := memrel.ForeignKey(posts, "author", func(p *Post) *int64 { return &p.UserID }, users)
 //
 // The field's type must be the parent's key type, which the compiler checks.
-func ForeignKey[C any, CK Key, P any, K Key](child *Table[C, CK], name string, field func(*C) *K, parent *Table[P, K], rules ...Rules[K]) *Relation[C, P, K] {
+func ForeignKey[C any, CK comparable, P any, K Key](child *Table[C, CK], name string, field func(*C) *K, parent *Table[P, K], rules ...Rules[K]) *Relation[C, P, K] {
 	pc := newCodec[K]()
 	return declare(child, name, field, parent, false, rules,
 		func(c *C) (K, bool) { return *field(c), true },
@@ -65,7 +66,7 @@ func ForeignKey[C any, CK Key, P any, K Key](child *Table[C, CK], name string, f
 
 // NullableForeignKey declares a foreign key that may be NULL: a Null[K] field
 // that is not Valid references nothing and is never checked.
-func NullableForeignKey[C any, CK Key, P any, K Key](child *Table[C, CK], name string, field func(*C) *Null[K], parent *Table[P, K], rules ...Rules[K]) *Relation[C, P, K] {
+func NullableForeignKey[C any, CK comparable, P any, K Key](child *Table[C, CK], name string, field func(*C) *Null[K], parent *Table[P, K], rules ...Rules[K]) *Relation[C, P, K] {
 	pc := newCodec[K]()
 	return declare(child, name, field, parent, true, rules,
 		func(c *C) (K, bool) { n := field(c); return n.V, n.Valid },
@@ -89,7 +90,7 @@ func NullableForeignKey[C any, CK Key, P any, K Key](child *Table[C, CK], name s
 		})
 }
 
-func declare[C any, CK Key, P any, K Key, F any](child *Table[C, CK], name string, field func(*C) *F, parent *Table[P, K], nullable bool, rules []Rules[K],
+func declare[C any, CK comparable, P any, K Key, F any](child *Table[C, CK], name string, field func(*C) *F, parent *Table[P, K], nullable bool, rules []Rules[K],
 	get func(*C) (K, bool), put func(*C, K), size func(*C) int, appendKey func(*C, []byte) []byte, set func(*C, []byte) bool) *Relation[C, P, K] {
 	if child == nil || child.info.schema == nil {
 		return &Relation[C, P, K]{} // every use fails with ErrInvalid
@@ -98,7 +99,7 @@ func declare[C any, CK Key, P any, K Key, F any](child *Table[C, CK], name strin
 		child.info.schema.fail(schemaError("relation %s.%s: nil parent table", child.info.name, name))
 		return &Relation[C, P, K]{}
 	}
-	rel := &Relation[C, P, K]{child: child.info, parent: parent, get: get, put: put,
+	rel := &Relation[C, P, K]{child: child.info, parent: parent, pc: newCodec[K](), get: get, put: put,
 		prepare: func(tx *Tx, c C) (*rec, bool, error) { return child.prepare(tx, c, true) },
 		addSlot: func(k slotKey[C]) { child.slots = append(child.slots, k) }}
 	info := &relInfo{name: name, child: child.info, parent: parent.info, nullable: nullable, qname: child.info.name + "." + name}
@@ -115,16 +116,22 @@ func declare[C any, CK Key, P any, K Key, F any](child *Table[C, CK], name strin
 	if len(rules) > 0 {
 		r := rules[0]
 		info.onDelete, info.onUpdate, info.deferred = r.OnDelete, r.OnUpdate, r.Deferred
-		info.def = parent.codec.encode(r.Default)
-		if parent.codec.kind == kindString && isZero(r.Default) && (r.OnDelete == SetDefault || r.OnUpdate == SetDefault) {
+		info.def = newCodec[K]().encode(r.Default)
+		if newCodec[K]().kind == kindString && isZero(r.Default) && (r.OnDelete == SetDefault || r.OnUpdate == SetDefault) {
 			errs = append(errs, schemaError("relation %s.%s: SET DEFAULT needs a non-empty Default", child.info.name, name))
 		}
 	} else {
 		var zero K
-		info.def = parent.codec.encode(zero)
+		info.def = newCodec[K]().encode(zero)
 	}
 	unique := len(rules) > 0 && rules[0].Unique
 	info.index = s.addIndex(child.info, name, fname, unique, info, errs...)
+	if fname != "" && fname == child.info.lead && !unique && !s.frozen {
+		// The primary key begins with this foreign key: seeks on the
+		// primary key find a parent's children, in key order, and the
+		// relation needs no index of its own (one less entry per write).
+		info.index.mdb, info.index.shared = "id", true
+	}
 	if s.frozen {
 		return rel
 	}
@@ -187,7 +194,7 @@ func (r *Relation[C, P, K]) Children(tx *Tx, k K) iter.Seq[C] {
 			return
 		}
 		loads := tx.count(r.info)
-		for c := range tx.scan(r.child.name, r.info.index.mdb, keyOf(tx, r.parent.codec, k)) {
+		for c := range tx.scan(r.child.name, r.info.index.mdb, keyOf(tx, r.pc, k)) {
 			loads.Rows++
 			if !yield(*c.row.(*C)) {
 				return
@@ -202,7 +209,7 @@ func (r *Relation[C, P, K]) ListChildren(tx *Tx, k K) ([]C, error) {
 		return nil, err
 	}
 	var out []C
-	for c := range tx.scan(r.child.name, r.info.index.mdb, keyOf(tx, r.parent.codec, k)) {
+	for c := range tx.scan(r.child.name, r.info.index.mdb, keyOf(tx, r.pc, k)) {
 		out = append(out, *c.row.(*C))
 	}
 	tx.count(r.info).Rows += int64(len(out))
@@ -217,7 +224,7 @@ func (r *Relation[C, P, K]) Child(tx *Tx, k K) (C, error) {
 	if err := r.lazy(tx, "Child", "Many"); err != nil {
 		return zero, err
 	}
-	c := tx.first(r.child.name, r.info.index.mdb, keyOf(tx, r.parent.codec, k))
+	c := tx.first(r.child.name, r.info.index.mdb, keyOf(tx, r.pc, k))
 	if c == nil {
 		return zero, ErrNotFound
 	}
@@ -232,7 +239,7 @@ func (r *Relation[C, P, K]) Count(tx *Tx, k K) (int, error) {
 		return 0, err
 	}
 	n := 0
-	for range tx.scan(r.child.name, r.info.index.mdb, keyOf(tx, r.parent.codec, k)) {
+	for range tx.scan(r.child.name, r.info.index.mdb, keyOf(tx, r.pc, k)) {
 		n++
 	}
 	return n, nil
@@ -243,7 +250,7 @@ func (r *Relation[C, P, K]) Exists(tx *Tx, k K) (bool, error) {
 	if err := r.check(tx); err != nil {
 		return false, err
 	}
-	return tx.first(r.child.name, r.info.index.mdb, keyOf(tx, r.parent.codec, k)) != nil, nil
+	return tx.first(r.child.name, r.info.index.mdb, keyOf(tx, r.pc, k)) != nil, nil
 }
 
 // Watch returns a channel that is closed when the children of the parent
@@ -260,7 +267,7 @@ func (r *Relation[C, P, K]) Watch(tx *Tx, k K) (<-chan struct{}, error) {
 	if err := r.check(tx); err != nil {
 		return nil, err
 	}
-	tx.arg = keyOf(tx, r.parent.codec, k)
+	tx.arg = keyOf(tx, r.pc, k)
 	it, err := tx.mtx.Get(r.child.name, r.info.index.mdb, &tx.arg)
 	tx.arg = nil
 	if err != nil {
@@ -281,7 +288,7 @@ func (r *Relation[C, P, K]) Parent(tx *Tx, child C) (P, error) {
 	if !ok {
 		return zero, ErrNotFound
 	}
-	p := tx.get(r.parent.info, keyOf(tx, r.parent.codec, k))
+	p := tx.get(r.parent.info, keyOf(tx, r.pc, k))
 	if p == nil {
 		return zero, ErrNotFound
 	}

@@ -41,7 +41,8 @@ type tableInfo struct {
 	out     []*relInfo                    // relations in which this table is the child
 	in      []*relInfo                    // relations in which this table is the parent
 	open    bool                          // declared before the schema was opened
-	intKey  func(pk []byte) (int64, bool) // an integer key's value; nil for strings
+	intKey  func(pk []byte) (int64, bool) // an integer key's value; nil for strings and pairs
+	lead    string                        // the field the key begins with
 	prefix  string                        // "name ", put before a key in messages
 	seqKey  []byte                        // the key of its sequence in seqTable
 }
@@ -67,6 +68,7 @@ type indexInfo struct {
 	unique bool
 	rel    *relInfo // non-nil for a foreign key's index
 	field  string
+	shared bool // served by the primary key's index: no go-memdb index of its own
 }
 
 // rec is what go-memdb stores: the row, and every key of the row encoded
@@ -251,6 +253,9 @@ func (s *Schema) freeze() error {
 			"id": {Name: "id", Unique: true, Indexer: pkIndexer{}},
 		}}
 		for _, ix := range ti.indexes {
+			if ix.shared {
+				continue
+			}
 			ts.Indexes[ix.mdb] = &memdb.IndexSchema{Name: ix.mdb, Unique: ix.unique, AllowMissing: true, Indexer: slotIndexer{slot: ix.slot}}
 		}
 		s.mdb.Tables[ti.name] = ts
@@ -404,6 +409,9 @@ func (s *Schema) describe() string {
 			if ix.rel != nil {
 				r := ix.rel
 				fmt.Fprintf(&b, "  relation %s: %s -> %s ON DELETE %s ON UPDATE %s", r.name, ix.field, r.parent.name, r.onDelete, r.onUpdate)
+				if ix.shared {
+					b.WriteString(" (primary key prefix)")
+				}
 				if r.nullable {
 					b.WriteString(" NULL")
 				}

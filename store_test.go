@@ -346,7 +346,7 @@ func TestVerifyFindsRowsChangedInPlace(t *testing.T) {
 	verify(t, db)
 	// Reach into the store the way a shared pointer would, and move a key.
 	_ = db.View(func(tx *Tx) error {
-		r := tx.get(links.info, links.codec.encode(1))
+		r := tx.get(links.info, encodeWith(links.codec, 1))
 		r.row.(*Link).Box = 99
 		return nil
 	})

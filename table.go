@@ -13,12 +13,21 @@ import (
 // changing a struct after Insert or after Get never changes what is stored
 // or how it is indexed. Fields of reference type (slices, maps, pointers) are
 // still shared between the copies: treat them as read-only once stored.
-type Table[T any, K Key] struct {
+type Table[T any, K comparable] struct {
 	info  *tableInfo
-	key   func(*T) *K
-	codec codec[K]
-	auto  bool
+	get   func(*T) K  // the row's key
+	ptr   func(*T) *K // for a one-field key: the field
+	codec keyCodec[K]
+	auto  *autoKey[K]  // for an integer key: the sequence's view of it
 	slots []slotKey[T] // how to compute each secondary key, by slot
+}
+
+// autoKey reads and writes an integer key as an int64, for the table's
+// auto-increment sequence.
+type autoKey[K any] struct {
+	int64Of  func(*K) int64
+	setInt64 func(*K, int64)
+	max      int64
 }
 
 // slotKey computes one secondary key of a row: its encoded length, or -1
@@ -42,23 +51,51 @@ type box[T any] struct {
 // An integer key that is zero on insert is assigned the next value of the
 // table's sequence; a string key may not be empty.
 func NewTable[T any, K Key](s *Schema, name string, key func(*T) *K) *Table[T, K] {
-	t := &Table[T, K]{key: key, codec: newCodec[K]()}
-	t.auto = t.codec.isInt()
+	c := newCodec[K]()
+	t := &Table[T, K]{ptr: key, codec: c}
+	t.get = func(r *T) K { return *key(r) }
+	if c.isInt() {
+		t.auto = &autoKey[K]{int64Of: c.int64Of, setInt64: c.setInt64, max: c.maxInt()}
+	}
 	field, err := fieldOf(name, "key", key)
+	t.declare(s, name, field, field, err)
+	return t
+}
+
+// NewPairTable declares a table whose primary key is the pair of fields a
+// and b: an association table keyed by (post, tag), say. Rows are ordered
+// by a, then b. A foreign key on field a needs no index of its own: its
+// lookups are seeks on the primary key. Pair keys are never assigned from a
+// sequence.
+//
+//	postTags := memrel.NewPairTable(s, "post_tags",
+//		func(pt *PostTag) *int64 { return &pt.PostID },
+//		func(pt *PostTag) *int64 { return &pt.TagID })
+func NewPairTable[T any, A, B Key](s *Schema, name string, a func(*T) *A, b func(*T) *B) *Table[T, Pair[A, B]] {
+	t := &Table[T, Pair[A, B]]{codec: pairCodec[A, B]{newCodec[A](), newCodec[B]()}}
+	t.get = func(r *T) Pair[A, B] { return Pair[A, B]{*a(r), *b(r)} }
+	fa, errA := fieldOf(name, "key", a)
+	fb, errB := fieldOf(name, "key", b)
+	t.declare(s, name, fa+", "+fb, fa, errA, errB)
+	return t
+}
+
+// declare adds the table to s; lead is the field its key begins with.
+func (t *Table[T, K]) declare(s *Schema, name, keyName, lead string, errs ...error) {
 	if s == nil {
 		// A table of no schema: every operation on it fails with ErrSchema.
-		t.info = &tableInfo{name: name, prefix: name + " ", front: t, keyName: field}
-		return t
+		t.info = &tableInfo{name: name, prefix: name + " ", front: t, keyName: keyName}
+		return
 	}
-	t.info = s.addTable(name, t, field, err)
-	if t.auto {
+	t.info = s.addTable(name, t, keyName, errs...)
+	t.info.lead = lead
+	if a := t.auto; a != nil {
 		c := t.codec
 		t.info.intKey = func(pk []byte) (int64, bool) {
 			k, ok := c.decode(pk)
-			return c.int64Of(&k), ok
+			return a.int64Of(&k), ok
 		}
 	}
-	return t
 }
 
 // Name returns the table's name.
@@ -84,8 +121,14 @@ func (t *Table[T, K]) newRec(v *T) (*rec, error) {
 func (t *Table[T, K]) encodeBox(b *box[T]) (*rec, error) {
 	r := &b.rec
 	r.row = &b.val
-	k := t.key(&b.val)
-	if t.codec.kind == kindString && isZero(*k) {
+	var key K
+	if t.ptr != nil {
+		key = *t.ptr(&b.val)
+	} else {
+		key = t.get(&b.val)
+	}
+	k := &key
+	if t.codec.empty(k) {
 		return nil, invalid("%s: empty primary key", t.info.name)
 	}
 	n := t.codec.encodedLen(k)
@@ -137,17 +180,17 @@ func (t *Table[T, K]) check(tx *Tx, write bool) error {
 // know it is absent.
 func (t *Table[T, K]) prepare(tx *Tx, row T, assign bool) (r *rec, fresh bool, err error) {
 	b := &box[T]{val: row}
-	if t.auto {
-		k := t.key(&b.val)
-		if assign && isZero(*k) {
-			id, err := tx.nextID(t.info, t.codec.maxInt())
+	if a := t.auto; a != nil {
+		k := t.ptr(&b.val)
+		if assign && a.int64Of(k) == 0 {
+			id, err := tx.nextID(t.info, a.max)
 			if err != nil {
 				return nil, false, err
 			}
-			t.codec.setInt64(k, id)
+			a.setInt64(k, id)
 			fresh = true
 		} else {
-			fresh = tx.noteID(t.info, t.codec.int64Of(k))
+			fresh = tx.noteID(t.info, a.int64Of(k))
 		}
 	}
 	r, err = t.encodeBox(b)
@@ -194,7 +237,7 @@ func (t *Table[T, K]) UpdateKey(tx *Tx, old K, row T) error {
 		return err
 	}
 	mark := tx.mark(t.info)
-	oldKey := t.codec.encode(old)
+	oldKey := encodeWith(t.codec, old)
 	r, _, err := t.prepare(tx, row, false)
 	if err == nil {
 		err = tx.finish(tx.write(t.info, oldKey, r, mustExist, false))
@@ -213,7 +256,7 @@ func (t *Table[T, K]) Delete(tx *Tx, k K) error {
 	if err := t.check(tx, true); err != nil {
 		return err
 	}
-	pk := t.codec.encode(k)
+	pk := encodeWith(t.codec, k)
 	mark := tx.mark(t.info)
 	err := tx.finish(tx.delete(t.info, pk))
 	if err != nil {
@@ -228,7 +271,7 @@ func (t *Table[T, K]) Get(tx *Tx, k K) (T, error) {
 	if err := t.check(tx, false); err != nil {
 		return zero, err
 	}
-	r := tx.get(t.info, keyOf(tx, t.codec, k))
+	r := tx.get(t.info, keyIn(tx, t.codec, k))
 	if r == nil {
 		return zero, ErrNotFound
 	}
@@ -240,7 +283,7 @@ func (t *Table[T, K]) Has(tx *Tx, k K) (bool, error) {
 	if err := t.check(tx, false); err != nil {
 		return false, err
 	}
-	return tx.get(t.info, keyOf(tx, t.codec, k)) != nil, nil
+	return tx.get(t.info, keyIn(tx, t.codec, k)) != nil, nil
 }
 
 // All returns the table's rows in key order. The sequence reads the

@@ -18,7 +18,7 @@ func (r *Relation[C, P, K]) Descendants(tx *Tx, k K, maxDepth int) iter.Seq2[C, 
 			return
 		}
 		loads := tx.count(r.info)
-		root := r.parent.codec.encode(k)
+		root := r.pc.encode(k)
 		seen := map[string]bool{string(root): true}
 		type item struct {
 			key   []byte
@@ -70,10 +70,10 @@ func (r *Relation[C, P, K]) Ancestors(tx *Tx, child C, maxDepth int) iter.Seq2[P
 			return
 		}
 		loads := tx.count(r.info)
-		key := r.parent.codec.encode(k)
+		key := r.pc.encode(k)
 		seen := map[string]bool{}
 		if self, ok := any(child).(P); ok { // C is P: the relation is self-referential
-			seen[string(r.parent.codec.encode(*r.parent.key(&self)))] = true
+			seen[string(r.pc.encode(*r.parent.ptr(&self)))] = true
 		}
 		for depth := 1; key != nil && (maxDepth <= 0 || depth <= maxDepth); depth++ {
 			if seen[string(key)] {

@@ -462,3 +462,9 @@ func keyOf[K Key](tx *Tx, c codec[K], k K) []byte {
 	tx.scratch = c.append(tx.scratch[:0], &k)
 	return tx.scratch
 }
+
+// keyIn is keyOf for a table's key codec.
+func keyIn[K any](tx *Tx, c keyCodec[K], k K) []byte {
+	tx.scratch = c.append(tx.scratch[:0], &k)
+	return tx.scratch
+}

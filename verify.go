@@ -45,6 +45,9 @@ func (tx *Tx) Verify() error {
 			}
 		}
 		for _, ix := range ti.indexes {
+			if ix.shared {
+				continue // the primary key's index, checked with the rows
+			}
 			n := 0
 			for r := range tx.scan(ti.name, ix.mdb, nil) {
 				n++
