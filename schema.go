@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"strings"
 	"unsafe"
 
 	memdb "github.com/hashicorp/go-memdb"
@@ -397,36 +396,4 @@ func seqKey(id int) []byte {
 	var c codec[int64]
 	c.kind, c.size = kindInt, 8
 	return c.encode(int64(id))
-}
-
-// describe lists the schema in a form for the command-line tool and for
-// documentation tests.
-func (s *Schema) describe() string {
-	var b strings.Builder
-	for _, ti := range s.tables {
-		fmt.Fprintf(&b, "table %s (key %s)\n", ti.name, ti.keyName)
-		for _, ix := range ti.indexes {
-			if ix.rel != nil {
-				r := ix.rel
-				fmt.Fprintf(&b, "  relation %s: %s -> %s ON DELETE %s ON UPDATE %s", r.name, ix.field, r.parent.name, r.onDelete, r.onUpdate)
-				if ix.shared {
-					b.WriteString(" (primary key prefix)")
-				}
-				if r.nullable {
-					b.WriteString(" NULL")
-				}
-				if r.deferred {
-					b.WriteString(" DEFERRED")
-				}
-				b.WriteByte('\n')
-				continue
-			}
-			kind := "index"
-			if ix.unique {
-				kind = "unique index"
-			}
-			fmt.Fprintf(&b, "  %s %s (%s)\n", kind, ix.name, ix.field)
-		}
-	}
-	return b.String()
 }
