@@ -2,34 +2,43 @@ package memrel_test
 
 import (
 	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
 
-// The README quotes Example; this keeps the quote and the code the same.
-func TestREADMEQuotesExample(t *testing.T) {
+// The README quotes runnable examples between <!-- example:Name --> and
+// <!-- /example --> markers; this keeps each quote identical to func Name.
+func TestREADMEQuotesExamples(t *testing.T) {
 	readme, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := os.ReadFile("example_test.go")
-	if err != nil {
-		t.Fatal(err)
+	files, _ := filepath.Glob("example*_test.go")
+	var src strings.Builder
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src.Write(b)
 	}
-	s := string(src)
-	start := strings.Index(s, "func Example() {")
-	end := strings.Index(s[start:], "\n}\n")
-	if start < 0 || end < 0 {
-		t.Fatal("no func Example in example_test.go")
+	quotes := regexp.MustCompile("(?s)<!-- example:(\\w+) -->\n```go\n(.*?)```\n<!-- /example -->").FindAllStringSubmatch(string(readme), -1)
+	if len(quotes) < 5 {
+		t.Fatalf("README.md quotes %d examples", len(quotes))
 	}
-	example := s[start : start+end+3]
-	r := string(readme)
-	a, b := strings.Index(r, "<!-- example:start -->\n```go\n"), strings.Index(r, "```\n<!-- example:end -->")
-	if a < 0 || b < 0 {
-		t.Fatal("README.md has no example markers")
-	}
-	quoted := r[a+len("<!-- example:start -->\n```go\n") : b]
-	if quoted != example {
-		t.Errorf("README.md's example differs from func Example in example_test.go; copy it again.\nREADME:\n%s\nexample_test.go:\n%s", quoted, example)
+	for _, q := range quotes {
+		name, quoted := q[1], q[2]
+		s := src.String()
+		start := strings.Index(s, "func "+name+"() {")
+		if start < 0 {
+			t.Errorf("README.md quotes %s, which no example file defines", name)
+			continue
+		}
+		end := strings.Index(s[start:], "\n}\n")
+		if body := s[start : start+end+3]; quoted != body {
+			t.Errorf("README.md's %s differs from example_test.go; copy it again.\nREADME:\n%s\nsource:\n%s", name, quoted, body)
+		}
 	}
 }

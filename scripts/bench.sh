@@ -1,50 +1,97 @@
 #!/usr/bin/env bash
-# Measures memrel's foundation benchmarks beside raw go-memdb and rewrites
-# the table between the bench markers in README.md. Anyone can rerun it:
+# Measures memrel's benchmarks and rewrites the tables between the bench
+# markers in README.md. Anyone can rerun it:
 #
 #   scripts/bench.sh            # -count 6 (COUNT=10 scripts/bench.sh for more)
-#   REUSE=1 scripts/bench.sh    # regenerate the table from bench/foundation.txt
+#   REUSE=1 scripts/bench.sh    # regenerate the tables from bench/*.txt
 #
-# The raw results are kept in bench/foundation.txt for benchstat comparisons.
+# Raw results are kept in bench/foundation.txt and bench/loading.txt, for
+# benchstat comparisons.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 count=${COUNT:-6}
 benchstat="golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da"
 mkdir -p bench
-raw=bench/foundation.txt
 
-if [ -z "${REUSE:-}" ]; then
-  echo "running go test -bench Foundation -count $count (a few minutes)..." >&2
-  go test -run '^$' -bench Foundation -count "$count" . > "$raw"
-fi
-count=$(grep -c '^BenchmarkFoundation/op=insert/engine=memrel' "$raw")
+for suite in Foundation Loading; do
+  raw=bench/$(echo "$suite" | tr 'A-Z' 'a-z').txt
+  if [ -z "${REUSE:-}" ]; then
+    echo "running go test -bench $suite -count $count (a few minutes)..." >&2
+    go test -run '^$' -bench "^Benchmark$suite\$" -count "$count" -timeout 60m . > "$raw"
+  fi
+done
 
-# benchstat's tables, per-item units first, with raw go-memdb as the base.
-stats=$(go run "$benchstat" -col '/engine@(memdb memrel)' "$raw")
-keep=$(printf '%s\n' "$stats" | awk '
-  BEGIN { RS = ""; ORS = "\n\n" }
-  /sec\/(row|post|reject)/ { print; next }
-  /B\/op|allocs\/op/ { rest = rest $0 "\n\n" }
-  END { printf "%s", rest }
-')
+# header FILE: the machine and date a result file was measured on.
+header() {
+  local raw=$1 n
+  n=$(grep -c '^Benchmark' "$raw" | awk '{print $1}')
+  echo "Measured $(date -u -r "$raw" +%Y-%m-%d) on $(awk -F': ' '/^cpu:/ { print $2; exit }' "$raw"), $(nproc) cores, $(go version | awk '{print $3}'),"
+  echo "by \`scripts/bench.sh\` (\`go test -bench\`, -count $count, then benchstat; $n results)."
+}
 
-cpu=$(awk -F': ' '/^cpu:/ { print $2; exit }' "$raw")
+# The foundation: per-item tables first, raw go-memdb as the base.
 {
-  echo "Measured $(date -u -r "$raw" +%Y-%m-%d) on $cpu, $(nproc) cores, $(go version | awk '{print $3}'),"
-  echo "by \`scripts/bench.sh\` (\`go test -bench Foundation -count $count\`, then benchstat)."
+  header bench/foundation.txt
   echo "Each row: raw go-memdb, then memrel and its difference (~ means no significant difference)."
   echo
   echo '```'
-  printf '%s\n' "$keep" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
+  go run "$benchstat" -col '/engine@(memdb memrel)' bench/foundation.txt | awk '
+    BEGIN { RS = ""; ORS = "\n\n" }
+    /sec\/(row|post|reject)/ { print; next }
+    /B\/op|allocs\/op/ { rest = rest $0 "\n\n" }
+    END { printf "%s", rest }
+  ' | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
   echo '```'
 } > bench/foundation.md
 
-# Replace what lies between the markers.
-awk -v table=bench/foundation.md '
-  /<!-- bench:foundation:start -->/ { print; while ((getline line < table) > 0) print line; skip = 1; next }
-  /<!-- bench:foundation:end -->/ { skip = 0 }
-  !skip { print }
-' README.md > README.md.new
-mv README.md.new README.md
-echo "README.md updated; raw results in $raw" >&2
+# Loading: per-item time by engine, then the targets, computed from the
+# same results (means over the runs).
+{
+  header bench/loading.txt
+  echo
+  echo '```'
+  go run "$benchstat" -col /engine -row /users,/op,/strategy bench/loading.txt | awk '
+    BEGIN { RS = ""; ORS = "\n\n" }
+    /sec\/(post|pair)/ { print }
+  ' | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
+  echo '```'
+  echo
+  awk '
+    /^BenchmarkLoading/ {
+      name = $1; sub(/-[0-9]+$/, "", name); sub(/^BenchmarkLoading\//, "", name)
+      for (i = 3; i < NF; i++) if ($(i+1) ~ /^ns\/(post|pair)$/) { sum[name] += $i; n[name]++ }
+    }
+    function m(k) { return n[k] ? sum[k] / n[k] : 0 }
+    function row(what, a, b, op, target,   r, ok) {
+      if (!m(a) || !m(b)) return
+      r = m(a) / m(b)
+      ok = (op == "<=") ? (r <= target) : (r >= target)
+      printf "| %s | %.2fx | %s %gx | %s |\n", what, r, op, target, ok ? "met" : "**missed**"
+    }
+    END {
+      print "| Target (one run, means of the counts) | Measured | Target | |"
+      print "| --- | --- | --- | --- |"
+      u = "users=1000/"
+      row("merge-join eager / maps floor, per post", u "op=children/strategy=merge/engine=memrel", u "op=children/strategy=merge/engine=maps", "<=", 4)
+      row("lazy children / raw go-memdb, per post", u "op=children/strategy=lazy/engine=memrel", u "op=children/strategy=lazy/engine=memdb", "<=", 1.2)
+      row("lazy parent (reverse) / raw go-memdb, per post", u "op=parent/strategy=lazy/engine=memrel", u "op=parent/strategy=lazy/engine=memdb", "<=", 1.2)
+      row("lazy / eager many-to-many, post -> tags, per pair", u "op=post-tags/strategy=lazy/engine=memrel", u "op=post-tags/strategy=merge/engine=memrel", ">=", 5)
+      row("lazy / eager many-to-many, pair-keyed, per pair", u "op=post-tags/strategy=lazy/engine=memrel-pair", u "op=post-tags/strategy=merge/engine=memrel-pair", ">=", 5)
+      row("lazy / eager many-to-many, tag -> posts, per pair", u "op=tag-posts/strategy=lazy/engine=memrel", u "op=tag-posts/strategy=merge/engine=memrel", ">=", 5)
+      row("merge-join per post, 100,000 / 1,000 users", "users=100000/op=children/strategy=merge/engine=memrel", u "op=children/strategy=merge/engine=memrel", "<=", 2)
+      row("lazy per post, 100,000 / 1,000 users", "users=100000/op=children/strategy=lazy/engine=memrel", u "op=children/strategy=lazy/engine=memrel", "<=", 2)
+    }
+  ' bench/loading.txt
+} > bench/loading.md
+
+# Replace what lies between each pair of markers.
+for t in foundation loading; do
+  awk -v table=bench/$t.md -v tag=$t '
+    $0 == "<!-- bench:" tag ":start -->" { print; while ((getline line < table) > 0) print line; skip = 1; next }
+    $0 == "<!-- bench:" tag ":end -->" { skip = 0 }
+    !skip { print }
+  ' README.md > README.md.new
+  mv README.md.new README.md
+done
+echo "README.md updated; raw results in bench/" >&2
