@@ -49,6 +49,7 @@ header() {
 # same results (means over the runs).
 {
   header bench/loading.txt
+  echo "memrel is each row's base: a negative difference means that engine is faster."
   echo
   echo '```'
   go run "$benchstat" -col /engine -row /users,/op,/strategy bench/loading.txt | awk '
