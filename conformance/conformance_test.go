@@ -16,6 +16,7 @@ import (
 // txn is a transaction of a case: its operations, then a commit.
 type txn struct {
 	DeferAll bool
+	Abort    bool // end with a rollback instead of a commit
 	Ops      []op
 }
 
@@ -43,21 +44,34 @@ var seed = txn{Ops: []op{
 // run plays c on both engines and reports every difference.
 func run(t *testing.T, c tcase) {
 	t.Helper()
+	if problems := play(t, c); len(problems) > 0 {
+		for _, p := range problems {
+			t.Error(p)
+		}
+		logCase(t, c)
+	}
+}
+
+func logCase(t testing.TB, c tcase) {
+	t.Helper()
+	t.Logf("case %+v", c.cfg)
+	for i, tx := range c.txs {
+		t.Logf("tx %d (defer all %v, abort %v): %v", i, tx.DeferAll, tx.Abort, tx.Ops)
+	}
+}
+
+// play runs c on both engines and returns the differences: outcomes,
+// rows after each transaction (stopping at the first), Verify failures.
+func play(t testing.TB, c tcase) (problems []string) {
+	t.Helper()
 	lite := newSQLite(t, c.cfg)
 	defer lite.close()
 	mem, err := newMem(t, c.cfg)
 	if err != nil {
-		t.Fatalf("memrel Open: %v", err)
+		return []string{fmt.Sprintf("memrel Open: %v", err)}
 	}
 	defer mem.close()
-	defer func() {
-		if t.Failed() {
-			t.Logf("case %+v", c.cfg)
-			for i, tx := range c.txs {
-				t.Logf("tx %d (defer all %v): %v", i, tx.DeferAll, tx.Ops)
-			}
-		}
-	}()
+	defer func() { problems = append(problems, mem.problems...) }()
 	for i, tx := range c.txs {
 		if err := lite.begin(tx.DeferAll); err != nil {
 			t.Fatal(err)
@@ -68,20 +82,53 @@ func run(t *testing.T, c tcase) {
 		for _, o := range tx.Ops {
 			l, m := lite.do(o), mem.do(o)
 			if l != m {
-				t.Errorf("tx %d: %v: SQLite says %s, memrel says %s", i, o, l, m)
+				problems = append(problems, fmt.Sprintf("tx %d: %v: SQLite says %s, memrel says %s", i, o, l, m))
 			}
 			if *traceFlag {
 				t.Logf("tx %d: %v: %s\n  SQLite %v\n  memrel %v", i, o, l, lite.rowsTx(), mem.rowsTx())
 			}
 		}
-		l, m := lite.commit(), mem.commit()
-		if l != m {
-			t.Errorf("tx %d: commit: SQLite says %s, memrel says %s", i, l, m)
+		if tx.Abort {
+			lite.abort()
+			mem.abort()
+		} else if l, m := lite.commit(), mem.commit(); l != m {
+			problems = append(problems, fmt.Sprintf("tx %d: commit: SQLite says %s, memrel says %s", i, l, m))
 		}
 		if diff := cmp.Diff(lite.rows(), mem.rows()); diff != "" {
-			t.Fatalf("tx %d: rows differ (-SQLite +memrel):\n%s", i, diff)
+			return append(problems, fmt.Sprintf("tx %d: rows differ (-SQLite +memrel):\n%s", i, diff))
 		}
 	}
+	return problems
+}
+
+// shrink removes transactions, then operations, from a failing case as
+// long as it still fails, and returns the smallest case it reached.
+func shrink(c tcase, fails func(tcase) bool) tcase {
+	for changed := true; changed; {
+		changed = false
+		for i := 0; i < len(c.txs); i++ {
+			d := c
+			d.txs = append(append([]txn{}, c.txs[:i]...), c.txs[i+1:]...)
+			if fails(d) {
+				c, changed = d, true
+				i--
+			}
+		}
+		for i := range c.txs {
+			for j := 0; j < len(c.txs[i].Ops); j++ {
+				d := c
+				d.txs = append([]txn{}, c.txs...)
+				tx := d.txs[i]
+				tx.Ops = append(append([]op{}, tx.Ops[:j]...), tx.Ops[j+1:]...)
+				d.txs[i] = tx
+				if fails(d) {
+					c, changed = d, true
+					j--
+				}
+			}
+		}
+	}
+	return c
 }
 
 var actions = []memrel.Action{memrel.NoAction, memrel.Restrict, memrel.Cascade, memrel.SetNull, memrel.SetDefault}
@@ -352,6 +399,28 @@ func TestRestrictBesideAnAction(t *testing.T) {
 	}
 }
 
+// The shrinker keeps only what a failure needs: here, a made-up failure
+// that needs one operation of one transaction.
+func TestShrink(t *testing.T) {
+	c := randomCase(rand.New(rand.NewPCG(1, 2)))
+	target := op{Kind: "delete", Table: "users", ID: 2}
+	c.txs[len(c.txs)/2].Ops = append(c.txs[len(c.txs)/2].Ops, target)
+	has := func(c tcase) bool {
+		for _, tx := range c.txs {
+			for _, o := range tx.Ops {
+				if o.Kind == target.Kind && o.Table == target.Table && o.ID == target.ID {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	small := shrink(c, has)
+	if len(small.txs) != 1 || len(small.txs[0].Ops) != 1 || !has(small) {
+		t.Errorf("shrunk to %+v", small.txs)
+	}
+}
+
 var (
 	traceFlag = flag.Bool("trace", false, "log both engines' rows after every operation")
 	seedFlag  = flag.Uint64("seed", 0, "seed for TestRandom (0: from the clock)")
@@ -368,12 +437,20 @@ func TestRandom(t *testing.T) {
 	t.Logf("seed %d (rerun with -run TestRandom -seed %d)", s, s)
 	rng := rand.New(rand.NewPCG(s, s))
 	total := 0
-	for total < *opsFlag && !t.Failed() {
+	for total < *opsFlag {
 		c := randomCase(rng)
 		for _, tx := range c.txs {
 			total += len(tx.Ops)
 		}
-		run(t, c)
+		if problems := play(t, c); len(problems) > 0 {
+			small := shrink(c, func(c tcase) bool { return len(play(t, c)) > 0 })
+			t.Errorf("seed %d: a case of %d transactions fails; shrunk to %d:", s, len(c.txs), len(small.txs))
+			for _, p := range play(t, small) {
+				t.Error(p)
+			}
+			logCase(t, small)
+			return
+		}
 	}
 	t.Logf("%d operations compared", total)
 }
@@ -434,7 +511,7 @@ func randomCase(rng *rand.Rand) tcase {
 	kinds := []string{"insert", "insert", "insert", "update", "upsert", "rekey", "delete", "delete"}
 	for range 3 + rng.IntN(4) {
 		// See TestRestrictIsNeverDeferred.
-		tx := txn{DeferAll: rng.IntN(6) == 0 && !c.cfg.restricts()}
+		tx := txn{DeferAll: rng.IntN(6) == 0 && !c.cfg.restricts(), Abort: rng.IntN(8) == 0}
 		for range 1 + rng.IntN(8) {
 			o := op{Kind: kinds[rng.IntN(len(kinds))], Table: tables[rng.IntN(3)], ID: key(), NewID: key(), A: key()}
 			if o.Table != "users" {

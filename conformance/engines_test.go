@@ -71,6 +71,7 @@ type engine interface {
 	begin(deferAll bool) error
 	do(o op) string
 	commit() string
+	abort()
 	rows() map[string][][]any
 	close()
 }
@@ -100,7 +101,7 @@ type memEngine struct {
 	posts    *memrel.Table[Post, int64]
 	comments *memrel.Table[Comment, int64]
 	tx       *memrel.Tx
-	t        testing.TB
+	problems []string // Verify failures
 }
 
 func rules(r rel) memrel.Rules[int64] {
@@ -109,7 +110,7 @@ func rules(r rel) memrel.Rules[int64] {
 
 func newMem(t testing.TB, c config) (*memEngine, error) {
 	s := memrel.NewSchema()
-	e := &memEngine{t: t}
+	e := &memEngine{}
 	e.users = memrel.NewTable(s, "users", func(u *User) *int64 { return &u.ID })
 	e.posts = memrel.NewTable(s, "posts", func(p *Post) *int64 { return &p.ID })
 	e.comments = memrel.NewTable(s, "comments", func(c *Comment) *int64 { return &c.ID })
@@ -152,7 +153,7 @@ func (e *memEngine) do(o op) string {
 		err = write(e.tx, e.comments, o, Comment{ID: o.ID, PostID: o.A, ParentID: null(o.B)}, func(c *Comment) { c.ID = o.NewID })
 	}
 	if verr := e.tx.Verify(); verr != nil && !hasDeferred(verr) {
-		e.t.Errorf("after %v: Verify: %v", o, verr)
+		e.problems = append(e.problems, fmt.Sprintf("after %v: Verify: %v", o, verr))
 	}
 	return memOutcome(err)
 }
@@ -209,11 +210,13 @@ func (e *memEngine) commit() string {
 	err := e.tx.Commit()
 	if err == nil {
 		if verr := e.db.Verify(); verr != nil {
-			e.t.Errorf("after commit: Verify: %v", verr)
+			e.problems = append(e.problems, fmt.Sprintf("after commit: Verify: %v", verr))
 		}
 	}
 	return memOutcome(err)
 }
+
+func (e *memEngine) abort() { e.tx.Abort() }
 
 func (e *memEngine) rows() map[string][][]any {
 	var out map[string][][]any
@@ -403,6 +406,11 @@ func (e *sqliteEngine) commit() string {
 	}
 	e.tx = nil
 	return sqliteOutcome(err)
+}
+
+func (e *sqliteEngine) abort() {
+	_ = e.tx.Rollback()
+	e.tx = nil
 }
 
 func (e *sqliteEngine) rows() map[string][][]any { return e.query(e.conn.QueryContext) }
