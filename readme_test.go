@@ -42,3 +42,37 @@ func TestREADMEQuotesExamples(t *testing.T) {
 		}
 	}
 }
+
+// Every test the README's guarantees table names exists.
+func TestREADMEGuaranteesNameRealTests(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := string(readme)
+	start := strings.Index(r, "## What memrel guarantees")
+	end := strings.Index(r[start+1:], "\n## ")
+	if start < 0 || end < 0 {
+		t.Fatal("README.md has no guarantees section")
+	}
+	section := r[start : start+1+end]
+	files, _ := filepath.Glob("*_test.go")
+	more, _ := filepath.Glob("conformance/*_test.go")
+	var src strings.Builder
+	for _, f := range append(files, more...) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src.Write(b)
+	}
+	names := regexp.MustCompile("`((?:Test|Fuzz)\\w+)`").FindAllStringSubmatch(section, -1)
+	if len(names) < 20 {
+		t.Fatalf("the guarantees name %d tests", len(names))
+	}
+	for _, n := range names {
+		if !strings.Contains(src.String(), "func "+n[1]+"(") {
+			t.Errorf("README.md's guarantees name %s, which does not exist", n[1])
+		}
+	}
+}
