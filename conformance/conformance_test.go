@@ -475,7 +475,7 @@ func siblingRace(a, b memrel.Action) bool {
 }
 
 func (c config) restricts() bool {
-	for _, r := range []rel{c.Author, c.Editor, c.Post, c.Parent} {
+	for _, r := range []rel{c.Author, c.Editor, c.Post, c.Parent, c.Tagged, c.Tag} {
 		if r.OnDelete == memrel.Restrict || r.OnUpdate == memrel.Restrict {
 			return true
 		}
@@ -489,6 +489,8 @@ func randomCase(rng *rand.Rand) tcase {
 		Editor: randomRel(rng, true, 2),
 		Post:   randomRel(rng, false, 1),
 		Parent: randomRel(rng, true, 1),
+		Tagged: randomRel(rng, false, 1),
+		Tag:    randomRel(rng, false, 1),
 	}}
 	// See TestRestrictBesideAnAction: where posts reach users through two
 	// relations, one RESTRICT and the other an action, SQLite and memrel
@@ -507,15 +509,18 @@ func randomCase(rng *rand.Rand) tcase {
 		}
 		return ref(key())
 	}
-	tables := []string{"users", "posts", "comments"}
+	tables := []string{"users", "posts", "comments", "users", "posts", "comments", "tags", "post_tags", "post_tags"}
 	kinds := []string{"insert", "insert", "insert", "update", "upsert", "rekey", "delete", "delete"}
 	for range 3 + rng.IntN(4) {
 		// See TestRestrictIsNeverDeferred.
 		tx := txn{DeferAll: rng.IntN(6) == 0 && !c.cfg.restricts(), Abort: rng.IntN(8) == 0}
 		for range 1 + rng.IntN(8) {
-			o := op{Kind: kinds[rng.IntN(len(kinds))], Table: tables[rng.IntN(3)], ID: key(), NewID: key(), A: key()}
-			if o.Table != "users" {
+			o := op{Kind: kinds[rng.IntN(len(kinds))], Table: tables[rng.IntN(len(tables))], ID: key(), NewID: key(), A: key()}
+			switch o.Table {
+			case "posts", "comments":
 				o.B = maybe()
+			case "post_tags":
+				o.Kind = []string{"insert", "insert", "delete"}[rng.IntN(3)]
 			}
 			tx.Ops = append(tx.Ops, o)
 		}

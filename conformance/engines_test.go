@@ -28,11 +28,15 @@ type rel struct {
 
 type config struct {
 	Author, Editor, Post, Parent rel
+	Tagged, Tag                  rel // post_tags -> posts, post_tags -> tags (never SET NULL: they form the key)
 }
 
-// op is one operation. Table is "users", "posts" or "comments"; for users A
-// is the e-mail's number (email "eA", unique), for posts A is user_id and B
-// editor_id, for comments A is post_id and B parent_id (nil is NULL).
+// op is one operation. Table is "users", "posts", "comments", "tags" or
+// "post_tags"; for users A is the e-mail's number (email "eA", unique), for
+// posts A is user_id and B editor_id, for comments A is post_id and B
+// parent_id (nil is NULL), for tags A is the name's number; for post_tags,
+// keyed by (post_id, tag_id), ID is the post and A the tag, and only insert
+// (link) and delete (unlink) apply.
 type op struct {
 	Kind  string // insert, update, upsert, rekey, delete
 	Table string
@@ -95,11 +99,22 @@ type Comment struct {
 	ParentID memrel.Null[int64]
 }
 
+type Tag struct {
+	ID   int64
+	Name string
+}
+
+type PostTag struct {
+	PostID, TagID int64
+}
+
 type memEngine struct {
 	db       *memrel.DB
 	users    *memrel.Table[User, int64]
 	posts    *memrel.Table[Post, int64]
 	comments *memrel.Table[Comment, int64]
+	tags     *memrel.Table[Tag, int64]
+	postTags *memrel.Table[PostTag, memrel.Pair[int64, int64]]
 	tx       *memrel.Tx
 	problems []string // Verify failures
 }
@@ -119,6 +134,13 @@ func newMem(t testing.TB, c config) (*memEngine, error) {
 	memrel.NullableForeignKey(e.posts, "editor", func(p *Post) *memrel.Null[int64] { return &p.EditorID }, e.users, rules(c.Editor))
 	memrel.ForeignKey(e.comments, "post", func(c *Comment) *int64 { return &c.PostID }, e.posts, rules(c.Post))
 	memrel.NullableForeignKey(e.comments, "parent", func(c *Comment) *memrel.Null[int64] { return &c.ParentID }, e.comments, rules(c.Parent))
+	e.tags = memrel.NewTable(s, "tags", func(t *Tag) *int64 { return &t.ID })
+	postID := func(pt *PostTag) *int64 { return &pt.PostID }
+	tagID := func(pt *PostTag) *int64 { return &pt.TagID }
+	e.postTags = memrel.NewPairTable(s, "post_tags", postID, tagID)
+	tagged := memrel.ForeignKey(e.postTags, "post", postID, e.posts, rules(c.Tagged))
+	tag := memrel.ForeignKey(e.postTags, "tag", tagID, e.tags, rules(c.Tag))
+	memrel.ManyToMany(tagged, tag)
 	db, err := memrel.Open(s)
 	if err != nil {
 		return nil, err
@@ -151,6 +173,14 @@ func (e *memEngine) do(o op) string {
 		err = write(e.tx, e.posts, o, Post{ID: o.ID, UserID: o.A, EditorID: null(o.B)}, func(p *Post) { p.ID = o.NewID })
 	case "comments":
 		err = write(e.tx, e.comments, o, Comment{ID: o.ID, PostID: o.A, ParentID: null(o.B)}, func(c *Comment) { c.ID = o.NewID })
+	case "tags":
+		err = write(e.tx, e.tags, o, Tag{ID: o.ID, Name: fmt.Sprintf("t%d", o.A)}, func(t *Tag) { t.ID = o.NewID })
+	case "post_tags":
+		if o.Kind == "delete" {
+			err = e.postTags.Delete(e.tx, memrel.Pair[int64, int64]{A: o.ID, B: o.A})
+		} else {
+			_, err = e.postTags.Insert(e.tx, PostTag{PostID: o.ID, TagID: o.A})
+		}
 	}
 	if verr := e.tx.Verify(); verr != nil && !hasDeferred(verr) {
 		e.problems = append(e.problems, fmt.Sprintf("after %v: Verify: %v", o, verr))
@@ -227,7 +257,7 @@ func (e *memEngine) rows() map[string][][]any {
 func (e *memEngine) rowsTx() map[string][][]any { return e.rowsOf(e.tx) }
 
 func (e *memEngine) rowsOf(tx *memrel.Tx) map[string][][]any {
-	out := map[string][][]any{"users": {}, "posts": {}, "comments": {}}
+	out := map[string][][]any{"users": {}, "posts": {}, "comments": {}, "tags": {}, "post_tags": {}}
 	for u := range e.users.All(tx) {
 		out["users"] = append(out["users"], []any{u.ID, u.Email})
 	}
@@ -236,6 +266,12 @@ func (e *memEngine) rowsOf(tx *memrel.Tx) map[string][][]any {
 	}
 	for c := range e.comments.All(tx) {
 		out["comments"] = append(out["comments"], []any{c.ID, c.PostID, nullAny(c.ParentID)})
+	}
+	for t := range e.tags.All(tx) {
+		out["tags"] = append(out["tags"], []any{t.ID, t.Name})
+	}
+	for pt := range e.postTags.All(tx) {
+		out["post_tags"] = append(out["post_tags"], []any{pt.PostID, pt.TagID})
 	}
 	return out
 }
@@ -294,6 +330,9 @@ func newSQLite(t testing.TB, c config) *sqliteEngine {
 		"CREATE TABLE comments (id INTEGER PRIMARY KEY, " + ddlRef("post_id", "posts", true, c.Post) + ", " + ddlRef("parent_id", "comments", false, c.Parent) + ")",
 		"CREATE INDEX comments_post ON comments(post_id)",
 		"CREATE INDEX comments_parent ON comments(parent_id)",
+		"CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT NOT NULL)",
+		"CREATE TABLE post_tags (" + ddlRef("post_id", "posts", true, c.Tagged) + ", " + ddlRef("tag_id", "tags", true, c.Tag) + ", PRIMARY KEY (post_id, tag_id))",
+		"CREATE INDEX post_tags_tag ON post_tags(tag_id)",
 	}
 	for _, s := range stmts {
 		if _, err := e.conn.ExecContext(e.ctx, s); err != nil {
@@ -325,6 +364,13 @@ func (e *sqliteEngine) do(o op) string {
 		cols, args = []string{"user_id", "editor_id"}, []any{o.A, sqlNull(o.B)}
 	case "comments":
 		cols, args = []string{"post_id", "parent_id"}, []any{o.A, sqlNull(o.B)}
+	case "tags":
+		cols, args = []string{"name"}, []any{fmt.Sprintf("t%d", o.A)}
+	case "post_tags":
+		if o.Kind == "delete" {
+			return e.exec(o, "DELETE FROM post_tags WHERE post_id = ? AND tag_id = ?", o.ID, o.A)
+		}
+		return e.exec(o, "INSERT INTO post_tags (post_id, tag_id) VALUES (?, ?)", o.ID, o.A)
 	}
 	var q string
 	switch o.Kind {
@@ -354,6 +400,11 @@ func (e *sqliteEngine) do(o op) string {
 	case "delete":
 		q, args = fmt.Sprintf("DELETE FROM %s WHERE id = ?", o.Table), []any{o.ID}
 	}
+	return e.exec(o, q, args...)
+}
+
+// exec runs one statement for o and classifies its outcome.
+func (e *sqliteEngine) exec(o op, q string, args ...any) string {
 	// Each statement runs under a savepoint, rolled back if it fails. SQLite
 	// undoes a failed statement's rows on its own, but not the deferred
 	// violations it counted: without the savepoint, an INSERT rejected by
@@ -424,6 +475,8 @@ func (e *sqliteEngine) query(qc func(context.Context, string, ...any) (*sql.Rows
 		{"users", "SELECT id, email, NULL FROM users ORDER BY id"},
 		{"posts", "SELECT id, user_id, editor_id FROM posts ORDER BY id"},
 		{"comments", "SELECT id, post_id, parent_id FROM comments ORDER BY id"},
+		{"tags", "SELECT id, name, NULL FROM tags ORDER BY id"},
+		{"post_tags", "SELECT post_id, tag_id, NULL FROM post_tags ORDER BY post_id, tag_id"},
 	} {
 		rs, err := qc(e.ctx, q.sql)
 		if err != nil {
@@ -439,9 +492,14 @@ func (e *sqliteEngine) query(qc func(context.Context, string, ...any) (*sql.Rows
 			rows = append(rows, []any{id, a, b})
 		}
 		rs.Close()
-		if q.table == "users" {
+		switch q.table {
+		case "users", "tags":
 			for i, r := range rows {
 				rows[i] = []any{r[0], fmt.Sprint(r[1])}
+			}
+		case "post_tags":
+			for i, r := range rows {
+				rows[i] = []any{r[0], r[1]}
 			}
 		}
 		out[q.table] = rows

@@ -34,6 +34,8 @@ func decodeCase(data []byte) tcase {
 		Editor: rule(true, 2),
 		Post:   rule(false, 1),
 		Parent: rule(true, 1),
+		Tagged: rule(false, 1),
+		Tag:    rule(false, 1),
 	}}
 	a, e := &c.cfg.Author, &c.cfg.Editor
 	if siblingRace(a.OnDelete, e.OnDelete) {
@@ -43,14 +45,17 @@ func decodeCase(data []byte) tcase {
 		e.OnUpdate = memrel.NoAction
 	}
 	kinds := []string{"insert", "insert", "update", "upsert", "rekey", "delete"}
-	tables := []string{"users", "posts", "comments"}
+	tables := []string{"users", "posts", "comments", "tags", "post_tags"}
 	key := func() int64 { return int64(1 + next()%6) }
 	for len(c.txs) < 8 && pos < len(data) {
 		flags := next()
 		tx := txn{DeferAll: flags%5 == 0 && !c.cfg.restricts(), Abort: flags%7 == 0}
 		for n := 1 + next()%6; n > 0 && pos < len(data); n-- {
-			o := op{Kind: kinds[next()%len(kinds)], Table: tables[next()%3], ID: key(), NewID: key(), A: key()}
-			if o.Table != "users" && next()%3 != 0 {
+			o := op{Kind: kinds[next()%len(kinds)], Table: tables[next()%len(tables)], ID: key(), NewID: key(), A: key()}
+			switch {
+			case o.Table == "post_tags" && o.Kind != "delete":
+				o.Kind = "insert"
+			case (o.Table == "posts" || o.Table == "comments") && next()%3 != 0:
 				o.B = ref(key())
 			}
 			tx.Ops = append(tx.Ops, o)
