@@ -835,3 +835,37 @@ func TestStringKeysWithNULThroughActions(t *testing.T) {
 	mustUpdate(t, db, func(tx *Tx) error { return dirs.Delete(tx, "c\x00d") })
 	check("root\x00")
 }
+
+// A very large fan-out: one user with 100,000 posts, which cascade away
+// (and, for another user's editor relation, are set to NULL) in one delete.
+func TestLargeFanOut(t *testing.T) {
+	const n = 100_000
+	b := newBlog(t, defaultRules())
+	mustUpdate(t, b.db, func(tx *Tx) error {
+		for _, u := range []User{{1, "a", "a"}, {2, "b", "b"}} {
+			if _, err := b.users.Insert(tx, u); err != nil {
+				return err
+			}
+		}
+		for i := range n {
+			p := Post{UserID: 1}
+			if i%2 == 0 {
+				p = Post{UserID: 2, EditorID: Valid[int64](1)}
+			}
+			if _, err := b.posts.Insert(tx, p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	mustUpdate(t, b.db, func(tx *Tx) error { return b.users.Delete(tx, 1) })
+	verify(t, b.db)
+	_ = b.db.View(func(tx *Tx) error {
+		left, _ := b.posts.Len(tx)
+		edited, _ := b.editor.Count(tx, 1)
+		if left != n/2 || edited != 0 {
+			t.Errorf("%d posts left (want %d), %d still edited by the deleted user", left, n/2, edited)
+		}
+		return nil
+	})
+}

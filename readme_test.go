@@ -58,6 +58,8 @@ func TestREADMEGuaranteesNameRealTests(t *testing.T) {
 	section := r[start : start+1+end]
 	files, _ := filepath.Glob("*_test.go")
 	more, _ := filepath.Glob("conformance/*_test.go")
+	cmdTests, _ := filepath.Glob("cmd/memrel/*_test.go")
+	more = append(more, cmdTests...)
 	var src strings.Builder
 	for _, f := range append(files, more...) {
 		b, err := os.ReadFile(f)

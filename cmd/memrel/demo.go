@@ -206,8 +206,15 @@ func runDemo(data []byte, source string, w io.Writer) error {
 	fmt.Fprintf(w, "  rejected: %v\n", err)
 	fmt.Fprintf(w, "  errors.Is(err, memrel.ErrForeignKey) = %v\n", errors.Is(err, memrel.ErrForeignKey))
 
-	if len(d.Users) > 0 {
-		victim := d.Users[0]
+	var victim *User // the first user stored (a zero ID in the data was assigned one)
+	_ = b.db.View(func(tx *memrel.Tx) error {
+		for u := range b.users.All(tx) {
+			victim = &u
+			break
+		}
+		return nil
+	})
+	if victim != nil {
 		before, err := counts(b)
 		if err != nil {
 			return err

@@ -88,3 +88,15 @@ func TestUsage(t *testing.T) {
 		})
 	}
 }
+
+// Regression (found by FuzzDataset): a dataset user with ID 0 is assigned
+// ID 1 on insert; the demo's cascade must delete the stored user, not 0.
+func TestDemoWithZeroUserID(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "zero.json")
+	if err := os.WriteFile(path, []byte(`{"users":[{}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := runCmd(t, "demo", "-data", path); code != 0 || !strings.Contains(out, "posts 0 -> 0") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+}
