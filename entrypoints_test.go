@@ -134,3 +134,113 @@ func TestOneSchemaTwoStores(t *testing.T) {
 		t.Errorf("the second store has %d users", n)
 	}
 }
+
+// The same for the relations API: one-to-one, counting, watching,
+// traversal, orderings, eager loading, associations and plans.
+func TestRelationEntryPointsRefuseBadTransactions(t *testing.T) {
+	type like struct{ UserID, PostID int64 }
+	s := NewSchema()
+	users := NewTable(s, "users", func(u *User) *int64 { return &u.ID })
+	posts := NewTable(s, "posts", func(p *Post) *int64 { return &p.ID })
+	likes := NewPairTable(s, "likes", func(l *like) *int64 { return &l.UserID }, func(l *like) *int64 { return &l.PostID })
+	author := ForeignKey(posts, "author", func(p *Post) *int64 { return &p.UserID }, users, Rules[int64]{OnDelete: Cascade})
+	editor := NullableForeignKey(posts, "editor", func(p *Post) *Null[int64] { return &p.EditorID }, posts)
+	byTitle := OrderChildren(author, "by_title", func(p *Post) *string { return &p.Title })
+	likers := ForeignKey(likes, "user", func(l *like) *int64 { return &l.UserID }, users, Rules[int64]{OnDelete: Cascade})
+	liked := ForeignKey(likes, "post", func(l *like) *int64 { return &l.PostID }, posts, Rules[int64]{OnDelete: Cascade})
+	m := ManyToMany(likers, liked)
+	db, err := Open(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustUpdate(t, db, func(tx *Tx) error {
+		if _, err := users.Insert(tx, User{ID: 1}); err != nil {
+			return err
+		}
+		if _, err := posts.Insert(tx, Post{ID: 1, UserID: 1}); err != nil {
+			return err
+		}
+		_, err := m.Link(tx, 1, 1)
+		return err
+	})
+	yielded := func(n int) error {
+		if n > 0 {
+			return errors.New("yielded")
+		}
+		return nil
+	}
+	count2 := func(seq func(func(Post, int) bool)) int {
+		n := 0
+		seq(func(Post, int) bool { n++; return true })
+		return n
+	}
+	countP := func(seq func(func(Post) bool)) int {
+		n := 0
+		seq(func(Post) bool { n++; return true })
+		return n
+	}
+	type entry struct {
+		name  string
+		write bool
+		seq   bool
+		call  func(tx *Tx) error
+	}
+	entries := []entry{
+		{"Relation.Child", false, false, func(tx *Tx) error { _, err := author.Child(tx, 1); return err }},
+		{"Relation.Count", false, false, func(tx *Tx) error { _, err := author.Count(tx, 1); return err }},
+		{"Relation.Exists", false, false, func(tx *Tx) error { _, err := author.Exists(tx, 1); return err }},
+		{"Relation.Watch", false, false, func(tx *Tx) error { _, err := author.Watch(tx, 1); return err }},
+		{"Relation.Descendants", false, true, func(tx *Tx) error { return yielded(count2(editor.Descendants(tx, 1, 0))) }},
+		{"Relation.Ancestors", false, true, func(tx *Tx) error {
+			return yielded(count2(editor.Ancestors(tx, Post{EditorID: Valid[int64](1)}, 0)))
+		}},
+		{"Ordering.Children", false, true, func(tx *Tx) error { return yielded(countP(byTitle.Children(tx, 1))) }},
+		{"Ordering.Backward", false, true, func(tx *Tx) error { return yielded(countP(byTitle.Backward(tx, 1))) }},
+		{"Eager Many", false, false, func(tx *Tx) error { _, err := Eager(tx, []User{{ID: 1}}, Many(author)); return err }},
+		{"EagerAll One", false, false, func(tx *Tx) error { _, err := EagerAll(tx, posts, One(author)); return err }},
+		{"EagerAll ManyWith", false, false, func(tx *Tx) error {
+			_, err := EagerAll(tx, users, ManyWith(Many(author), m.LoadLefts()))
+			return err
+		}},
+		{"Eager OneWith", false, false, func(tx *Tx) error {
+			_, err := Eager(tx, []Post{{UserID: 1}}, OneWith(author, m.LoadRights()))
+			return err
+		}},
+		{"Association.Rights", false, true, func(tx *Tx) error { return yielded(countP(m.Rights(tx, 1))) }},
+		{"Association.Count", false, false, func(tx *Tx) error { _, err := m.Count(tx, 1); return err }},
+		{"Association.Link", true, false, func(tx *Tx) error { _, err := m.Link(tx, 1, 1); return err }},
+		{"Association.Unlink", true, false, func(tx *Tx) error { _, err := m.Unlink(tx, 1, 1); return err }},
+		{"Association.Replace", true, false, func(tx *Tx) error { return m.Replace(tx, 1, nil) }},
+		{"Association.Clear", true, false, func(tx *Tx) error { _, err := m.Clear(tx, 1); return err }},
+		{"Table.PlanDelete", true, false, func(tx *Tx) error { _, err := users.PlanDelete(tx, 1); return err }},
+		{"Tx.Strict", false, false, func(tx *Tx) error { return tx.Strict() }},
+	}
+	finished := db.BeginRead()
+	finished.Abort()
+	for _, e := range entries {
+		t.Run(e.name, func(t *testing.T) {
+			unchanged(t, db, func() {
+				want := map[string]error{"nil": ErrInvalid, "finished": ErrTxDone}
+				for kind, tx := range map[string]*Tx{"nil": nil, "finished": finished} {
+					err := e.call(tx)
+					if e.seq && err != nil || !e.seq && !errors.Is(err, want[kind]) {
+						t.Errorf("%s transaction: got %v, want %v", kind, err, want[kind])
+					}
+				}
+				if e.write {
+					r := db.BeginRead()
+					defer r.Abort()
+					if err := e.call(r); !errors.Is(err, ErrReadOnly) {
+						t.Errorf("read transaction: got %v, want ErrReadOnly", err)
+					}
+				}
+			})
+		})
+	}
+	// Loads of nil relations and stores are zero, not a panic.
+	var nilRel *Relation[Post, User, int64]
+	if (Loads{}) != db.Loads(nilRel) || (Loads{}) != finished.Loads(nil) {
+		t.Error("Loads of nothing is not zero")
+	}
+	_ = yielded
+}
