@@ -253,32 +253,8 @@ func BenchmarkLoading(b *testing.B) {
 						return
 					})
 				}},
-				loadCase{"op=post-tags/strategy=lazy/engine=memrel", "pair", func(b *testing.B) (int64, int64) {
-					return view(b, func(tx *memrel.Tx) (count, sum int64) {
-						for p := range bl.posts.All(tx) {
-							for t := range bl.tagging.Rights(tx, p.ID) {
-								count++
-								sum += p.ID * t.ID
-							}
-						}
-						return
-					})
-				}},
-				loadCase{"op=post-tags/strategy=merge/engine=memrel", "pair", func(b *testing.B) (int64, int64) {
-					return view(b, func(tx *memrel.Tx) (count, sum int64) {
-						ws, err := memrel.EagerAll(tx, bl.posts, bl.tagging.LoadRights())
-						if err != nil {
-							b.Fatal(err)
-						}
-						for _, w := range ws {
-							for _, t := range w.Loaded {
-								count++
-								sum += w.Row.ID * t.ID
-							}
-						}
-						return
-					})
-				}},
+				m2mLazy("engine=memrel", bl, view),
+				m2mMerge("engine=memrel", bl, view),
 				loadCase{"op=post-tags/strategy=merge/engine=maps", "pair", func(b *testing.B) (count, sum int64) {
 					ws := make([]memrel.With[LPost, []LTag], 0, len(m.posts))
 					for p := range int64(len(m.posts)) {
@@ -335,34 +311,7 @@ func BenchmarkLoading(b *testing.B) {
 				}
 				return
 			}
-			cases = append(cases,
-				loadCase{"op=post-tags/strategy=lazy/engine=memrel-pair", "pair", func(b *testing.B) (int64, int64) {
-					return pview(b, func(tx *memrel.Tx) (count, sum int64) {
-						for p := range bp.posts.All(tx) {
-							for t := range bp.tagging.Rights(tx, p.ID) {
-								count++
-								sum += p.ID * t.ID
-							}
-						}
-						return
-					})
-				}},
-				loadCase{"op=post-tags/strategy=merge/engine=memrel-pair", "pair", func(b *testing.B) (int64, int64) {
-					return pview(b, func(tx *memrel.Tx) (count, sum int64) {
-						ws, err := memrel.EagerAll(tx, bp.posts, bp.tagging.LoadRights())
-						if err != nil {
-							b.Fatal(err)
-						}
-						for _, w := range ws {
-							for _, t := range w.Loaded {
-								count++
-								sum += w.Row.ID * t.ID
-							}
-						}
-						return
-					})
-				}},
-			)
+			cases = append(cases, m2mLazy("engine=memrel-pair", bp, pview), m2mMerge("engine=memrel-pair", bp, pview))
 		}
 		runtime.GC() // so that the first case does not pay for the setup's garbage
 		for _, c := range cases {
@@ -384,4 +333,40 @@ func BenchmarkLoading(b *testing.B) {
 			})
 		}
 	}
+}
+
+type viewFunc = func(b *testing.B, fn func(tx *memrel.Tx) (int64, int64)) (int64, int64)
+
+// m2mLazy visits every post's tags lazily, through the association.
+func m2mLazy(engine string, bl *lblog, view viewFunc) loadCase {
+	return loadCase{"op=post-tags/strategy=lazy/" + engine, "pair", func(b *testing.B) (int64, int64) {
+		return view(b, func(tx *memrel.Tx) (count, sum int64) {
+			for p := range bl.posts.All(tx) {
+				for t := range bl.tagging.Rights(tx, p.ID) {
+					count++
+					sum += p.ID * t.ID
+				}
+			}
+			return
+		})
+	}}
+}
+
+// m2mMerge loads every post's tags eagerly, by merge join.
+func m2mMerge(engine string, bl *lblog, view viewFunc) loadCase {
+	return loadCase{"op=post-tags/strategy=merge/" + engine, "pair", func(b *testing.B) (int64, int64) {
+		return view(b, func(tx *memrel.Tx) (count, sum int64) {
+			ws, err := memrel.EagerAll(tx, bl.posts, bl.tagging.LoadRights())
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, w := range ws {
+				for _, t := range w.Loaded {
+					count++
+					sum += w.Row.ID * t.ID
+				}
+			}
+			return
+		})
+	}}
 }

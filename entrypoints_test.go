@@ -5,6 +5,41 @@ import (
 	"testing"
 )
 
+// entry is a public entry point, called with a transaction.
+type entry struct {
+	name  string
+	write bool
+	seq   bool // a sequence: yields nothing instead of an error
+	call  func(tx *Tx) error
+}
+
+// checkEntries calls each entry with a nil and a finished transaction and,
+// for writes, a read-only one, and checks the error and that db is
+// unchanged.
+func checkEntries(t *testing.T, db *DB, finished *Tx, entries []entry) {
+	t.Helper()
+	for _, e := range entries {
+		t.Run(e.name, func(t *testing.T) {
+			unchanged(t, db, func() {
+				want := map[string]error{"nil": ErrInvalid, "finished": ErrTxDone}
+				for kind, tx := range map[string]*Tx{"nil": nil, "finished": finished} {
+					err := e.call(tx)
+					if e.seq && err != nil || !e.seq && !errors.Is(err, want[kind]) {
+						t.Errorf("%s transaction: got %v, want %v", kind, err, want[kind])
+					}
+				}
+				if e.write {
+					r := db.BeginRead()
+					defer r.Abort()
+					if err := e.call(r); !errors.Is(err, ErrReadOnly) {
+						t.Errorf("read transaction: got %v, want ErrReadOnly", err)
+					}
+				}
+			})
+		})
+	}
+}
+
 // Every public entry point that takes a transaction refuses a nil one, a
 // finished one and, for writes, a read-only one, with the documented error
 // and no panic; sequences yield nothing.
@@ -28,12 +63,6 @@ func TestEveryEntryPointRefusesBadTransactions(t *testing.T) {
 		s(func(Post) bool { n++; return true })
 		return n
 	}
-	type entry struct {
-		name  string
-		write bool
-		seq   bool // a sequence: yields nothing instead of an error
-		call  func(tx *Tx) error
-	}
 	entries := []entry{
 		{"Table.Insert", true, false, func(tx *Tx) error { _, err := b.users.Insert(tx, User{Email: "new"}); return err }},
 		{"Table.Update", true, false, func(tx *Tx) error { return b.users.Update(tx, User{ID: 1, Email: "ann@x"}) }},
@@ -56,26 +85,7 @@ func TestEveryEntryPointRefusesBadTransactions(t *testing.T) {
 	}
 	finished := b.db.BeginWrite()
 	finished.Abort()
-	for _, e := range entries {
-		t.Run(e.name, func(t *testing.T) {
-			unchanged(t, b.db, func() {
-				want := map[string]error{"nil": ErrInvalid, "finished": ErrTxDone}
-				for kind, tx := range map[string]*Tx{"nil": nil, "finished": finished} {
-					err := e.call(tx)
-					if e.seq && err != nil || !e.seq && !errors.Is(err, want[kind]) {
-						t.Errorf("%s transaction: got %v, want %v", kind, err, want[kind])
-					}
-				}
-				if e.write {
-					r := b.db.BeginRead()
-					defer r.Abort()
-					if err := e.call(r); !errors.Is(err, ErrReadOnly) {
-						t.Errorf("read transaction: got %v, want ErrReadOnly", err)
-					}
-				}
-			})
-		})
-	}
+	checkEntries(t, b.db, finished, entries)
 	// Transactions and forks of a nil store.
 	var nilDB *DB
 	if nilDB.Snapshot() != nil || nilDB.BeginWrite() != nil || nilDB.BeginRead() != nil {
@@ -179,12 +189,6 @@ func TestRelationEntryPointsRefuseBadTransactions(t *testing.T) {
 		seq(func(Post) bool { n++; return true })
 		return n
 	}
-	type entry struct {
-		name  string
-		write bool
-		seq   bool
-		call  func(tx *Tx) error
-	}
 	entries := []entry{
 		{"Relation.Child", false, false, func(tx *Tx) error { _, err := author.Child(tx, 1); return err }},
 		{"Relation.Count", false, false, func(tx *Tx) error { _, err := author.Count(tx, 1); return err }},
@@ -217,30 +221,10 @@ func TestRelationEntryPointsRefuseBadTransactions(t *testing.T) {
 	}
 	finished := db.BeginRead()
 	finished.Abort()
-	for _, e := range entries {
-		t.Run(e.name, func(t *testing.T) {
-			unchanged(t, db, func() {
-				want := map[string]error{"nil": ErrInvalid, "finished": ErrTxDone}
-				for kind, tx := range map[string]*Tx{"nil": nil, "finished": finished} {
-					err := e.call(tx)
-					if e.seq && err != nil || !e.seq && !errors.Is(err, want[kind]) {
-						t.Errorf("%s transaction: got %v, want %v", kind, err, want[kind])
-					}
-				}
-				if e.write {
-					r := db.BeginRead()
-					defer r.Abort()
-					if err := e.call(r); !errors.Is(err, ErrReadOnly) {
-						t.Errorf("read transaction: got %v, want ErrReadOnly", err)
-					}
-				}
-			})
-		})
-	}
+	checkEntries(t, db, finished, entries)
 	// Loads of nil relations and stores are zero, not a panic.
 	var nilRel *Relation[Post, User, int64]
 	if (Loads{}) != db.Loads(nilRel) || (Loads{}) != finished.Loads(nil) {
 		t.Error("Loads of nothing is not zero")
 	}
-	_ = yielded
 }
