@@ -57,6 +57,7 @@ type blog struct {
 	author   *memrel.Relation[Post, User, int64]
 	tagged   *memrel.Relation[PostTag, Post, int64]
 	tag      *memrel.Relation[PostTag, Tag, int64]
+	tagging  *memrel.Association[PostTag, Post, Tag, int64, int64]
 }
 
 func openBlog() (*blog, error) {
@@ -72,6 +73,7 @@ func openBlog() (*blog, error) {
 	b.author = memrel.ForeignKey(b.posts, "author", func(p *Post) *int64 { return &p.UserID }, b.users, cascade)
 	b.tagged = memrel.ForeignKey(b.postTags, "post", func(pt *PostTag) *int64 { return &pt.PostID }, b.posts, cascade)
 	b.tag = memrel.ForeignKey(b.postTags, "tag", func(pt *PostTag) *int64 { return &pt.TagID }, b.tags, cascade)
+	b.tagging = memrel.ManyToMany(b.tagged, b.tag)
 	db, err := memrel.Open(s)
 	b.db = db
 	return b, err
@@ -179,11 +181,7 @@ func runDemo(data []byte, source string, w io.Writer) error {
 				return err
 			}
 			fmt.Fprintf(w, "  %q by %s, tagged", p.Title, a.Name)
-			for pt := range b.tagged.Children(tx, p.ID) {
-				t, err := b.tag.Parent(tx, pt)
-				if err != nil {
-					return err
-				}
+			for t := range b.tagging.Rights(tx, p.ID) {
 				fmt.Fprintf(w, " %s", t.Name)
 			}
 			fmt.Fprintln(w)

@@ -3,10 +3,12 @@
 // Usage:
 //
 //	memrel demo [-data file.json]
+//	memrel bench [-users N] [-posts N] [-tags N] [-per N] [-time D] [-json]
 //
 // demo loads a small blog (users, posts, tags), navigates its relations both
 // ways, shows an integrity violation being rejected and a cascade, and
-// checks the store.
+// checks the store. bench measures the same kind of workload at a chosen
+// size and prints the time and allocations per item of each operation.
 package main
 
 import (
@@ -23,6 +25,7 @@ const usage = `usage: memrel <command> [flags]
 
 commands:
   demo    load the blog dataset, navigate its relations, show integrity at work
+  bench   measure a blog workload of a chosen size (ns and allocations per item)
 
 Run 'memrel <command> -h' for a command's flags.
 `
@@ -46,6 +49,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch cmd, rest := fs.Arg(0), fs.Args()[1:]; cmd {
 	case "demo":
 		return demo(rest, stdout, stderr)
+	case "bench":
+		return runBench(rest, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -98,5 +99,40 @@ func TestDemoWithZeroUserID(t *testing.T) {
 	}
 	if code, out, errOut := runCmd(t, "demo", "-data", path); code != 0 || !strings.Contains(out, "posts 0 -> 0") {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+func TestBench(t *testing.T) {
+	code, out, errOut := runCmd(t, "bench", "-users", "5", "-posts", "2", "-tags", "3", "-per", "2", "-time", "1ms", "-json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var results []benchResult
+	if err := json.Unmarshal([]byte(out), &results); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	wantItems := map[string]int{"lazy user -> posts (N+1)": 10, "eager users with posts": 10, "many-to-many post -> tags, eager": 20, "cascade delete user (own transaction)": 5}
+	if len(results) != 8 {
+		t.Fatalf("%d results", len(results))
+	}
+	for _, r := range results {
+		if r.NsPerItem <= 0 || r.Items <= 0 {
+			t.Errorf("%+v", r)
+		}
+		if n, ok := wantItems[r.Op]; ok && r.Items != n {
+			t.Errorf("%s: %d items, want %d", r.Op, r.Items, n)
+		}
+	}
+	if !strings.Contains(errOut, "memrel bench: 8/8") {
+		t.Errorf("no progress on stderr: %q", errOut)
+	}
+	code, out, _ = runCmd(t, "bench", "-users", "2", "-posts", "1", "-tags", "1", "-per", "1", "-time", "1ms")
+	if code != 0 || !strings.Contains(out, "rejected FK violation") {
+		t.Errorf("table: exit %d\n%s", code, out)
+	}
+	for _, args := range [][]string{{"bench", "-users", "0"}, {"bench", "-per", "9", "-tags", "3"}, {"bench", "x"}, {"bench", "-nope"}} {
+		if code, _, _ := runCmd(t, args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
 	}
 }
