@@ -446,7 +446,29 @@ func (e *mapsEngine) lazy() (count, sum int64, err error) {
 	return
 }
 
-func (e *mapsEngine) eager() (count, sum int64, err error) { return e.lazy() }
+// eager builds what an eager load returns: each user with its posts.
+func (e *mapsEngine) eager() (count, sum int64, err error) {
+	type userPosts struct {
+		User  User
+		Posts []Post
+	}
+	out := make([]userPosts, 0, len(e.userOrder))
+	for _, u := range e.userOrder {
+		ids := e.postsByUser[u]
+		ps := make([]Post, len(ids))
+		for i, id := range ids {
+			ps[i] = e.posts[id]
+		}
+		out = append(out, userPosts{e.users[u], ps})
+	}
+	for _, up := range out {
+		for _, p := range up.Posts {
+			count++
+			sum += p.ID * up.User.ID
+		}
+	}
+	return
+}
 
 func (e *mapsEngine) reverse() (count, sum int64, err error) {
 	for _, p := range e.posts {
@@ -460,11 +482,24 @@ func (e *mapsEngine) reverse() (count, sum int64, err error) {
 	return
 }
 
+// postTags builds each post's tags, as an eager load returns them.
 func (e *mapsEngine) postTags() (count, sum int64, err error) {
+	type postTags struct {
+		Post Post
+		Tags []Tag
+	}
+	out := make([]postTags, 0, len(e.tagsByPost))
 	for p, ts := range e.tagsByPost {
-		for _, t := range ts {
+		tags := make([]Tag, len(ts))
+		for i, t := range ts {
+			tags[i] = e.tags[t]
+		}
+		out = append(out, postTags{e.posts[p], tags})
+	}
+	for _, pt := range out {
+		for _, t := range pt.Tags {
 			count++
-			sum += p * e.tags[t].ID
+			sum += pt.Post.ID * t.ID
 		}
 	}
 	return

@@ -5,29 +5,37 @@
 #   scripts/bench.sh            # -count 6 (COUNT=10 scripts/bench.sh for more)
 #   REUSE=1 scripts/bench.sh    # regenerate the tables from bench/*.txt
 #
-# Raw results are kept in bench/foundation.txt and bench/loading.txt, for
-# benchstat comparisons.
+#   SUITES="Peers Scale" scripts/bench.sh   # only some suites (with REUSE for the rest)
+#   SCALE=1000,10000,100000,1000000 scripts/bench.sh   # the scaling sizes
+#
+# Raw results are kept in bench/*.txt (foundation, loading, peers, scale),
+# for benchstat comparisons.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 count=${COUNT:-6}
+suites=${SUITES:-Foundation Loading Peers Scale}
+scale=${SCALE:-1000,10000,100000}
 benchstat="golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da"
 mkdir -p bench
 
-for suite in Foundation Loading; do
+for suite in $suites; do
   raw=bench/$(echo "$suite" | tr 'A-Z' 'a-z').txt
-  if [ -z "${REUSE:-}" ]; then
-    echo "running go test -bench $suite -count $count (a few minutes)..." >&2
-    go test -run '^$' -bench "^Benchmark$suite\$" -count "$count" -timeout 60m . > "$raw"
-  fi
+  [ -n "${REUSE:-}" ] && [ -f "$raw" ] && continue
+  echo "running the $suite benchmarks (several minutes)..." >&2
+  case $suite in
+    Foundation|Loading) go test -run '^$' -bench "^Benchmark$suite\$" -count "$count" -timeout 60m . > "$raw" ;;
+    Peers) (cd bench && go test -run '^$' -bench '^BenchmarkOp$' -count "$count" -timeout 60m .) > "$raw" ;;
+    Scale) (cd bench && go test -run '^$' -bench '^BenchmarkScale$' -count 1 -timeout 120m . -scale "$scale") > "$raw" ;;
+  esac
 done
 
 # header FILE: the machine and date a result file was measured on.
 header() {
-  local raw=$1 n
+  local raw=$1 n runs=${2:-$count}
   n=$(grep -c '^Benchmark' "$raw" | awk '{print $1}')
   echo "Measured $(date -u -r "$raw" +%Y-%m-%d) on $(awk -F': ' '/^cpu:/ { print $2; exit }' "$raw"), $(nproc) cores, $(go version | awk '{print $3}'),"
-  echo "by \`scripts/bench.sh\` (\`go test -bench\`, -count $count, then benchstat; $n results)."
+  echo "by \`scripts/bench.sh\` (\`go test -bench\`, -count $runs, then benchstat; $n results)."
 }
 
 # The foundation: per-item tables first, raw go-memdb as the base.
@@ -86,8 +94,79 @@ header() {
   ' bench/loading.txt
 } > bench/loading.md
 
+# Peers: per-item time by engine, memrel the base, then the targets.
+{
+  header bench/peers.txt
+  echo "memrel is each row's base: a positive difference means that engine is slower."
+  echo
+  echo '```'
+  go run "$benchstat" -col '/engine@(memrel memdb maps sqlite-mattn sqlite-modernc gorm)' -row /op bench/peers.txt | awk '
+    BEGIN { RS = ""; ORS = "\n\n" }
+    /sec\/(row|post|pair|user|reject|fork)/ { print }
+  ' | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
+  echo '```'
+  echo
+  awk '
+    /^BenchmarkOp\// {
+      name = $1; sub(/-[0-9]+$/, "", name); sub(/^BenchmarkOp\//, "", name)
+      for (i = 3; i < NF; i++) if ($(i+1) ~ /^ns\/(row|post|pair|user|reject|fork)$/) { sum[name] += $i; n[name]++ }
+    }
+    function m(k) { return n[k] ? sum[k] / n[k] : 0 }
+    function row(what, a, b, op, target,   r, ok) {
+      if (!m(a) || !m(b)) return
+      r = m(a) / m(b)
+      ok = (op == "<=") ? (r <= target) : (r >= target)
+      printf "| %s | %.2fx | %s %gx | %s |\n", what, r, op, target, ok ? "met" : "**missed**"
+    }
+    END {
+      print "| Target (one run, means of the counts) | Measured | Target | |"
+      print "| --- | --- | --- | --- |"
+      row("lazy: SQLite (cgo) / memrel", "op=lazy/engine=sqlite-mattn", "op=lazy/engine=memrel", ">=", 25)
+      row("reverse: SQLite (cgo) / memrel", "op=reverse/engine=sqlite-mattn", "op=reverse/engine=memrel", ">=", 25)
+      row("eager: SQLite (cgo) / memrel", "op=eager/engine=sqlite-mattn", "op=eager/engine=memrel", ">=", 25)
+      row("eager: memrel / maps floor", "op=eager/engine=memrel", "op=eager/engine=maps", "<=", 4)
+      row("FK-checked load: SQLite (cgo) / memrel", "op=load/engine=sqlite-mattn", "op=load/engine=memrel", ">=", 1)
+      row("cascade delete: SQLite (cgo) / memrel", "op=cascade/engine=sqlite-mattn", "op=cascade/engine=memrel", ">=", 1)
+    }
+  ' bench/peers.txt
+} > bench/peers.md
+
+# Scale: one run per size (the largest take minutes each), as a table.
+{
+  header bench/scale.txt 1
+  echo
+  awk '
+    /^BenchmarkScale\// {
+      split($1, f, "/"); op = f[2]; sub(/^op=/, "", op); users = f[3]; sub(/^users=/, "", users)
+      engine = f[4]; sub(/^engine=/, "", engine); sub(/-[0-9]+$/, "", engine)
+      for (i = 3; i < NF; i++) if ($(i+1) ~ /^(ns|B)\//) { v[op, users, engine] = $i; unit[op] = $(i+1) }
+      if (!(users in seen)) { seen[users] = 1; sizes[++ns] = users }
+      if (!(op in seenop)) { seenop[op] = 1; ops[++no] = op }
+    }
+    END {
+      printf "| operation | users | memrel | raw go-memdb |\n| --- | --- | --- | --- |\n"
+      for (o = 1; o <= no; o++) for (s = 1; s <= ns; s++)
+        printf "| %s (%s) | %s | %.1f | %.1f |\n", ops[o], unit[ops[o]], sizes[s], v[ops[o], sizes[s], "memrel"], v[ops[o], sizes[s], "memdb"]
+      print ""
+      print "| Target | Measured | Target | |"
+      print "| --- | --- | --- | --- |"
+      lo = sizes[1]; hi = sizes[ns]
+      for (o = 1; o <= no; o++) {
+        op = ops[o]
+        if (op == "memory") {
+          r = v[op, hi, "memrel"] / v[op, hi, "memdb"]
+          printf "| heap per row, memrel / raw go-memdb, %s users | %.2fx | <= 1x | %s |\n", hi, r, r <= 1 ? "met" : "**missed**"
+          continue
+        }
+        r = v[op, hi, "memrel"] / v[op, lo, "memrel"]
+        printf "| %s per item, memrel, %s / %s users | %.2fx | <= 2x | %s |\n", op, hi, lo, r, r <= 2 ? "met" : "**missed**"
+      }
+    }
+  ' bench/scale.txt
+} > bench/scale.md
+
 # Replace what lies between each pair of markers.
-for t in foundation loading; do
+for t in foundation loading peers scale; do
   awk -v table=bench/$t.md -v tag=$t '
     $0 == "<!-- bench:" tag ":start -->" { print; while ((getline line < table) > 0) print line; skip = 1; next }
     $0 == "<!-- bench:" tag ":end -->" { skip = 0 }
