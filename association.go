@@ -83,7 +83,7 @@ func (m *Association[A, L, R, KL, KR]) Link(tx *Tx, l KL, r KR) (A, error) {
 	}
 	lk, rk := m.left.pc.encode(l), m.right.pc.encode(r)
 	for _, c := range m.links(tx, lk) {
-		if bytes.Equal(c.keys[m.right.info.index.slot], rk) {
+		if bytes.Equal(c.key(m.right.info.index.slot), rk) {
 			return *c.row.(*A), nil
 		}
 	}
@@ -111,7 +111,7 @@ func (m *Association[A, L, R, KL, KR]) Unlink(tx *Tx, l KL, r KR) (int, error) {
 		return 0, err
 	}
 	rk := m.right.pc.encode(r)
-	return m.remove(tx, l, func(c *rec) bool { return bytes.Equal(c.keys[m.right.info.index.slot], rk) })
+	return m.remove(tx, l, func(c *rec) bool { return bytes.Equal(c.key(m.right.info.index.slot), rk) })
 }
 
 // Clear removes every association row of l, and returns how many.
@@ -158,7 +158,7 @@ func (m *Association[A, L, R, KL, KR]) Replace(tx *Tx, l KL, rs []KR) error {
 		tx.op = "delete"
 		have := map[string]bool{}
 		for _, c := range m.links(tx, m.left.pc.encode(l)) {
-			rk := string(c.keys[m.right.info.index.slot])
+			rk := string(c.key(m.right.info.index.slot))
 			if want[rk] && !have[rk] {
 				have[rk] = true
 				continue
@@ -225,7 +225,7 @@ func (m *Association[A, L, R, KL, KR]) Lefts(tx *Tx, r KR) iter.Seq[L] {
 func follow[T any](tx *Tx, from, to *relInfo, key []byte, yield func(T) bool) {
 	loads := tx.count(from)
 	for c := range tx.scan(from.child.name, from.index.mdb, key) {
-		p := tx.get(to.parent, c.keys[to.index.slot])
+		p := tx.get(to.parent, c.key(to.index.slot))
 		if p == nil {
 			continue // dangling under a deferred check
 		}
@@ -277,7 +277,7 @@ func (t through[P, T, K]) load(tx *Tx, parents []P, recs []*rec, sorted bool) ([
 	keys := make([][]byte, len(parents))
 	for i := range parents {
 		if recs != nil {
-			keys[i] = recs[i].pk
+			keys[i] = recs[i].pk()
 		} else {
 			keys[i] = t.from.parentKey(&parents[i])
 		}
@@ -298,7 +298,7 @@ func (t through[P, T, K]) load(tx *Tx, parents []P, recs []*rec, sorted bool) ([
 			flush()
 			cur = i
 		}
-		if f := look.get(c.keys[t.to.index.slot]); f.p != nil {
+		if f := look.get(c.key(t.to.index.slot)); f.p != nil {
 			run = append(run, *f.p)
 			pairs++
 		}

@@ -69,7 +69,12 @@ func (x *Index[T, K, V]) First(tx *Tx, v V) (T, error) {
 	if err := x.check(tx); err != nil {
 		return zero, err
 	}
-	r := tx.first(x.info.table.name, x.info.mdb, keyOf(tx, x.codec, v))
+	var r *rec
+	if k := keyOf(tx, x.codec, v); x.info.unique {
+		r = tx.first(x.info.table.name, x.info.mdb, k)
+	} else {
+		r = tx.firstWith(x.info.table.name, x.info.mdb, k)
+	}
 	if r == nil {
 		return zero, ErrNotFound
 	}

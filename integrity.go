@@ -76,7 +76,7 @@ func (tx *Tx) finish(err error) error {
 // key (UpdateKey); otherwise the row with r's own key, as mode allows. A
 // fresh key is known to be absent.
 func (tx *Tx) write(ti *tableInfo, oldKey []byte, r *rec, mode writeMode, fresh bool) error {
-	key := r.pk
+	key := r.pk()
 	if oldKey != nil {
 		key = oldKey
 	}
@@ -90,7 +90,7 @@ func (tx *Tx) write(ti *tableInfo, oldKey []byte, r *rec, mode writeMode, fresh 
 	}
 	switch {
 	case old != nil && mode == mustBeNew:
-		return tx.violation(ErrUnique, ti, r.pk, ti.name+".primary key", ti.prefix+ti.front.formatKey(old.pk))
+		return tx.violation(ErrUnique, ti, r.pk(), ti.name+".primary key", ti.prefix+ti.front.formatKey(old.pk()))
 	case old == nil && mode == mustExist:
 		return ErrNotFound
 	}
@@ -105,19 +105,19 @@ func (tx *Tx) write(ti *tableInfo, oldKey []byte, r *rec, mode writeMode, fresh 
 // that still references its old key restricts itself, as in SQLite and
 // PostgreSQL), then the ON UPDATE actions are queued.
 func (tx *Tx) replace(ti *tableInfo, old, nw *rec) error {
-	rekeyed := old != nil && !bytes.Equal(old.pk, nw.pk)
+	rekeyed := old != nil && !bytes.Equal(old.pk(), nw.pk())
 	if rekeyed {
-		if other := tx.get(ti, nw.pk); other != nil {
-			return tx.violation(ErrUnique, ti, nw.pk, ti.name+".primary key", ti.prefix+ti.front.formatKey(other.pk))
+		if other := tx.get(ti, nw.pk()); other != nil {
+			return tx.violation(ErrUnique, ti, nw.pk(), ti.name+".primary key", ti.prefix+ti.front.formatKey(other.pk()))
 		}
 	}
 	for _, ix := range ti.indexes {
-		k := nw.keys[ix.slot]
-		if !ix.unique || k == nil || old != nil && !rekeyed && bytes.Equal(old.keys[ix.slot], k) {
+		k := nw.key(ix.slot)
+		if !ix.unique || k == nil || old != nil && !rekeyed && bytes.Equal(old.key(ix.slot), k) {
 			continue
 		}
 		if other := tx.holder(ti, ix, k); other != nil && other != old {
-			return tx.violation(ErrUnique, ti, nw.pk, ti.name+"."+ix.name, ti.prefix+ti.front.formatKey(other.pk))
+			return tx.violation(ErrUnique, ti, nw.pk(), ti.name+"."+ix.name, ti.prefix+ti.front.formatKey(other.pk()))
 		}
 	}
 	// An operation's own write that keeps its key runs no actions, so
@@ -132,24 +132,24 @@ func (tx *Tx) replace(ti *tableInfo, old, nw *rec) error {
 			return err
 		}
 	} else {
-		tx.checks = append(tx.checks, check{ti: ti, key: nw.pk})
+		tx.checks = append(tx.checks, check{ti: ti, key: nw.pk()})
 	}
 	if rekeyed {
 		_ = tx.mtx.Delete(ti.name, old)
-		tx.note(ti, old.pk, nil)
+		tx.note(ti, old.pk(), nil)
 	}
 	_ = tx.mtx.Insert(ti.name, nw)
-	tx.note(ti, nw.pk, nw)
+	tx.note(ti, nw.pk(), nw)
 	tx.undo = append(tx.undo, undo{ti: ti, old: old, new: nw, via: tx.via, action: tx.action})
 	if rekeyed {
 		if ti.intKey != nil {
-			tx.raiseSeq(ti, nw.pk)
+			tx.raiseSeq(ti, nw.pk())
 		}
-		if err := tx.restrict(ti, old.pk, false); err != nil {
+		if err := tx.restrict(ti, old.pk(), false); err != nil {
 			return err
 		}
-		tx.checkParent(ti, old.pk, false)
-		tx.pushActions(ti, old.pk, nw.pk, false)
+		tx.checkParent(ti, old.pk(), false)
+		tx.pushActions(ti, old.pk(), nw.pk(), false)
 	}
 	return nil
 }
@@ -161,21 +161,21 @@ func (tx *Tx) checkRefs(ti *tableInfo, old, nw *rec) error {
 	queued := false
 	for _, rel := range ti.out {
 		s := rel.index.slot
-		fk := nw.keys[s]
-		if fk == nil || old != nil && bytes.Equal(old.keys[s], fk) {
+		fk := nw.key(s)
+		if fk == nil || old != nil && bytes.Equal(old.key(s), fk) {
 			continue
 		}
-		if rel.parent == ti && bytes.Equal(fk, nw.pk) || tx.get(rel.parent, fk) != nil {
+		if rel.parent == ti && bytes.Equal(fk, nw.pk()) || tx.get(rel.parent, fk) != nil {
 			continue
 		}
 		if rel.deferred || tx.deferAll {
 			if !queued {
-				tx.pending = append(tx.pending, check{ti: ti, key: nw.pk})
+				tx.pending = append(tx.pending, check{ti: ti, key: nw.pk()})
 				queued = true
 			}
 			continue
 		}
-		return tx.violation(ErrForeignKey, ti, nw.pk, rel.qname, rel.parent.prefix+rel.parent.front.formatKey(fk))
+		return tx.violation(ErrForeignKey, ti, nw.pk(), rel.qname, rel.parent.prefix+rel.parent.front.formatKey(fk))
 	}
 	return nil
 }
@@ -209,13 +209,13 @@ func (tx *Tx) delete(ti *tableInfo, pk []byte) error {
 // remove deletes r, checks RESTRICT, and queues the ON DELETE actions.
 func (tx *Tx) remove(ti *tableInfo, r *rec) error {
 	_ = tx.mtx.Delete(ti.name, r)
-	tx.note(ti, r.pk, nil)
+	tx.note(ti, r.pk(), nil)
 	tx.undo = append(tx.undo, undo{ti: ti, old: r, via: tx.via, action: tx.action})
-	if err := tx.restrict(ti, r.pk, true); err != nil {
+	if err := tx.restrict(ti, r.pk(), true); err != nil {
 		return err
 	}
-	tx.checkParent(ti, r.pk, true)
-	tx.pushActions(ti, r.pk, nil, true)
+	tx.checkParent(ti, r.pk(), true)
+	tx.pushActions(ti, r.pk(), nil, true)
 	return nil
 }
 
@@ -272,7 +272,7 @@ func (tx *Tx) run(f frame) error {
 		return nil
 	}
 	c := tx.current(rel.child, f.child)
-	if c == nil || !bytes.Equal(c.keys[rel.index.slot], f.old) {
+	if c == nil || !bytes.Equal(c.key(rel.index.slot), f.old) {
 		return nil // gone, or moved, since the frame was queued
 	}
 	a := rel.onUpdate
@@ -350,7 +350,7 @@ func (tx *Tx) evalCheck(c check, deferrable bool, max int) []*ConstraintError {
 		return nil
 	}
 	for _, rel := range c.ti.out {
-		fk := r.keys[rel.index.slot]
+		fk := r.key(rel.index.slot)
 		if fk == nil || tx.get(rel.parent, fk) != nil || defers(rel) {
 			continue
 		}
@@ -398,7 +398,7 @@ func (tx *Tx) runDeferred() []*ConstraintError {
 // byChild is a violation of parent key key of ti that child, through rel,
 // references.
 func (tx *Tx) byChild(err error, ti *tableInfo, key []byte, rel *relInfo, child *rec) *ConstraintError {
-	v := tx.violation(err, ti, key, rel.qname, rel.child.prefix+rel.child.front.formatKey(child.pk))
+	v := tx.violation(err, ti, key, rel.qname, rel.child.prefix+rel.child.front.formatKey(child.pk()))
 	v.ByChild = true
 	return v
 }

@@ -316,7 +316,8 @@ func isZero[K Key](k K) bool {
 	return k == zero
 }
 
-// maxKeyLen bounds an encoded key: go-memdb keys live in a radix tree whose
-// operations recurse per node, and a key of this size is far beyond any
-// sensible identifier.
-const maxKeyLen = 1 << 20
+// maxKeyLen bounds the encoded keys of a row, all of them together: a
+// record addresses them with 16-bit offsets (see rec). It is far beyond any
+// sensible identifier; PostgreSQL refuses B-tree index entries above about
+// 2.7 kB.
+const maxKeyLen = 1<<16 - 1

@@ -132,7 +132,7 @@ func (m ManyLoader[C, P, K]) children(tx *Tx, parents []P, recs []*rec, sorted, 
 	keys := make([][]byte, len(parents))
 	for i := range parents {
 		if recs != nil {
-			keys[i] = recs[i].pk
+			keys[i] = recs[i].pk()
 		} else {
 			keys[i] = r.pc.encode(*r.parent.ptr(&parents[i]))
 		}
@@ -210,7 +210,7 @@ func walkChildren(tx *Tx, rel *relInfo, ix *indexInfo, keys [][]byte, sorted boo
 	if sorted {
 		i := 0
 		for c := range tx.scan(rel.child.name, index, nil) {
-			fk := c.keys[slot]
+			fk := c.key(slot)
 			for i < len(keys) && bytes.Compare(keys[i], fk) < 0 {
 				i++
 			}
@@ -384,7 +384,7 @@ func (o one[C, P, K]) parents(tx *Tx, children []C, recs []*rec, withRecs bool) 
 	for i := range children {
 		var key []byte
 		if recs != nil {
-			key = recs[i].keys[r.info.index.slot]
+			key = recs[i].key(r.info.index.slot)
 		} else if k, ok := r.get(&children[i]); ok {
 			key = keyOf(tx, r.pc, k)
 		}

@@ -173,6 +173,18 @@ func TestPairTable(t *testing.T) {
 		if diff := cmp.Diff([]string{"read"}, perms); diff != "" {
 			t.Errorf("role ad's grants (-want +got):\n%s", diff)
 		}
+		// Child and Exists read the same prefix of the primary key.
+		if g, err := of.Child(tx, "admin"); err != nil || g.Perm != "read" {
+			t.Errorf("admin's first grant: %+v, %v; want read", g, err)
+		}
+		if _, err := of.Child(tx, "adm"); !errors.Is(err, memrel.ErrNotFound) {
+			t.Errorf("a role that is only a prefix of admin: %v, want ErrNotFound", err)
+		}
+		for role, want := range map[string]bool{"ad": true, "admin": true, "adm": false, "admins": false} {
+			if ok, err := of.Exists(tx, role); ok != want || err != nil {
+				t.Errorf("Exists(%q) = %v, %v; want %v", role, ok, err, want)
+			}
+		}
 		perms = nil
 		for g := range grants.All(tx) {
 			perms = append(perms, g.Role+":"+g.Perm)

@@ -28,9 +28,9 @@ func (t *Table[T, K]) PlanDelete(tx *Tx, k K) ([]Step, error) {
 		s := Step{Op: "delete", Table: u.ti.name}
 		if u.new != nil {
 			s.Op = "update"
-			s.Key = u.ti.front.formatKey(u.new.pk)
+			s.Key = u.ti.front.formatKey(u.new.pk())
 		} else {
-			s.Key = u.ti.front.formatKey(u.old.pk)
+			s.Key = u.ti.front.formatKey(u.old.pk())
 		}
 		if u.via != nil {
 			s.Relation, s.Action = u.via.qname, u.action

@@ -224,7 +224,7 @@ func (r *Relation[C, P, K]) Child(tx *Tx, k K) (C, error) {
 	if err := r.lazy(tx, "Child", "Many"); err != nil {
 		return zero, err
 	}
-	c := tx.first(r.child.name, r.info.index.mdb, keyOf(tx, r.pc, k))
+	c := tx.firstWith(r.child.name, r.info.index.mdb, keyOf(tx, r.pc, k))
 	if c == nil {
 		return zero, ErrNotFound
 	}
@@ -250,7 +250,7 @@ func (r *Relation[C, P, K]) Exists(tx *Tx, k K) (bool, error) {
 	if err := r.check(tx); err != nil {
 		return false, err
 	}
-	return tx.first(r.child.name, r.info.index.mdb, keyOf(tx, r.pc, k)) != nil, nil
+	return tx.firstWith(r.child.name, r.info.index.mdb, keyOf(tx, r.pc, k)) != nil, nil
 }
 
 // Watch returns a channel that is closed when the children of the parent

@@ -1,6 +1,8 @@
 package memrel
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"reflect"
@@ -58,7 +60,7 @@ type front interface {
 }
 
 // indexInfo is a secondary index: a user index or the index behind a
-// foreign key. slot is its position in rec.keys.
+// foreign key. slot is its position among the record's keys.
 type indexInfo struct {
 	table  *tableInfo
 	name   string // as declared, for messages
@@ -73,20 +75,66 @@ type indexInfo struct {
 // rec is what go-memdb stores: the row, and every key of the row encoded
 // once, when it was written. Indexers read only these bytes, so nothing a
 // caller does to a row it passed in or got back can move an index entry.
+//
+// All the keys share one buffer, laid out as
+//
+//	slot 0 key [primary key] slot 1 key [primary key] ... [primary key] offsets
+//
+// A slot whose go-memdb index is not unique is followed by a copy of the
+// primary key, and its index entry is the two together: that is the entry
+// go-memdb would build for a non-unique index, so the index is declared
+// unique to go-memdb, which then does not allocate the concatenation on
+// every insert and delete. The primary key is the copy after the last such
+// slot, or is written after the slots when there is none. The offsets close
+// the buffer, 2 bytes each (the keys are at most maxKeyLen), little-endian,
+// counted from its end: the primary key's start and end, then each slot's
+// start and end. A NULL slot is empty: every encoded key has at least one
+// byte.
 type rec struct {
-	pk     []byte
-	keys   [][]byte // by index slot; nil is NULL and has no index entry
-	row    any      // the front's row: *T for typed tables
-	inline [3][]byte
+	row any // the front's row: *T for typed tables
+	buf []byte
 }
 
-// slots returns a keys slice for n indexes, inline when it fits.
-func (r *rec) slots(n int) [][]byte {
-	if n <= len(r.inline) {
-		return r.inline[:n:n]
-	}
-	return make([][]byte, n)
+// off returns offset j of the record's table (see rec).
+func (r *rec) off(j int) int {
+	i := len(r.buf) - 2*(j+1)
+	return int(binary.LittleEndian.Uint16(r.buf[i : i+2]))
 }
+
+// pk returns the record's encoded primary key.
+func (r *rec) pk() []byte {
+	s, e := r.off(0), r.off(1)
+	return r.buf[s:e:e]
+}
+
+// key returns the key of index slot, nil for NULL.
+func (r *rec) key(slot int) []byte {
+	s, e := r.off(2+2*slot), r.off(3+2*slot)
+	if s == e {
+		return nil
+	}
+	return r.buf[s:e:e]
+}
+
+// entry returns slot's go-memdb index entry: its key, followed by the
+// primary key when withPK (the index is not unique). Nil is NULL.
+func (r *rec) entry(slot int, withPK bool) []byte {
+	s, e := r.off(2+2*slot), r.off(3+2*slot)
+	if s == e {
+		return nil
+	}
+	if withPK {
+		e += r.off(1) - r.off(0)
+	}
+	return r.buf[s:e:e]
+}
+
+// keysEqual reports whether a and b were stored under the same keys.
+func keysEqual(a, b *rec) bool { return bytes.Equal(a.buf, b.buf) }
+
+// withPK reports whether ix's entries end with the primary key: it has a
+// go-memdb index of its own, and is not unique.
+func (ix *indexInfo) withPK() bool { return !ix.unique && !ix.shared }
 
 // Action is what happens to child rows when their parent row is deleted or
 // its key changes. The zero value is NoAction, as in SQL.
@@ -255,7 +303,7 @@ func (s *Schema) freeze() error {
 			if ix.shared {
 				continue
 			}
-			ts.Indexes[ix.mdb] = &memdb.IndexSchema{Name: ix.mdb, Unique: ix.unique, AllowMissing: true, Indexer: slotIndexer{slot: ix.slot}}
+			ts.Indexes[ix.mdb] = &memdb.IndexSchema{Name: ix.mdb, Unique: true, AllowMissing: true, Indexer: slotIndexer{slot: ix.slot, withPK: ix.withPK()}}
 		}
 		s.mdb.Tables[ti.name] = ts
 	}
@@ -337,19 +385,25 @@ func (pkIndexer) FromObject(obj any) (bool, []byte, error) {
 	if !ok {
 		return false, nil, errNotRecord
 	}
-	return true, r.pk, nil
+	return true, r.pk(), nil
 }
 
 func (pkIndexer) FromArgs(args ...any) ([]byte, error) { return bytesArg(args) }
 
-type slotIndexer struct{ slot int }
+// slotIndexer serves an index slot. For an index that is not unique, the
+// entry ends with the primary key (see rec), and go-memdb is told the index
+// is unique.
+type slotIndexer struct {
+	slot   int
+	withPK bool
+}
 
 func (x slotIndexer) FromObject(obj any) (bool, []byte, error) {
 	r, ok := obj.(*rec)
 	if !ok {
 		return false, nil, errNotRecord
 	}
-	k := r.keys[x.slot]
+	k := r.entry(x.slot, x.withPK)
 	return k != nil, k, nil
 }
 

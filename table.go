@@ -1,6 +1,7 @@
 package memrel
 
 import (
+	"encoding/binary"
 	"iter"
 )
 
@@ -131,8 +132,10 @@ func (t *Table[T, K]) encodeBox(b *box[T]) (*rec, error) {
 	if t.codec.empty(k) {
 		return nil, invalid("%s: empty primary key", t.info.name)
 	}
-	n := t.codec.encodedLen(k)
+	pkLen := t.codec.encodedLen(k)
 	var sizes [8]int
+	n := 0     // bytes of keys
+	last := -1 // the last slot followed by the primary key
 	for i, sk := range t.slots {
 		sz := sk.size(&b.val)
 		if i < len(sizes) {
@@ -140,15 +143,28 @@ func (t *Table[T, K]) encodeBox(b *box[T]) (*rec, error) {
 		}
 		if sz > 0 {
 			n += sz
+			if t.info.indexes[i].withPK() {
+				n += pkLen
+				last = i
+			}
 		}
+	}
+	if last < 0 {
+		n += pkLen
 	}
 	if n > maxKeyLen {
 		return nil, invalid("%s: keys of %d bytes (at most %d)", t.info.name, n, maxKeyLen)
 	}
-	buf := make([]byte, 0, n)
-	buf = t.codec.append(buf, k)
-	r.pk = buf[:len(buf):len(buf)]
-	r.keys = r.slots(len(t.slots))
+	buf := make([]byte, 0, n+2*(2+2*len(t.slots)))
+	var offs [2 + 2*8]uint16
+	var more []uint16 // offsets past the eighth slot
+	put := func(j, v int) {
+		if j < len(offs) {
+			offs[j] = uint16(v)
+		} else {
+			more = append(more, uint16(v))
+		}
+	}
 	for i, sk := range t.slots {
 		sz := 0
 		if i < len(sizes) {
@@ -156,13 +172,37 @@ func (t *Table[T, K]) encodeBox(b *box[T]) (*rec, error) {
 		} else {
 			sz = sk.size(&b.val)
 		}
-		if sz < 0 {
-			continue
+		put(2+2*i, len(buf))
+		if sz > 0 {
+			buf = sk.append(&b.val, buf)
 		}
-		start := len(buf)
-		buf = sk.append(&b.val, buf)
-		r.keys[i] = buf[start:len(buf):len(buf)]
+		put(3+2*i, len(buf))
+		if sz > 0 && t.info.indexes[i].withPK() {
+			if i == last {
+				put(0, len(buf))
+			}
+			buf = t.codec.append(buf, k)
+			if i == last {
+				put(1, len(buf))
+			}
+		}
 	}
+	if last < 0 {
+		put(0, len(buf))
+		buf = t.codec.append(buf, k)
+		put(1, len(buf))
+	}
+	all := offs[:min(len(offs), 2+2*len(t.slots))]
+	for j := len(all) + len(more) - 1; j >= 0; j-- {
+		v := uint16(0)
+		if j < len(all) {
+			v = all[j]
+		} else {
+			v = more[j-len(all)]
+		}
+		buf = binary.LittleEndian.AppendUint16(buf, v)
+	}
+	r.buf = buf
 	return r, nil
 }
 

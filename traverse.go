@@ -45,9 +45,9 @@ func (r *Relation[C, P, K]) Descendants(tx *Tx, k K, maxDepth int) iter.Seq2[C, 
 			}
 			start := len(stack)
 			for c := range tx.scan(r.child.name, r.info.index.mdb, it.key) {
-				if !seen[string(c.pk)] {
-					seen[string(c.pk)] = true
-					stack = append(stack, item{key: c.pk, depth: it.depth + 1})
+				if !seen[string(c.pk())] {
+					seen[string(c.pk())] = true
+					stack = append(stack, item{key: c.pk(), depth: it.depth + 1})
 				}
 			}
 			for i, j := start, len(stack)-1; i < j; i, j = i+1, j-1 {
@@ -88,7 +88,7 @@ func (r *Relation[C, P, K]) Ancestors(tx *Tx, child C, maxDepth int) iter.Seq2[P
 			if !yield(*p.row.(*P), depth) {
 				return
 			}
-			key = p.keys[r.info.index.slot]
+			key = p.key(r.info.index.slot)
 		}
 	}
 }

@@ -245,11 +245,11 @@ func (tx *Tx) rollback(m mark) {
 		u := tx.undo[i]
 		if u.new != nil {
 			_ = tx.mtx.Delete(u.ti.name, u.new)
-			tx.note(u.ti, u.new.pk, nil)
+			tx.note(u.ti, u.new.pk(), nil)
 		}
 		if u.old != nil {
 			_ = tx.mtx.Insert(u.ti.name, u.old)
-			tx.note(u.ti, u.old.pk, u.old)
+			tx.note(u.ti, u.old.pk(), u.old)
 		}
 	}
 	for i := len(tx.seqUndo) - 1; i >= m.seqUndo; i-- {
@@ -291,11 +291,11 @@ func (tx *Tx) current(ti *tableInfo, r *rec) *rec {
 		return r
 	}
 	m := &tx.rows[ti.id]
-	if ti.intKey != nil && len(r.pk) == 8 {
-		if w, ok := m.ints[binary.BigEndian.Uint64(r.pk)]; ok {
+	if ti.intKey != nil && len(r.pk()) == 8 {
+		if w, ok := m.ints[binary.BigEndian.Uint64(r.pk())]; ok {
 			return w
 		}
-	} else if w, ok := m.strs[string(r.pk)]; ok {
+	} else if w, ok := m.strs[string(r.pk())]; ok {
 		return w
 	}
 	return r
@@ -322,7 +322,7 @@ func (tx *Tx) note(ti *tableInfo, pk []byte, r *rec) {
 		return
 	}
 	for _, ix := range ti.indexes {
-		if k := r.keys[ix.slot]; ix.unique && k != nil {
+		if k := r.key(ix.slot); ix.unique && k != nil {
 			if tx.uniq == nil {
 				tx.uniq = map[*indexInfo]map[string]*rec{}
 			}
@@ -347,7 +347,7 @@ func (tx *Tx) holder(ti *tableInfo, ix *indexInfo, k []byte) *rec {
 		if c == nil {
 			return nil
 		}
-		if r := tx.get(ti, c.pk); r != nil && bytes.Equal(r.keys[ix.slot], k) {
+		if r := tx.get(ti, c.pk()); r != nil && bytes.Equal(r.key(ix.slot), k) {
 			return r
 		}
 		return nil
@@ -356,6 +356,16 @@ func (tx *Tx) holder(ti *tableInfo, ix *indexInfo, k []byte) *rec {
 		return r
 	}
 	return current(tx.firstIn(tx.base, ti.name, ix.mdb, k))
+}
+
+// firstWith returns the first record of an index whose key starts with
+// prefix, or nil: for a foreign key's or a non-unique index, whose entries
+// continue with the primary key.
+func (tx *Tx) firstWith(table, index string, prefix []byte) *rec {
+	for r := range tx.scan(table, index, prefix) {
+		return r
+	}
+	return nil
 }
 
 func (tx *Tx) first(table, index string, key []byte) *rec {

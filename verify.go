@@ -1,7 +1,5 @@
 package memrel
 
-import "bytes"
-
 // Verify checks everything the transaction sees, as DB.Verify does. Tests
 // call it after every mutation; in a write transaction it also sees deferred
 // violations that Commit has not yet reported.
@@ -24,23 +22,23 @@ func (tx *Tx) Verify() error {
 			fresh, err := ti.front.rekey(r.row)
 			switch {
 			case err != nil:
-				corrupt(ti, r.pk, ti.name+".primary key", err.Error())
-			case !bytes.Equal(fresh.pk, r.pk) || !sameKeys(fresh.keys, r.keys):
-				corrupt(ti, r.pk, ti.name, "the row no longer matches the keys it was stored under (a field of reference type changed in place)")
+				corrupt(ti, r.pk(), ti.name+".primary key", err.Error())
+			case !keysEqual(fresh, r):
+				corrupt(ti, r.pk(), ti.name, "the row no longer matches the keys it was stored under (a field of reference type changed in place)")
 			}
 			for _, ix := range ti.indexes {
-				k := r.keys[ix.slot]
+				k := r.key(ix.slot)
 				if k == nil {
 					continue
 				}
 				filled[ix.slot]++
 				if ix.unique {
 					if other := tx.first(ti.name, ix.mdb, k); other != r {
-						vs = append(vs, tx.violation(ErrUnique, ti, r.pk, ti.name+"."+ix.name, "another row"))
+						vs = append(vs, tx.violation(ErrUnique, ti, r.pk(), ti.name+"."+ix.name, "another row"))
 					}
 				}
 				if rel := ix.rel; rel != nil && tx.get(rel.parent, k) == nil {
-					vs = append(vs, tx.violation(ErrForeignKey, ti, r.pk, rel.qname, rel.parent.prefix+rel.parent.front.formatKey(k)))
+					vs = append(vs, tx.violation(ErrForeignKey, ti, r.pk(), rel.qname, rel.parent.prefix+rel.parent.front.formatKey(k)))
 				}
 			}
 		}
@@ -51,8 +49,8 @@ func (tx *Tx) Verify() error {
 			n := 0
 			for r := range tx.scan(ti.name, ix.mdb, nil) {
 				n++
-				if tx.get(ti, r.pk) != r {
-					corrupt(ti, r.pk, ti.name+"."+ix.name, "index entry for a row that is not stored")
+				if tx.get(ti, r.pk()) != r {
+					corrupt(ti, r.pk(), ti.name+"."+ix.name, "index entry for a row that is not stored")
 				}
 			}
 			if n != filled[ix.slot] {
@@ -64,16 +62,4 @@ func (tx *Tx) Verify() error {
 		return &IntegrityError{Op: "verify", Violations: vs}
 	}
 	return nil
-}
-
-func sameKeys(a, b [][]byte) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if (a[i] == nil) != (b[i] == nil) || !bytes.Equal(a[i], b[i]) {
-			return false
-		}
-	}
-	return true
 }
