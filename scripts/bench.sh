@@ -6,7 +6,8 @@
 #   REUSE=1 scripts/bench.sh    # regenerate the tables from bench/*.txt
 #
 #   SUITES="Peers Scale" scripts/bench.sh   # only some suites (with REUSE for the rest)
-#   SCALE=1000,10000,100000,1000000 scripts/bench.sh   # the scaling sizes
+#   SCALE=1000,10000,100000 scripts/bench.sh   # the scaling sizes (the default
+#                                               # adds 1,000,000: ~20 GB of RAM)
 #
 # Raw results are kept in bench/*.txt (foundation, loading, peers, scale),
 # for benchstat comparisons.
@@ -15,7 +16,7 @@ cd "$(dirname "$0")/.."
 
 count=${COUNT:-6}
 suites=${SUITES:-Foundation Loading Peers Scale}
-scale=${SCALE:-1000,10000,100000}
+scale=${SCALE:-1000,10000,100000,1000000}
 benchstat="golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da"
 mkdir -p bench
 
@@ -23,10 +24,11 @@ for suite in $suites; do
   raw=bench/$(echo "$suite" | tr 'A-Z' 'a-z').txt
   [ -n "${REUSE:-}" ] && [ -f "$raw" ] && continue
   echo "running the $suite benchmarks (several minutes)..." >&2
+  printf 'date: %s\ncores: %s\ngoversion: %s\n' "$(date -u +%Y-%m-%d)" "$(nproc)" "$(go env GOVERSION)" > "$raw"
   case $suite in
-    Foundation|Loading) go test -run '^$' -bench "^Benchmark$suite\$" -count "$count" -timeout 60m . > "$raw" ;;
-    Peers) (cd bench && go test -run '^$' -bench '^BenchmarkOp$' -count "$count" -timeout 60m .) > "$raw" ;;
-    Scale) (cd bench && go test -run '^$' -bench '^BenchmarkScale$' -count 1 -timeout 120m . -scale "$scale") > "$raw" ;;
+    Foundation|Loading) go test -run '^$' -bench "^Benchmark$suite\$" -count "$count" -timeout 60m . >> "$raw" ;;
+    Peers) (cd bench && go test -run '^$' -bench '^BenchmarkOp$' -count "$count" -timeout 60m .) >> "$raw" ;;
+    Scale) (cd bench && GOMEMLIMIT=${GOMEMLIMIT:-18GiB} go test -run '^$' -bench '^BenchmarkScale$' -count 1 -timeout 120m . -scale "$scale") >> "$raw" ;;
   esac
 done
 
@@ -34,7 +36,11 @@ done
 header() {
   local raw=$1 n runs=${2:-$count}
   n=$(grep -c '^Benchmark' "$raw" | awk '{print $1}')
-  echo "Measured $(date -u -r "$raw" +%Y-%m-%d) on $(awk -F': ' '/^cpu:/ { print $2; exit }' "$raw"), $(nproc) cores, $(go version | awk '{print $3}'),"
+  local when cores gov
+  when=$(awk '/^date: / { print $2; exit }' "$raw")
+  cores=$(awk '/^cores: / { print $2; exit }' "$raw")
+  gov=$(awk '/^goversion: / { print $2; exit }' "$raw")
+  echo "Measured ${when:-$(date -u -r "$raw" +%Y-%m-%d)} on $(awk -F': ' '/^cpu:/ { print $2; exit }' "$raw"), ${cores:-$(nproc)} cores, ${gov:-$(go env GOVERSION)},"
   echo "by \`scripts/bench.sh\` (\`go test -bench\`, -count $runs, then benchstat; $n results)."
 }
 
@@ -144,9 +150,11 @@ header() {
       if (!(op in seenop)) { seenop[op] = 1; ops[++no] = op }
     }
     END {
-      printf "| operation | users | memrel | raw go-memdb |\n| --- | --- | --- | --- |\n"
-      for (o = 1; o <= no; o++) for (s = 1; s <= ns; s++)
-        printf "| %s (%s) | %s | %.1f | %.1f |\n", ops[o], unit[ops[o]], sizes[s], v[ops[o], sizes[s], "memrel"], v[ops[o], sizes[s], "memdb"]
+      printf "| operation | users | memrel | raw go-memdb | memrel / go-memdb |\n| --- | --- | --- | --- | --- |\n"
+      for (o = 1; o <= no; o++) for (s = 1; s <= ns; s++) {
+        a = v[ops[o], sizes[s], "memrel"]; b = v[ops[o], sizes[s], "memdb"]
+        printf "| %s (%s) | %s | %.1f | %.1f | %.2fx |\n", ops[o], unit[ops[o]], sizes[s], a, b, b ? a / b : 0
+      }
       print ""
       print "| Target | Measured | Target | |"
       print "| --- | --- | --- | --- |"
