@@ -147,6 +147,8 @@ func (c codec[K]) encodedLen(k *K) int {
 }
 
 // append appends the encoding of k to dst.
+func (c codec[K]) appendKey(dst []byte, k K) []byte { return c.append(dst, &k) }
+
 func (c codec[K]) append(dst []byte, k *K) []byte {
 	switch c.kind {
 	case kindInt:
@@ -256,6 +258,9 @@ func (c codec[K]) split(b []byte) (int, bool) {
 type keyCodec[K any] interface {
 	encodedLen(k *K) int
 	append(dst []byte, k *K) []byte
+	// appendKey is append for a key passed by value, which, unlike a
+	// pointer passed through an interface, does not move it to the heap.
+	appendKey(dst []byte, k K) []byte
 	decode(b []byte) (K, bool)
 	format(b []byte) string
 	empty(k *K) bool
@@ -285,6 +290,8 @@ type pairCodec[A, B Key] struct {
 func (p pairCodec[A, B]) encodedLen(k *Pair[A, B]) int {
 	return p.a.encodedLen(&k.A) + p.b.encodedLen(&k.B)
 }
+
+func (p pairCodec[A, B]) appendKey(dst []byte, k Pair[A, B]) []byte { return p.append(dst, &k) }
 
 func (p pairCodec[A, B]) append(dst []byte, k *Pair[A, B]) []byte {
 	return p.b.append(p.a.append(dst, &k.A), &k.B)

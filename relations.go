@@ -284,7 +284,9 @@ func (r *Relation[C, P, K]) Parent(tx *Tx, child C) (P, error) {
 	if err := r.lazy(tx, "Parent", "One"); err != nil {
 		return zero, err
 	}
-	k, ok := r.get(&child)
+	c := scratchRow[C](tx, r.info.id)
+	*c = child
+	k, ok := r.get(c)
 	if !ok {
 		return zero, ErrNotFound
 	}

@@ -6,6 +6,9 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	iradix "github.com/hashicorp/go-immutable-radix"
+	"github.com/memrel/memrel"
 )
 
 // check runs every read of e and compares it with the workload.
@@ -202,4 +205,101 @@ func BenchmarkOp(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*len(w.users)), "ns/user")
 		})
 	}
+}
+
+// BenchmarkLookup splits a point read (a post's author) into its layers:
+// the radix tree go-memdb keeps, go-memdb's First on it, memrel's Get, a Go
+// map, and SQLite (cgo). The difference between the tree and go-memdb is
+// go-memdb's cost per call (it finds the index's tree by name and opens a
+// radix transaction for every read), which memrel's reads inherit.
+func BenchmarkLookup(b *testing.B) {
+	w := newWorkload(*flagUsers, *flagPosts, *flagTags, *flagPer)
+	authors := make([]int64, len(w.posts))
+	for i, p := range w.posts {
+		authors[i] = p.UserID
+	}
+	tree := iradix.New()
+	byID := make(map[int64]*User, len(w.users))
+	for i := range w.users {
+		tree, _, _ = tree.Insert(enc(w.users[i].ID), &w.users[i])
+		byID[w.users[i].ID] = &w.users[i]
+	}
+	mr, md, sq := &memrelEngine{}, &memdbEngine{}, &sqlEngine{driver: "sqlite3"}
+	for _, e := range []engine{mr, md, sq} {
+		if err := e.load(w); err != nil {
+			b.Fatal(err)
+		}
+		defer e.close()
+	}
+	var tx *memrel.Tx
+	txn := md.db.Txn(false)
+	ways := []struct {
+		name   string
+		lookup func(id int64) (int64, error)
+	}{
+		{"radix", func(id int64) (int64, error) {
+			v, ok := tree.Get(enc(id))
+			if !ok {
+				return 0, errorf("no user %d", id)
+			}
+			return v.(*User).ID, nil
+		}},
+		{"memdb", func(id int64) (int64, error) {
+			o, err := txn.First("users", "id", id)
+			if err != nil || o == nil {
+				return 0, errorf("no user %d (%v)", id, err)
+			}
+			return o.(*User).ID, nil
+		}},
+		{"memrel", func(id int64) (int64, error) {
+			u, err := mr.users.Get(tx, id)
+			return u.ID, err
+		}},
+		{"maps", func(id int64) (int64, error) {
+			u, ok := byID[id]
+			if !ok {
+				return 0, errorf("no user %d", id)
+			}
+			return u.ID, nil
+		}},
+		{"sqlite-mattn", func(id int64) (int64, error) {
+			var u User
+			err := sq.stmts["author"].QueryRow(id).Scan(&u.ID, &u.Name, &u.Email)
+			return u.ID, err
+		}},
+	}
+	run := func(lookup func(int64) (int64, error)) (sum int64, err error) {
+		for _, id := range authors {
+			got, err := lookup(id)
+			if err != nil {
+				return 0, err
+			}
+			sum += got
+		}
+		return sum, nil
+	}
+	var want int64
+	for _, id := range authors {
+		want += id
+	}
+	_ = mr.db.View(func(t *memrel.Tx) error {
+		tx = t
+		for _, way := range ways {
+			if sum, err := run(way.lookup); err != nil || sum != want {
+				b.Fatalf("%s: checksum %d (%v), want %d", way.name, sum, err, want)
+			}
+			b.Run("way="+way.name, func(b *testing.B) {
+				b.ReportAllocs()
+				n := 0
+				for b.Loop() {
+					if _, err := run(way.lookup); err != nil {
+						b.Fatal(err)
+					}
+					n++
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*len(authors)), "ns/lookup")
+			})
+		}
+		return nil
+	})
 }
