@@ -69,6 +69,7 @@ func (m *Association[A, L, R, KL, KR]) op(tx *Tx, step func() error) error {
 		tx.rollback(mark)
 		return err
 	}
+	tx.release(mark)
 	return nil
 }
 

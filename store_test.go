@@ -593,3 +593,39 @@ func TestConcurrentReadersDuringWrites(t *testing.T) {
 	}
 	verify(t, b.db)
 }
+
+// The undo log holds only the operation under way: a long transaction does
+// not keep an entry per row written, and an operation rejected after many
+// successful ones still leaves nothing behind.
+func TestUndoLogIsPerOperation(t *testing.T) {
+	b := newBlog(t, defaultRules())
+	b.seed(t)
+	before := dump(t, b.db)
+	tx := b.db.BeginWrite()
+	defer tx.Abort()
+	for i := range 100 {
+		if _, err := b.users.Insert(tx, User{Email: fmt.Sprint("u", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.users.Delete(tx, 1); err != nil { // cascades to posts and comments
+		t.Fatal(err)
+	}
+	if len(tx.undo) != 0 || tx.ops != 0 {
+		t.Fatalf("after the operations: %d undo entries, %d operations open", len(tx.undo), tx.ops)
+	}
+	mid := dumpTx(tx)
+	if _, err := b.posts.Insert(tx, Post{Title: "orphan", UserID: 9999}); !errors.Is(err, ErrForeignKey) {
+		t.Fatalf("orphan post: %v", err)
+	}
+	if err := b.users.Delete(tx, 1); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("deleting user 1 again: %v", err)
+	}
+	if diff := cmp.Diff(mid, dumpTx(tx)); diff != "" {
+		t.Errorf("a rejected operation left changes (-want +got):\n%s", diff)
+	}
+	tx.Abort()
+	if diff := cmp.Diff(before, dump(t, b.db)); diff != "" {
+		t.Errorf("an aborted transaction left changes (-want +got):\n%s", diff)
+	}
+}

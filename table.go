@@ -250,6 +250,7 @@ func (t *Table[T, K]) write(tx *Tx, row T, m writeMode) (T, error) {
 		tx.rollback(mark)
 		return row, err
 	}
+	tx.release(mark)
 	return *r.row.(*T), nil
 }
 
@@ -284,8 +285,10 @@ func (t *Table[T, K]) UpdateKey(tx *Tx, old K, row T) error {
 	}
 	if err != nil {
 		tx.rollback(mark)
+		return err
 	}
-	return err
+	tx.release(mark)
+	return nil
 }
 
 // Delete deletes the row with key k and runs the ON DELETE action of every
@@ -301,8 +304,10 @@ func (t *Table[T, K]) Delete(tx *Tx, k K) error {
 	err := tx.finish(tx.delete(t.info, pk))
 	if err != nil {
 		tx.rollback(mark)
+		return err
 	}
-	return err
+	tx.release(mark)
+	return nil
 }
 
 // Get returns the row with key k, or ErrNotFound.

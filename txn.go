@@ -31,7 +31,8 @@ type Tx struct {
 	action   Action   // and that action
 	op       string   // the operation under way, for error messages
 
-	undo    []undo  // every change, so that a rejected operation can be undone
+	undo    []undo  // the operation's changes, so that if it is rejected it can be undone
+	ops     int     // operations under way: marks neither released nor rolled back
 	stack   []frame // referential actions still to run in this operation
 	checks  []check // NO ACTION checks at the end of this operation
 	pending []check // deferred checks, run at commit
@@ -237,6 +238,7 @@ func (tx *Tx) usable(ti *tableInfo, write bool) error {
 
 // mark returns the point a rejected operation on table ti goes back to.
 func (tx *Tx) mark(ti *tableInfo) mark {
+	tx.ops++
 	m := mark{undo: len(tx.undo), pending: len(tx.pending), seqUndo: len(tx.seqUndo), seqOf: ti}
 	if ti.intKey != nil {
 		tx.loadSeq(ti) // so that a rollback does not unload it
@@ -274,6 +276,20 @@ func (tx *Tx) rollback(m mark) {
 	tx.pending = tx.pending[:m.pending]
 	tx.stack = tx.stack[:0]
 	tx.checks = tx.checks[:0]
+	tx.ops--
+}
+
+// release ends the operation begun at m, which succeeded. Once no operation
+// is under way, nothing can roll back what the log holds: it is emptied, so
+// that a long transaction (a bulk load) does not keep a log entry per row
+// written. Aborting the transaction is go-memdb's business, not the log's.
+func (tx *Tx) release(m mark) {
+	tx.ops--
+	if tx.ops == 0 {
+		clear(tx.undo)
+		tx.undo = tx.undo[:0]
+		tx.seqUndo = tx.seqUndo[:0]
+	}
 }
 
 // get returns the record with primary key pk, or nil.
