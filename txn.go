@@ -318,7 +318,8 @@ func (tx *Tx) get(ti *tableInfo, pk []byte) *rec {
 // (bench/ BenchmarkLookup), so a key looked up again (a post's author, a
 // tag through an association, a parent in a foreign key check) is served
 // from here. It starts after seenAfter lookups, so that a short transaction
-// pays nothing, and holds at most seenMax rows per table.
+// pays nothing, and holds at most seenMax rows per table: when full, it
+// starts over, so that a long scan keeps the keys it is using now.
 type seenMap struct {
 	ints map[uint64]*rec
 	strs map[string]*rec
@@ -353,16 +354,18 @@ func (tx *Tx) lookup(m *memdb.Txn, ti *tableInfo, pk []byte) *rec {
 		if s.ints == nil {
 			s.ints = make(map[uint64]*rec)
 		}
-		if len(s.ints) < seenMax {
-			s.ints[binary.BigEndian.Uint64(pk)] = r
+		if len(s.ints) >= seenMax {
+			clear(s.ints)
 		}
+		s.ints[binary.BigEndian.Uint64(pk)] = r
 	} else {
 		if s.strs == nil {
 			s.strs = make(map[string]*rec)
 		}
-		if len(s.strs) < seenMax {
-			s.strs[string(pk)] = r
+		if len(s.strs) >= seenMax {
+			clear(s.strs)
 		}
+		s.strs[string(pk)] = r
 	}
 	return r
 }
