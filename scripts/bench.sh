@@ -5,7 +5,7 @@
 #   scripts/bench.sh            # -count 6 (COUNT=10 scripts/bench.sh for more)
 #   REUSE=1 scripts/bench.sh    # regenerate the tables from bench/*.txt
 #
-#   SUITES="Peers Scale" scripts/bench.sh   # only some suites (with REUSE for the rest)
+#   SUITES="Peers Scale" scripts/bench.sh   # rerun some suites; the tables of the rest come from bench/*.txt
 #   SCALE=1000,10000,100000 scripts/bench.sh   # the scaling sizes (the default
 #                                               # adds 1,000,000: ~20 GB of RAM)
 #
@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 count=${COUNT:-6}
-suites=${SUITES:-Foundation Loading Peers Scale}
+suites=${SUITES:-Foundation Loading Peers Lookup Scale}
 scale=${SCALE:-1000,10000,100000,1000000}
 benchstat="golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da"
 mkdir -p bench
@@ -28,6 +28,7 @@ for suite in $suites; do
   case $suite in
     Foundation|Loading) go test -run '^$' -bench "^Benchmark$suite\$" -count "$count" -timeout 60m . >> "$raw" ;;
     Peers) (cd bench && go test -run '^$' -bench '^BenchmarkOp$' -count "$count" -timeout 60m .) >> "$raw" ;;
+    Lookup) (cd bench && go test -run '^$' -bench '^BenchmarkLookup$' -count "$count" -timeout 60m .) >> "$raw" ;;
     Scale) (cd bench && GOMEMLIMIT=${GOMEMLIMIT:-18GiB} go test -run '^$' -bench '^BenchmarkScale$' -count 1 -timeout 120m . -scale "$scale") >> "$raw" ;;
   esac
 done
@@ -137,6 +138,18 @@ header() {
   ' bench/peers.txt
 } > bench/peers.md
 
+# Lookup: one point read, layer by layer.
+{
+  header bench/lookup.txt
+  echo
+  echo '```'
+  go run "$benchstat" -col '/way@(radix memdb memrel maps sqlite-mattn)' -row .name bench/lookup.txt | awk '
+    BEGIN { RS = ""; ORS = "\n\n" }
+    /sec\/lookup|allocs\/op/ { print }
+  ' | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
+  echo '```'
+} > bench/lookup.md
+
 # Scale: one run per size (the largest take minutes each), as a table.
 {
   header bench/scale.txt 1
@@ -174,7 +187,7 @@ header() {
 } > bench/scale.md
 
 # Replace what lies between each pair of markers.
-for t in foundation loading peers scale; do
+for t in foundation loading peers lookup scale; do
   awk -v table=bench/$t.md -v tag=$t '
     $0 == "<!-- bench:" tag ":start -->" { print; while ((getline line < table) > 0) print line; skip = 1; next }
     $0 == "<!-- bench:" tag ":end -->" { skip = 0 }
