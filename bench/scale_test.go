@@ -80,6 +80,14 @@ func BenchmarkScale(b *testing.B) {
 							b.Fatal(err)
 						}
 					}
+					if n == 0 { // the sample's posts, and only those, are gone
+						b.StopTimer()
+						want := int64(len(w.posts) - sample*len(w.posts)/users)
+						if count, _, err := f.lazy(); err != nil || count != want {
+							b.Fatalf("%d posts left after deleting %d users (%v), want %d", count, sample, err, want)
+						}
+						b.StartTimer()
+					}
 					n++
 				}
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*sample), "ns/user")
