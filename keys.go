@@ -146,9 +146,10 @@ func (c codec[K]) encodedLen(k *K) int {
 	return n
 }
 
-// append appends the encoding of k to dst.
+// appendKey is append for a key passed by value.
 func (c codec[K]) appendKey(dst []byte, k K) []byte { return c.append(dst, &k) }
 
+// append appends the encoding of k to dst.
 func (c codec[K]) append(dst []byte, k *K) []byte {
 	switch c.kind {
 	case kindInt:

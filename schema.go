@@ -95,7 +95,7 @@ type rec struct {
 	buf []byte
 }
 
-// off returns offset j of the record's table (see rec).
+// off returns entry j of the record's offset table (see rec).
 func (r *rec) off(j int) int {
 	i := len(r.buf) - 2*(j+1)
 	return int(binary.LittleEndian.Uint16(r.buf[i : i+2]))
