@@ -9,13 +9,14 @@
 #   SCALE=1000,10000,100000 scripts/bench.sh   # the scaling sizes (the default
 #                                               # adds 1,000,000: ~20 GB of RAM)
 #
-# Raw results are kept in bench/*.txt (foundation, loading, peers, scale),
+# Raw results are kept in bench/*.txt (foundation, loading, peers, lookup,
+# levers, scale),
 # for benchstat comparisons.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 count=${COUNT:-6}
-suites=${SUITES:-Foundation Loading Peers Lookup Scale}
+suites=${SUITES:-Foundation Loading Peers Lookup Levers Scale}
 scale=${SCALE:-1000,10000,100000,1000000}
 benchstat="golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da"
 mkdir -p bench
@@ -29,6 +30,7 @@ for suite in $suites; do
     Foundation|Loading) go test -run '^$' -bench "^Benchmark$suite\$" -count "$count" -timeout 60m . >> "$raw" ;;
     Peers) (cd bench && go test -run '^$' -bench '^BenchmarkOp$' -count "$count" -timeout 60m .) >> "$raw" ;;
     Lookup) (cd bench && go test -run '^$' -bench '^BenchmarkLookup$' -count "$count" -timeout 60m .) >> "$raw" ;;
+    Levers) (cd bench && go test -run '^$' -bench '^BenchmarkLevers$' -count "$count" -timeout 60m .) >> "$raw" ;;
     Scale) (cd bench && GOMEMLIMIT=${GOMEMLIMIT:-18GiB} go test -run '^$' -bench '^BenchmarkScale$' -count 1 -timeout 120m . -scale "$scale") >> "$raw" ;;
   esac
 done
@@ -150,6 +152,18 @@ header() {
   echo '```'
 } > bench/lookup.md
 
+# Levers: memrel's write path in other layouts, the default (pair) the base.
+{
+  header bench/levers.txt
+  echo
+  echo '```'
+  go run "$benchstat" -col '/variant@(pair id-keyed untracked)' -row /op bench/levers.txt | awk '
+    BEGIN { RS = ""; ORS = "\n\n" }
+    /sec\/(row|user)|allocs\/op/ { print }
+  ' | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
+  echo '```'
+} > bench/levers.md
+
 # Scale: one run per size (the largest take minutes each), as a table.
 {
   header bench/scale.txt 1
@@ -187,7 +201,7 @@ header() {
 } > bench/scale.md
 
 # Replace what lies between each pair of markers.
-for t in foundation loading peers lookup scale; do
+for t in foundation loading peers lookup levers scale; do
   awk -v table=bench/$t.md -v tag=$t '
     $0 == "<!-- bench:" tag ":start -->" { print; while ((getline line < table) > 0) print line; skip = 1; next }
     $0 == "<!-- bench:" tag ":end -->" { skip = 0 }
