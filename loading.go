@@ -57,11 +57,16 @@ func EagerAll[P any, K comparable, V any](tx *Tx, t *Table[P, K], l Loader[P, V]
 	if err := t.check(tx, false); err != nil {
 		return nil, err
 	}
-	var rows []P
+	// Records first, then the rows, copied once into a slice of the right
+	// size: growing a slice of rows by appending copied each row about
+	// twice more, most of the time of a merge join on a large table.
 	var recs []*rec
 	for r := range tx.scan(t.info.name, "id", nil) {
-		rows = append(rows, *r.row.(*P))
 		recs = append(recs, r)
+	}
+	rows := make([]P, len(recs))
+	for i, r := range recs {
+		rows[i] = *r.row.(*P)
 	}
 	vs, err := l.load(tx, rows, recs, true)
 	if err != nil {
