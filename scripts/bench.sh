@@ -47,6 +47,43 @@ header() {
   echo "by \`scripts/bench.sh\` (\`go test -bench\`, -count $runs, then benchstat; $n results)."
 }
 
+# tables UNITS BENCHSTAT-ARGS...: benchstat's tables whose unit matches the
+# awk regular expression UNITS, in a code block.
+tables() {
+  local units=$1
+  shift
+  echo '```'
+  go run "$benchstat" "$@" | awk -v re="$units" '
+    BEGIN { RS = ""; ORS = "\n\n" }
+    $0 ~ re { print }
+  ' | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
+  echo '```'
+}
+
+# targets RAW PREFIX UNITS ROWS: the target table of RAW's benchmarks named
+# PREFIX..., from the mean per-item time (ns/UNITS) of each over the runs.
+# ROWS is awk code calling row(what, a, b, op, target): a's time over b's.
+targets() {
+  awk -v prefix="$2" -v units="$3" '
+    index($1, prefix) == 1 {
+      name = substr($1, length(prefix) + 1); sub(/-[0-9]+$/, "", name)
+      for (i = 3; i < NF; i++) if ($(i+1) ~ ("^ns/(" units ")$")) { sum[name] += $i; n[name]++ }
+    }
+    function m(k) { return n[k] ? sum[k] / n[k] : 0 }
+    function row(what, a, b, op, target,   r, ok) {
+      if (!m(a) || !m(b)) return
+      r = m(a) / m(b)
+      ok = (op == "<=") ? (r <= target) : (r >= target)
+      printf "| %s | %.2fx | %s %gx | %s |\n", what, r, op, target, ok ? "met" : "**missed**"
+    }
+    END {
+      print "| Target (one run, means of the counts) | Measured | Target | |"
+      print "| --- | --- | --- | --- |"
+      '"$4"'
+    }
+  ' "$1"
+}
+
 # The foundation: per-item tables first, raw go-memdb as the base.
 {
   header bench/foundation.txt
@@ -68,28 +105,9 @@ header() {
   header bench/loading.txt
   echo "memrel is each row's base: a negative difference means that engine is faster."
   echo
-  echo '```'
-  go run "$benchstat" -col /engine -row /users,/op,/strategy bench/loading.txt | awk '
-    BEGIN { RS = ""; ORS = "\n\n" }
-    /sec\/(post|pair)/ { print }
-  ' | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
-  echo '```'
+  tables 'sec\/(post|pair)' -col /engine -row /users,/op,/strategy bench/loading.txt
   echo
-  awk '
-    /^BenchmarkLoading/ {
-      name = $1; sub(/-[0-9]+$/, "", name); sub(/^BenchmarkLoading\//, "", name)
-      for (i = 3; i < NF; i++) if ($(i+1) ~ /^ns\/(post|pair)$/) { sum[name] += $i; n[name]++ }
-    }
-    function m(k) { return n[k] ? sum[k] / n[k] : 0 }
-    function row(what, a, b, op, target,   r, ok) {
-      if (!m(a) || !m(b)) return
-      r = m(a) / m(b)
-      ok = (op == "<=") ? (r <= target) : (r >= target)
-      printf "| %s | %.2fx | %s %gx | %s |\n", what, r, op, target, ok ? "met" : "**missed**"
-    }
-    END {
-      print "| Target (one run, means of the counts) | Measured | Target | |"
-      print "| --- | --- | --- | --- |"
+  targets bench/loading.txt BenchmarkLoading/ 'post|pair' '
       u = "users=1000/"
       row("merge-join eager / maps floor, per post", u "op=children/strategy=merge/engine=memrel", u "op=children/strategy=merge/engine=maps", "<=", 4)
       row("lazy children / raw go-memdb, per post", u "op=children/strategy=lazy/engine=memrel", u "op=children/strategy=lazy/engine=memdb", "<=", 1.2)
@@ -99,8 +117,7 @@ header() {
       row("lazy / eager many-to-many, tag -> posts, per pair", u "op=tag-posts/strategy=lazy/engine=memrel", u "op=tag-posts/strategy=merge/engine=memrel", ">=", 5)
       row("merge-join per post, 100,000 / 1,000 users", "users=100000/op=children/strategy=merge/engine=memrel", u "op=children/strategy=merge/engine=memrel", "<=", 2)
       row("lazy per post, 100,000 / 1,000 users", "users=100000/op=children/strategy=lazy/engine=memrel", u "op=children/strategy=lazy/engine=memrel", "<=", 2)
-    }
-  ' bench/loading.txt
+'
 } > bench/loading.md
 
 # Peers: per-item time by engine, memrel the base, then the targets.
@@ -108,60 +125,30 @@ header() {
   header bench/peers.txt
   echo "memrel is each row's base: a positive difference means that engine is slower."
   echo
-  echo '```'
-  go run "$benchstat" -col '/engine@(memrel memdb maps sqlite-mattn sqlite-modernc gorm)' -row /op bench/peers.txt | awk '
-    BEGIN { RS = ""; ORS = "\n\n" }
-    /sec\/(row|post|pair|user|reject|fork)/ { print }
-  ' | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
-  echo '```'
+  tables 'sec\/(row|post|pair|user|reject|fork)' -col '/engine@(memrel memdb maps sqlite-mattn sqlite-modernc gorm)' -row /op bench/peers.txt
   echo
-  awk '
-    /^BenchmarkOp\// {
-      name = $1; sub(/-[0-9]+$/, "", name); sub(/^BenchmarkOp\//, "", name)
-      for (i = 3; i < NF; i++) if ($(i+1) ~ /^ns\/(row|post|pair|user|reject|fork)$/) { sum[name] += $i; n[name]++ }
-    }
-    function m(k) { return n[k] ? sum[k] / n[k] : 0 }
-    function row(what, a, b, op, target,   r, ok) {
-      if (!m(a) || !m(b)) return
-      r = m(a) / m(b)
-      ok = (op == "<=") ? (r <= target) : (r >= target)
-      printf "| %s | %.2fx | %s %gx | %s |\n", what, r, op, target, ok ? "met" : "**missed**"
-    }
-    END {
-      print "| Target (one run, means of the counts) | Measured | Target | |"
-      print "| --- | --- | --- | --- |"
+  targets bench/peers.txt BenchmarkOp/ 'row|post|pair|user|reject|fork' '
       row("lazy: SQLite (cgo) / memrel", "op=lazy/engine=sqlite-mattn", "op=lazy/engine=memrel", ">=", 25)
       row("reverse: SQLite (cgo) / memrel", "op=reverse/engine=sqlite-mattn", "op=reverse/engine=memrel", ">=", 25)
       row("eager: SQLite (cgo) / memrel", "op=eager/engine=sqlite-mattn", "op=eager/engine=memrel", ">=", 25)
       row("eager: memrel / maps floor", "op=eager/engine=memrel", "op=eager/engine=maps", "<=", 4)
       row("FK-checked load: SQLite (cgo) / memrel", "op=load/engine=sqlite-mattn", "op=load/engine=memrel", ">=", 1)
       row("cascade delete: SQLite (cgo) / memrel", "op=cascade/engine=sqlite-mattn", "op=cascade/engine=memrel", ">=", 1)
-    }
-  ' bench/peers.txt
+'
 } > bench/peers.md
 
 # Lookup: one point read, layer by layer.
 {
   header bench/lookup.txt
   echo
-  echo '```'
-  go run "$benchstat" -col '/way@(radix memdb memrel maps sqlite-mattn)' -row .name bench/lookup.txt | awk '
-    BEGIN { RS = ""; ORS = "\n\n" }
-    /sec\/lookup|allocs\/op/ { print }
-  ' | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
-  echo '```'
+  tables 'sec\/lookup|allocs\/op' -col '/way@(radix memdb memrel maps sqlite-mattn)' -row .name bench/lookup.txt
 } > bench/lookup.md
 
 # Levers: memrel's write path in other layouts, the default (pair) the base.
 {
   header bench/levers.txt
   echo
-  echo '```'
-  go run "$benchstat" -col '/variant@(pair id-keyed untracked)' -row /op bench/levers.txt | awk '
-    BEGIN { RS = ""; ORS = "\n\n" }
-    /sec\/(row|user)|allocs\/op/ { print }
-  ' | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
-  echo '```'
+  tables 'sec\/(row|user)|allocs\/op' -col '/variant@(pair id-keyed untracked)' -row /op bench/levers.txt
 } > bench/levers.md
 
 # Scale: one run per size (the largest take minutes each), as a table.
