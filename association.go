@@ -3,6 +3,7 @@ package memrel
 import (
 	"bytes"
 	"iter"
+	"slices"
 )
 
 // Association is a many-to-many relationship through an association table:
@@ -283,38 +284,127 @@ func (t through[P, T, K]) load(tx *Tx, parents []P, recs []*rec, sorted bool) ([
 			keys[i] = t.from.parentKey(&parents[i])
 		}
 	}
-	out := make([][]T, len(parents))
-	look := newParentLookup[T](tx, t.to.parent)
-	var run []T
-	var arena arena[T]
-	cur, pairs := -1, 0
-	flush := func() {
-		if cur >= 0 && len(run) > 0 {
-			out[cur] = arena.take(run)
-		}
-		run = run[:0]
+	if j := tx.join(from, from.index, t.to.index.slot, sorted); j != nil {
+		return t.joined(tx, j, len(parents), keys, sorted), nil
 	}
+	// The links first, parent by parent; then their targets, found in one
+	// ordered pass; then each parent's slice, all cut from one array.
+	type link struct {
+		i int
+		v []byte
+	}
+	var links []link
 	dups := walkChildren(tx, from, from.index, keys, sorted, func(i int, c *rec) bool {
-		if i != cur {
-			flush()
-			cur = i
-		}
-		if f := look.get(c.key(t.to.index.slot)); f.p != nil {
-			run = append(run, *f.p)
-			pairs++
+		if v := c.key(t.to.index.slot); v != nil {
+			links = append(links, link{i, v})
 		}
 		return true
 	})
-	flush()
+	look := newParentLookup[T](tx, t.to.parent)
+	vs := make([][]byte, len(links))
+	for n, ln := range links {
+		vs[n] = ln.v
+	}
+	look.prefetch(vs)
+	all := make([]T, 0, len(links))
+	out := make([][]T, len(parents))
+	for n := 0; n < len(links); {
+		i, start := links[n].i, len(all)
+		for ; n < len(links) && links[n].i == i; n++ {
+			if f := look.get(links[n].v); f.p != nil {
+				all = append(all, *f.p)
+			}
+		}
+		if len(all) > start {
+			out[i] = all[start:len(all):len(all)]
+		}
+	}
 	for _, d := range dups {
 		out[d[0]] = append([]T(nil), out[d[1]]...)
 	}
-	lf, lt := tx.count(from), tx.count(t.to)
+	t.count(tx, len(all), look.found)
+	return out, nil
+}
+
+// joined is load through a join index of the association: the links of
+// each parent, as positions among the distinct targets, then the targets
+// each link needs, found in one ordered pass and copied once, then each
+// parent's slice, all cut from one array.
+func (t through[P, T, K]) joined(tx *Tx, j *joinIndex, parents int, keys [][]byte, sorted bool) [][]T {
+	type link struct{ i, d int }
+	var links []link
+	if sorted {
+		links = make([]link, 0, len(j.recs))
+	}
+	j.walk(keys, sorted, func(i, e int) bool {
+		if d := j.vidx[e]; d != noValue {
+			links = append(links, link{i, int(d)})
+		}
+		return true
+	})
+	// The targets needed, in key order, and where each one's copy is in
+	// rows (-1: not found), by its position among all targets: in arrays
+	// over all targets when the links are many, else sorted and in a map.
+	var need []int
+	var pos []int32
+	var at map[int]int32
+	if dense := len(links)*8 >= j.values(); dense {
+		pos = make([]int32, j.values())
+		for _, ln := range links {
+			pos[ln.d] = 1
+		}
+		for d, m := range pos {
+			if m != 0 {
+				need = append(need, d)
+			}
+			pos[d] = -1
+		}
+	} else {
+		for _, ln := range links {
+			need = append(need, ln.d)
+		}
+		slices.Sort(need)
+		need = slices.Compact(need)
+		at = make(map[int]int32, len(need))
+	}
+	rows := make([]T, 0, len(need))
+	tx.findSorted(t.to.parent, len(need), func(n int) []byte { return j.value(need[n]) }, func(n int, r *rec) {
+		if pos != nil {
+			pos[need[n]] = int32(len(rows))
+		} else {
+			at[need[n]] = int32(len(rows))
+		}
+		rows = append(rows, *r.row.(*T))
+	})
+	all := make([]T, 0, len(links))
+	out := make([][]T, parents)
+	for n := 0; n < len(links); {
+		i, start := links[n].i, len(all)
+		for ; n < len(links) && links[n].i == i; n++ {
+			p, ok := int32(-1), false
+			if pos != nil {
+				p = pos[links[n].d]
+			} else if p, ok = at[links[n].d]; !ok {
+				p = -1
+			}
+			if p >= 0 {
+				all = append(all, rows[p])
+			}
+		}
+		if len(all) > start {
+			out[i] = all[start:len(all):len(all)]
+		}
+	}
+	t.count(tx, len(all), len(rows))
+	return out
+}
+
+func (t through[P, T, K]) count(tx *Tx, pairs, targets int) {
+	lf, lt := tx.count(t.from.relation()), tx.count(t.to)
 	lf.Batches++
 	lf.Rows += int64(pairs)
 	lt.Batches++
-	lt.Rows += int64(look.found)
-	return out, nil
+	lt.Rows += int64(targets)
 }
 
 // parentKey encodes the key of parent p.

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"slices"
+
+	memdb "github.com/hashicorp/go-memdb"
 )
 
 // Eager loading: SQLAlchemy's selectinload and joinedload, typed.
@@ -205,12 +207,18 @@ func (m ManyLoader[C, P, K]) children(tx *Tx, parents []P, recs []*rec, sorted, 
 // walkChildren calls add(i, c) for every child c, through rel, of the
 // parent whose encoded key is keys[i], parent by parent, each parent's
 // children in the order of index ix (rel's own index, or an Ordering's,
-// whose entries begin with the foreign key); add returns false to skip the rest of a parent's
-// children. With sorted (keys in key order, as a table scan gives them) it
-// merge-joins keys with the relation's index; otherwise it seeks once per
-// distinct key, in key order. It returns the parents whose key repeats an
-// earlier one's, with that earlier parent: (repeat, first).
+// whose entries begin with the foreign key); add returns false to skip the
+// rest of a parent's children. With sorted (keys in key order, as a table
+// scan gives them) it merge-joins keys with the index, through a join
+// index (join.go), which it builds if the store has none for this
+// snapshot; otherwise it uses a join index if there is one, or seeks once
+// per distinct key, in key order. It returns the parents whose key repeats
+// an earlier one's, with that earlier parent: (repeat, first).
 func walkChildren(tx *Tx, rel *relInfo, ix *indexInfo, keys [][]byte, sorted bool, add func(i int, c *rec) bool) [][2]int {
+	if j := tx.join(rel, ix, -1, sorted); j != nil {
+		j.walk(keys, sorted, func(i, e int) bool { return add(i, j.recs[e]) })
+		return nil
+	}
 	slot, index := rel.index.slot, ix.mdb
 	if sorted {
 		i := 0
@@ -274,6 +282,25 @@ func newParentLookup[P any](tx *Tx, ti *tableInfo) *parentLookup[P] {
 	return l
 }
 
+// has reports whether k has been looked up.
+func (l *parentLookup[P]) has(k []byte) bool {
+	var ok bool
+	if l.byInt != nil && len(k) == 8 {
+		_, ok = l.byInt[binary.BigEndian.Uint64(k)]
+	} else {
+		_, ok = l.byStr[string(k)]
+	}
+	return ok
+}
+
+func (l *parentLookup[P]) set(k []byte, f found[P]) {
+	if l.byInt != nil && len(k) == 8 {
+		l.byInt[binary.BigEndian.Uint64(k)] = f
+	} else {
+		l.byStr[string(k)] = f
+	}
+}
+
 // get returns the parent with encoded key k and its copy, or nils.
 func (l *parentLookup[P]) get(k []byte) found[P] {
 	if l.byInt != nil && len(k) == 8 {
@@ -293,11 +320,95 @@ func (l *parentLookup[P]) get(k []byte) found[P] {
 	return f
 }
 
+// prefetch finds the parents with keys ks (in any order, with repeats) in
+// one ordered pass (findSorted), so that get finds them without a lookup
+// each.
+func (l *parentLookup[P]) prefetch(ks [][]byte) {
+	var want [][]byte
+	var last []byte
+	for _, k := range ks {
+		if k == nil || bytes.Equal(k, last) || l.has(k) {
+			continue // repeats often come together: children of one parent
+		}
+		last = k
+		l.set(k, found[P]{}) // not found, unless the pass finds it
+		want = append(want, k)
+	}
+	slices.SortFunc(want, bytes.Compare)
+	l.tx.findSorted(l.ti, len(want), func(n int) []byte { return want[n] }, func(n int, r *rec) {
+		l.set(want[n], l.keep(r))
+	})
+}
+
+// findSorted calls found(n, r) for each n < count whose key(n), encoded,
+// is the primary key of a row r of ti: in one pass over the primary index
+// in key order, keys increasing with n, rather than one lookup each.
+// go-memdb spends most of a lookup finding the index, which a pass pays
+// once. The pass steps over at most gallop rows to reach the next key
+// before it seeks to it instead, so that a few keys in a large table cost
+// a few seeks, not a scan. A transaction that has written ti, or that has
+// only a few keys to find, looks each up with get.
+func (tx *Tx) findSorted(ti *tableInfo, count int, key func(int) []byte, found func(int, *rec)) {
+	const gallop = 16
+	if count < 2*gallop || tx.wrote(ti) {
+		for n := range count {
+			if r := tx.get(ti, key(n)); r != nil {
+				found(n, r)
+			}
+		}
+		return
+	}
+	m := tx.mtx
+	if tx.base != nil {
+		m = tx.base
+	}
+	var it memdb.ResultIterator
+	var cur *rec
+	next := func() {
+		cur = nil
+		if obj := it.Next(); obj != nil {
+			cur = obj.(*rec)
+		}
+	}
+	seek := func(k []byte) {
+		tx.arg = k
+		var err error
+		it, err = m.LowerBound(ti.name, "id", &tx.arg)
+		tx.arg = nil
+		if err != nil {
+			it = nil
+		}
+		cur = nil
+		if it != nil {
+			next()
+		}
+	}
+	seek(key(0))
+	for n := range count {
+		k := key(n)
+		for steps := 0; cur != nil && bytes.Compare(cur.pk(), k) < 0; steps++ {
+			if steps == gallop {
+				seek(k)
+				break
+			}
+			next()
+		}
+		if cur != nil && bytes.Equal(cur.pk(), k) {
+			found(n, cur)
+		}
+	}
+}
+
 func (l *parentLookup[P]) load(k []byte) found[P] {
 	r := l.tx.get(l.ti, k)
 	if r == nil {
 		return found[P]{}
 	}
+	return l.keep(r)
+}
+
+// keep copies r's row for handing out.
+func (l *parentLookup[P]) keep(r *rec) found[P] {
 	l.found++
 	v := *r.row.(*P)
 	return found[P]{r: r, p: &v}
@@ -384,15 +495,35 @@ func (o one[C, P, K]) parents(tx *Tx, children []C, recs []*rec, withRecs bool) 
 		precs = make([]*rec, len(children))
 	}
 	look := newParentLookup[P](tx, r.parent.info)
+	keys := make([][]byte, len(children))
+	if recs != nil {
+		for i := range recs {
+			keys[i] = recs[i].key(r.info.index.slot)
+		}
+	} else {
+		// Encoded into one buffer, then cut: a NULL key stays nil.
+		var buf []byte
+		ends := make([]int, len(children))
+		for i := range children {
+			if k, ok := r.get(&children[i]); ok {
+				buf = r.pc.append(buf, &k)
+			}
+			ends[i] = len(buf)
+		}
+		for i, from := range ends {
+			if i > 0 && ends[i-1] < from || i == 0 && from > 0 {
+				start := 0
+				if i > 0 {
+					start = ends[i-1]
+				}
+				keys[i] = buf[start:from:from]
+			}
+		}
+	}
+	look.prefetch(keys)
 	var last []byte // children of one parent often come together
 	var lastFound found[P]
-	for i := range children {
-		var key []byte
-		if recs != nil {
-			key = recs[i].key(r.info.index.slot)
-		} else if k, ok := r.get(&children[i]); ok {
-			key = keyOf(tx, r.pc, k)
-		}
+	for i, key := range keys {
 		if key == nil {
 			continue
 		}

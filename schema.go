@@ -239,7 +239,7 @@ func Open(s *Schema) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSchema, err)
 	}
-	return &DB{schema: s, mdb: m, loads: make([]atomicLoads, len(s.rels))}, nil
+	return &DB{schema: s, mdb: m, loads: make([]atomicLoads, len(s.rels)), joins: &joinCache{}}, nil
 }
 
 // freeze validates the declarations and builds go-memdb's schema.

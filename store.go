@@ -56,6 +56,7 @@ type DB struct {
 	schema *Schema
 	mdb    *memdb.MemDB
 	loads  []atomicLoads // by relation, for DB.Loads
+	joins  *joinCache    // eager loading's join indexes (join.go)
 }
 
 // Snapshot returns an independent copy of the store as of now, in constant
@@ -67,7 +68,7 @@ func (db *DB) Snapshot() *DB {
 	if db == nil {
 		return nil
 	}
-	return &DB{schema: db.schema, mdb: db.mdb.Snapshot(), loads: make([]atomicLoads, len(db.schema.rels))}
+	return &DB{schema: db.schema, mdb: db.mdb.Snapshot(), loads: make([]atomicLoads, len(db.schema.rels)), joins: db.joins.clone()}
 }
 
 // Verify checks the whole store and returns an *IntegrityError listing every

@@ -1,0 +1,125 @@
+package memrel
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// A merge join builds the store's join index once; later loads of the same
+// snapshot read it, a write makes the next merge join rebuild it, and a
+// transaction that has written the table neither reads nor builds one.
+func TestJoinIndexReuse(t *testing.T) {
+	b := newBlog(t, defaultRules())
+	b.seed(t)
+	ix := b.author.info.index
+	key := joinKey{ix: ix, slot: ix.slot, val: -1}
+	load := func(tx *Tx) {
+		t.Helper()
+		if _, err := EagerAll(tx, b.users, Many(b.author)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	view := func(fn func(tx *Tx)) {
+		t.Helper()
+		if err := b.db.View(func(tx *Tx) error { fn(tx); return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b.db.joins.get(key) != nil {
+		t.Fatal("a join index before any load")
+	}
+	// A batch does not build one: it may be a few rows of a large table.
+	view(func(tx *Tx) {
+		if _, err := Eager(tx, []User{{ID: 1}}, Many(b.author)); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if b.db.joins.get(key) != nil {
+		t.Fatal("a batch built a join index")
+	}
+	view(load)
+	first := b.db.joins.get(key)
+	if first == nil {
+		t.Fatal("EagerAll built no join index")
+	}
+	if got, want := len(first.recs), 3; got != want {
+		t.Fatalf("join index of %d posts, want %d", got, want)
+	}
+	view(load)
+	if b.db.joins.get(key) != first {
+		t.Fatal("the second load rebuilt the join index of an unchanged snapshot")
+	}
+	mustUpdate(t, b.db, func(tx *Tx) error {
+		if tx.join(b.author.info, ix, -1, false) != first {
+			t.Error("a writer that has written nothing does not see the join index")
+		}
+		if _, err := b.posts.Insert(tx, Post{ID: 30, Title: "n", UserID: 2}); err != nil {
+			return err
+		}
+		load(tx)
+		if tx.join(b.author.info, ix, -1, true) != nil {
+			t.Error("a writer that has written posts got a join index")
+		}
+		return nil
+	})
+	if b.db.joins.get(key) != first {
+		t.Fatal("a writer replaced the join index")
+	}
+	view(load)
+	if j := b.db.joins.get(key); j == first || j == nil || len(j.recs) != 4 {
+		t.Fatalf("after a write, the join index was not rebuilt with 4 posts")
+	}
+}
+
+// findSorted finds the same rows as one lookup per key, whether it steps
+// through the index or seeks, for keys present, missing, and beyond both
+// ends of the table.
+func TestFindSorted(t *testing.T) {
+	b := newBlog(t, defaultRules())
+	mustUpdate(t, b.db, func(tx *Tx) error {
+		for id := int64(10); id <= 2000; id += 2 {
+			if _, err := b.users.Insert(tx, User{ID: id, Name: "u", Email: fmt.Sprint(id)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	keysets := map[string][]int64{
+		"dense":  {10, 11, 12, 13, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32, 34, 36, 38, 40, 42, 44, 46, 48, 50, 52, 54, 56, 58, 60, 62, 64, 66, 68},
+		"sparse": {1, 2, 3, 12, 100, 101, 500, 502, 504, 900, 1000, 1001, 1200, 1300, 1400, 1500, 1600, 1700, 1800, 1900, 1990, 1992, 1994, 1996, 1998, 1999, 2000, 2001, 2002, 5000, 6000, 7000},
+		"few":    {4, 10, 2000},
+	}
+	for name, ids := range keysets {
+		t.Run(name, func(t *testing.T) {
+			err := b.db.View(func(tx *Tx) error {
+				keys := make([][]byte, len(ids))
+				var want []int64
+				for n, id := range ids {
+					keys[n] = b.users.codec.appendKey(nil, id)
+					if tx.get(b.users.info, keys[n]) != nil {
+						want = append(want, id)
+					}
+				}
+				var got []int64
+				tx.findSorted(b.users.info, len(keys), func(n int) []byte { return keys[n] }, func(n int, r *rec) {
+					if u := r.row.(*User); u.ID != ids[n] {
+						t.Errorf("key %d found user %d", ids[n], u.ID)
+					}
+					got = append(got, ids[n])
+				})
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("found (-lookups +findSorted):\n%s", diff)
+				}
+				if len(want) == 0 {
+					t.Error("no key is present: the test tests nothing")
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

@@ -1,0 +1,243 @@
+package memrel_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/memrel/memrel"
+)
+
+// eagerState is what every eager strategy loads, for comparing with lazy
+// navigation in the same transaction.
+type eagerState struct {
+	Posts     map[int64][]LPost // user -> posts
+	Tags      map[int64][]LTag  // post -> tags
+	TaggedAs  map[int64][]LPost // tag -> posts
+	BatchTags map[int64][]LTag  // post -> tags, for a batch of posts
+}
+
+// eagerNow loads b with EagerAll both ways and with Eager on a batch.
+func eagerNow(tb testing.TB, b *lblog, tx *memrel.Tx) eagerState {
+	tb.Helper()
+	s := eagerState{map[int64][]LPost{}, map[int64][]LTag{}, map[int64][]LPost{}, map[int64][]LTag{}}
+	users, err := memrel.EagerAll(tx, b.users, memrel.Many(b.author))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, w := range users {
+		s.Posts[w.Row.ID] = w.Loaded
+	}
+	posts, err := memrel.EagerAll(tx, b.posts, b.tagging.LoadRights())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var batch []LPost
+	for i, w := range posts {
+		s.Tags[w.Row.ID] = w.Loaded
+		if i%3 == 0 {
+			batch = append(batch, w.Row)
+		}
+	}
+	tags, err := memrel.EagerAll(tx, b.tags, b.tagging.LoadLefts())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, w := range tags {
+		s.TaggedAs[w.Row.ID] = w.Loaded
+	}
+	some, err := memrel.Eager(tx, batch, b.tagging.LoadRights())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, w := range some {
+		s.BatchTags[w.Row.ID] = w.Loaded
+	}
+	return s
+}
+
+// lazyNow builds the same state by lazy navigation.
+func lazyNow(b *lblog, tx *memrel.Tx) eagerState {
+	s := eagerState{map[int64][]LPost{}, map[int64][]LTag{}, map[int64][]LPost{}, map[int64][]LTag{}}
+	collect := func(seq func(func(LPost) bool)) (out []LPost) {
+		for p := range seq {
+			out = append(out, p)
+		}
+		return
+	}
+	i := 0
+	for u := range b.users.All(tx) {
+		s.Posts[u.ID] = collect(b.author.Children(tx, u.ID))
+	}
+	for p := range b.posts.All(tx) {
+		var ts []LTag
+		for t := range b.tagging.Rights(tx, p.ID) {
+			ts = append(ts, t)
+		}
+		s.Tags[p.ID] = ts
+		if i%3 == 0 {
+			s.BatchTags[p.ID] = ts
+		}
+		i++
+	}
+	for t := range b.tags.All(tx) {
+		s.TaggedAs[t.ID] = collect(b.tagging.Lefts(tx, t.ID))
+	}
+	return s
+}
+
+// checkEager compares eager loading with lazy navigation in tx.
+func checkEager(t *testing.T, b *lblog, tx *memrel.Tx, when string) {
+	t.Helper()
+	if diff := cmp.Diff(lazyNow(b, tx), eagerNow(t, b, tx)); diff != "" {
+		t.Errorf("%s: eager differs from lazy (-lazy +eager):\n%s", when, diff)
+	}
+}
+
+func viewCheck(t *testing.T, b *lblog, when string) {
+	t.Helper()
+	if err := b.db.View(func(tx *memrel.Tx) error { checkEager(t, b, tx, when); return nil }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Eager loading reads join indexes that it builds and keeps between
+// transactions; every write must be seen, by the writer at once and by
+// every later reader, and no reader may see a later snapshot's rows.
+func TestJoinIndexesFollowWrites(t *testing.T) {
+	for _, pair := range []bool{false, true} {
+		t.Run(fmt.Sprintf("pair=%v", pair), func(t *testing.T) {
+			b := newLBlogLayout(t, pair, 30, 4, 12, 3)
+			viewCheck(t, b, "first load")
+			viewCheck(t, b, "second load")
+
+			// A writer sees the join indexes before it writes and its own
+			// writes after.
+			before := map[int64]string{}
+			mustUpdateL(t, b.db, func(tx *memrel.Tx) error {
+				checkEager(t, b, tx, "writer, before writing")
+				if _, err := b.tagging.Link(tx, 1, 12); err != nil {
+					return err
+				}
+				checkEager(t, b, tx, "writer, after a link")
+				if _, err := b.tagging.Unlink(tx, 2, 3); err != nil {
+					return err
+				}
+				if err := b.posts.Delete(tx, 5); err != nil { // cascades to its links
+					return err
+				}
+				checkEager(t, b, tx, "writer, after an unlink and a cascade")
+				return nil
+			})
+			viewCheck(t, b, "after the writer committed")
+
+			// Changing only the rows at either end of the association
+			// keeps its join index, and the loads show the new rows.
+			mustUpdateL(t, b.db, func(tx *memrel.Tx) error {
+				for tg := range b.tags.All(tx) {
+					before[tg.ID] = tg.Name
+					tg.Name += "!"
+					if err := b.tags.Update(tx, tg); err != nil {
+						return err
+					}
+				}
+				checkEager(t, b, tx, "writer, after renaming tags")
+				for p := range b.posts.All(tx) {
+					p.Title += "!"
+					if err := b.posts.Update(tx, p); err != nil {
+						return err
+					}
+				}
+				checkEager(t, b, tx, "writer, after renaming posts")
+				return nil
+			})
+			viewCheck(t, b, "after renaming tags")
+			_ = b.db.View(func(tx *memrel.Tx) error {
+				for tg := range b.tags.All(tx) {
+					if tg.Name != before[tg.ID]+"!" {
+						t.Errorf("tag %d is %q, want %q", tg.ID, tg.Name, before[tg.ID]+"!")
+					}
+				}
+				return nil
+			})
+
+			// A reader that began before a change keeps its snapshot, even
+			// after a later reader has rebuilt the join indexes.
+			old := b.db.BeginRead()
+			want := lazyNow(b, old)
+			mustUpdateL(t, b.db, func(tx *memrel.Tx) error {
+				_, err := b.tagging.Clear(tx, 1)
+				return err
+			})
+			viewCheck(t, b, "after clearing post 1")
+			if diff := cmp.Diff(want, eagerNow(t, b, old)); diff != "" {
+				t.Errorf("a reader from before the change (-its snapshot +eager):\n%s", diff)
+			}
+			if len(want.Tags[1]) == 0 {
+				t.Error("post 1 had no tags before it was cleared: the test tests nothing")
+			}
+			old.Abort()
+			viewCheck(t, b, "after the old reader rebuilt its own")
+
+			// A snapshot of the store shares its join indexes; the two
+			// part when either changes.
+			snap := b.db.Snapshot()
+			sb := *b
+			sb.db = snap
+			mustUpdateL(t, snap, func(tx *memrel.Tx) error {
+				_, err := b.tagging.Link(tx, 2, 3)
+				return err
+			})
+			viewCheck(t, &sb, "snapshot after a link")
+			viewCheck(t, b, "original after the snapshot's link")
+			if err := b.db.Verify(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// Readers loading eagerly while a writer links and unlinks: each sees its
+// own snapshot (run with -race).
+func TestJoinIndexesConcurrent(t *testing.T) {
+	b := newLBlog(t, 20, 3, 8, 2)
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for r := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := 0; ; n++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				err := b.db.View(func(tx *memrel.Tx) error {
+					if diff := cmp.Diff(lazyNow(b, tx), eagerNow(t, b, tx)); diff != "" {
+						return fmt.Errorf("reader %d, load %d (-lazy +eager):\n%s", r, n, diff)
+					}
+					return nil
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	for n := range 100 {
+		post, tag := int64(n%60+1), int64(n%8+1)
+		mustUpdateL(t, b.db, func(tx *memrel.Tx) error {
+			if n%2 == 0 {
+				_, err := b.tagging.Link(tx, post, tag)
+				return err
+			}
+			_, err := b.tagging.Unlink(tx, post, tag)
+			return err
+		})
+	}
+	close(stop)
+	wg.Wait()
+}
