@@ -3,6 +3,7 @@ package memrel_test
 import (
 	"fmt"
 	"runtime"
+	"strings"
 	"testing"
 
 	memdb "github.com/hashicorp/go-memdb"
@@ -94,6 +95,20 @@ type loadCase struct {
 	visit func(b *testing.B) (count, sum int64)
 }
 
+// cold makes c run on db without join indexes (strategy "X-cold"): every
+// eager load walks the relation's index again, as the first load of a
+// snapshot does.
+func cold(c loadCase, db *memrel.DB) loadCase {
+	c.name = strings.Replace(c.name, "/engine=", "-cold/engine=", 1)
+	visit := c.visit
+	c.visit = func(b *testing.B) (int64, int64) {
+		db.KeepJoinIndexes(false)
+		defer db.KeepJoinIndexes(true)
+		return visit(b)
+	}
+	return c
+}
+
 func BenchmarkLoading(b *testing.B) {
 	for _, size := range []struct{ users, tags, tagsPer int }{{1000, 100, 3}, {100_000, 100, 0}} {
 		bl := newLBlog(b, size.users, 10, size.tags, size.tagsPer)
@@ -131,6 +146,26 @@ func BenchmarkLoading(b *testing.B) {
 			}
 			return
 		}
+		// A batch seeks once per user, or, with a join index that a merge
+		// join has built, searches it.
+		batch := loadCase{"op=children/strategy=batch/engine=memrel", "post", func(b *testing.B) (int64, int64) {
+			return view(b, func(tx *memrel.Tx) (int64, int64) {
+				ws, err := memrel.Eager(tx, m.users, memrel.Many(bl.author))
+				if err != nil {
+					b.Fatal(err)
+				}
+				return sumPosts(ws)
+			})
+		}}
+		merge := loadCase{"op=children/strategy=merge/engine=memrel", "post", func(b *testing.B) (int64, int64) {
+			return view(b, func(tx *memrel.Tx) (int64, int64) {
+				ws, err := memrel.EagerAll(tx, bl.users, memrel.Many(bl.author))
+				if err != nil {
+					b.Fatal(err)
+				}
+				return sumPosts(ws)
+			})
+		}}
 		cases := []loadCase{
 			{"op=children/strategy=lazy/engine=memrel", "post", func(b *testing.B) (int64, int64) {
 				return view(b, func(tx *memrel.Tx) (count, sum int64) {
@@ -158,24 +193,10 @@ func BenchmarkLoading(b *testing.B) {
 				}
 				return
 			}},
-			{"op=children/strategy=batch/engine=memrel", "post", func(b *testing.B) (int64, int64) {
-				return view(b, func(tx *memrel.Tx) (int64, int64) {
-					ws, err := memrel.Eager(tx, m.users, memrel.Many(bl.author))
-					if err != nil {
-						b.Fatal(err)
-					}
-					return sumPosts(ws)
-				})
-			}},
-			{"op=children/strategy=merge/engine=memrel", "post", func(b *testing.B) (int64, int64) {
-				return view(b, func(tx *memrel.Tx) (int64, int64) {
-					ws, err := memrel.EagerAll(tx, bl.users, memrel.Many(bl.author))
-					if err != nil {
-						b.Fatal(err)
-					}
-					return sumPosts(ws)
-				})
-			}},
+			cold(batch, bl.db),
+			batch,
+			merge,
+			cold(merge, bl.db),
 			{"op=children/strategy=merge/engine=maps", "post", func(b *testing.B) (int64, int64) {
 				ws := make([]memrel.With[LUser, []LPost], len(m.users))
 				for i, u := range m.users {
@@ -239,6 +260,21 @@ func BenchmarkLoading(b *testing.B) {
 				}
 				return
 			}
+			tagPosts := loadCase{"op=tag-posts/strategy=merge/engine=memrel", "pair", func(b *testing.B) (int64, int64) {
+				return view(b, func(tx *memrel.Tx) (count, sum int64) {
+					ws, err := memrel.EagerAll(tx, bl.tags, bl.tagging.LoadLefts())
+					if err != nil {
+						b.Fatal(err)
+					}
+					for _, w := range ws {
+						for _, p := range w.Loaded {
+							count++
+							sum += p.ID * w.Row.ID
+						}
+					}
+					return
+				})
+			}}
 			cases = append(cases,
 				loadCase{"op=nested/strategy=merge/engine=memrel", "pair", func(b *testing.B) (int64, int64) {
 					return view(b, func(tx *memrel.Tx) (count, sum int64) {
@@ -255,6 +291,7 @@ func BenchmarkLoading(b *testing.B) {
 				}},
 				m2mLazy("engine=memrel", bl, view),
 				m2mMerge("engine=memrel", bl, view),
+				cold(m2mMerge("engine=memrel", bl, view), bl.db),
 				loadCase{"op=post-tags/strategy=merge/engine=maps", "pair", func(b *testing.B) (count, sum int64) {
 					ws := make([]memrel.With[LPost, []LTag], 0, len(m.posts))
 					for p := range int64(len(m.posts)) {
@@ -284,21 +321,8 @@ func BenchmarkLoading(b *testing.B) {
 						return
 					})
 				}},
-				loadCase{"op=tag-posts/strategy=merge/engine=memrel", "pair", func(b *testing.B) (int64, int64) {
-					return view(b, func(tx *memrel.Tx) (count, sum int64) {
-						ws, err := memrel.EagerAll(tx, bl.tags, bl.tagging.LoadLefts())
-						if err != nil {
-							b.Fatal(err)
-						}
-						for _, w := range ws {
-							for _, p := range w.Loaded {
-								count++
-								sum += p.ID * w.Row.ID
-							}
-						}
-						return
-					})
-				}},
+				tagPosts,
+				cold(tagPosts, bl.db),
 			)
 		}
 		if size.tagsPer > 0 {
@@ -311,7 +335,8 @@ func BenchmarkLoading(b *testing.B) {
 				}
 				return
 			}
-			cases = append(cases, m2mLazy("engine=memrel-pair", bp, pview), m2mMerge("engine=memrel-pair", bp, pview))
+			cases = append(cases, m2mLazy("engine=memrel-pair", bp, pview), m2mMerge("engine=memrel-pair", bp, pview),
+				cold(m2mMerge("engine=memrel-pair", bp, pview), bp.db))
 		}
 		runtime.GC() // so that the first case does not pay for the setup's garbage
 		for _, c := range cases {

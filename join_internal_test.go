@@ -123,3 +123,47 @@ func TestFindSorted(t *testing.T) {
 		})
 	}
 }
+
+// A store told not to keep join indexes drops the ones it has, keeps none,
+// and loads the same rows; its snapshots inherit the setting.
+func TestKeepJoinIndexes(t *testing.T) {
+	b := newBlog(t, defaultRules())
+	b.seed(t)
+	ix := b.author.info.index
+	key := joinKey{ix: ix, slot: ix.slot, val: -1}
+	load := func(db *DB) []With[User, []Post] {
+		t.Helper()
+		var out []With[User, []Post]
+		err := db.View(func(tx *Tx) (err error) {
+			out, err = EagerAll(tx, b.users, Many(b.author))
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	want := load(b.db)
+	if b.db.joins.get(key) == nil {
+		t.Fatal("no join index kept by default")
+	}
+	b.db.KeepJoinIndexes(false)
+	if b.db.joins.get(key) != nil {
+		t.Fatal("KeepJoinIndexes(false) kept the join index")
+	}
+	if diff := cmp.Diff(want, load(b.db)); diff != "" {
+		t.Errorf("without join indexes (-with +without):\n%s", diff)
+	}
+	snap := b.db.Snapshot()
+	load(snap)
+	if b.db.joins.get(key) != nil || snap.joins.get(key) != nil {
+		t.Fatal("a join index kept after KeepJoinIndexes(false)")
+	}
+	b.db.KeepJoinIndexes(true)
+	load(b.db)
+	if b.db.joins.get(key) == nil {
+		t.Fatal("no join index kept after KeepJoinIndexes(true)")
+	}
+	var nilDB *DB
+	nilDB.KeepJoinIndexes(true) // no panic
+}
