@@ -268,7 +268,7 @@ type through[P, T any, K Key] struct {
 	to *relInfo
 }
 
-func (t through[P, T, K]) load(tx *Tx, parents []P, recs []*rec, sorted bool) ([][]T, error) {
+func (t through[P, T, K]) load(tx *Tx, parents []P, recs []*rec, sc scope) ([][]T, error) {
 	if t.from == nil || t.to == nil {
 		return nil, invalid("nil association")
 	}
@@ -284,8 +284,8 @@ func (t through[P, T, K]) load(tx *Tx, parents []P, recs []*rec, sorted bool) ([
 			keys[i] = t.from.parentKey(&parents[i])
 		}
 	}
-	if j := tx.join(from, from.index, t.to.index.slot, sorted); j != nil {
-		return t.joined(tx, j, len(parents), keys, sorted), nil
+	if j := tx.join(from, from.index, t.to.index.slot, sc.whole); j != nil {
+		return t.joined(tx, j, len(parents), keys, sc), nil
 	}
 	// The links first, parent by parent; then their targets, found in one
 	// ordered pass; then each parent's slice, all cut from one array.
@@ -294,7 +294,7 @@ func (t through[P, T, K]) load(tx *Tx, parents []P, recs []*rec, sorted bool) ([
 		v []byte
 	}
 	var links []link
-	dups := walkChildren(tx, from, from.index, keys, sorted, func(i int, c *rec) bool {
+	dups := walkChildren(tx, from, from.index, keys, sc, func(i int, c *rec) bool {
 		if v := c.key(t.to.index.slot); v != nil {
 			links = append(links, link{i, v})
 		}
@@ -330,13 +330,13 @@ func (t through[P, T, K]) load(tx *Tx, parents []P, recs []*rec, sorted bool) ([
 // each parent, as positions among the distinct targets, then the targets
 // each link needs, found in one ordered pass and copied once, then each
 // parent's slice, all cut from one array.
-func (t through[P, T, K]) joined(tx *Tx, j *joinIndex, parents int, keys [][]byte, sorted bool) [][]T {
+func (t through[P, T, K]) joined(tx *Tx, j *joinIndex, parents int, keys [][]byte, sc scope) [][]T {
 	type link struct{ i, d int }
 	var links []link
-	if sorted {
+	if sc.whole {
 		links = make([]link, 0, len(j.recs))
 	}
-	j.walk(keys, sorted, func(i, e int) bool {
+	j.walk(keys, sc.sorted || inOrder(keys), func(i, e int) bool {
 		if d := j.vidx[e]; d != noValue {
 			links = append(links, link{i, int(d)})
 		}

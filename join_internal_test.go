@@ -73,6 +73,34 @@ func TestJoinIndexReuse(t *testing.T) {
 	}
 }
 
+// A nested load under EagerAll is whole when every child of the level
+// above is kept and its foreign key is never NULL: then it builds a join
+// index too.
+func TestJoinIndexNested(t *testing.T) {
+	b := newBlog(t, defaultRules())
+	b.seed(t)
+	ix := b.onPost.info.index
+	key := joinKey{ix: ix, slot: ix.slot, val: -1}
+	load := func(l Loader[User, []With[Post, []Comment]]) {
+		t.Helper()
+		err := b.db.View(func(tx *Tx) error {
+			_, err := EagerAll(tx, b.users, l)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	load(ManyWith(Many(b.author).Where(func(p Post) bool { return p.ID != 11 }), Many(b.onPost)))
+	if b.db.joins.get(key) != nil {
+		t.Fatal("the comments of some posts built a join index")
+	}
+	load(ManyWith(Many(b.author), Many(b.onPost)))
+	if j := b.db.joins.get(key); j == nil || len(j.recs) != 3 {
+		t.Fatal("the comments of every post built no join index of 3 comments")
+	}
+}
+
 // findSorted finds the same rows as one lookup per key, whether it steps
 // through the index or seeks, for keys present, missing, and beyond both
 // ends of the table.

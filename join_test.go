@@ -202,15 +202,22 @@ func TestJoinIndexesFollowWrites(t *testing.T) {
 // own snapshot (run with -race).
 func TestJoinIndexesConcurrent(t *testing.T) {
 	b := newLBlog(t, 20, 3, 8, 2)
-	var wg sync.WaitGroup
+	var wg, started sync.WaitGroup
 	stop := make(chan struct{})
 	for r := range 2 {
 		wg.Add(1)
+		started.Add(1)
 		go func() {
 			defer wg.Done()
 			for n := 0; ; n++ {
+				if n == 1 {
+					started.Done()
+				}
 				select {
 				case <-stop:
+					if n == 0 {
+						started.Done()
+					}
 					return
 				default:
 				}
@@ -222,11 +229,15 @@ func TestJoinIndexesConcurrent(t *testing.T) {
 				})
 				if err != nil {
 					t.Error(err)
+					if n == 0 {
+						started.Done()
+					}
 					return
 				}
 			}
 		}()
 	}
+	started.Wait() // every reader has loaded once: the writer races the next
 	for n := range 100 {
 		post, tag := int64(n%60+1), int64(n%8+1)
 		mustUpdateL(t, b.db, func(tx *memrel.Tx) error {

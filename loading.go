@@ -31,9 +31,21 @@ type With[T, V any] struct {
 // is built by Many, ManyWith, One and OneWith.
 type Loader[P, V any] interface {
 	// load returns one V per parent. recs, when not nil, are the parents'
-	// records; sorted says they are every row of their table in key order,
-	// which allows a merge join.
-	load(tx *Tx, parents []P, recs []*rec, sorted bool) ([]V, error)
+	// records; sc says what the batch is.
+	load(tx *Tx, parents []P, recs []*rec, sc scope) ([]V, error)
+}
+
+// scope says what a batch of parents is, which decides how their children
+// are found.
+type scope struct {
+	// sorted: every row of the parents' table, in key order, as EagerAll
+	// reads them; a merge join finds their children.
+	sorted bool
+	// whole: every row of the parents' table, in any order (the children
+	// of a whole table through a foreign key that is never NULL). Their
+	// children are every row of the relation's index, so a join index is
+	// worth building.
+	whole bool
 }
 
 // Eager loads l for each of rows, in one batch per level: no call per row
@@ -42,7 +54,7 @@ func Eager[P, V any](tx *Tx, rows []P, l Loader[P, V]) ([]With[P, V], error) {
 	if l == nil {
 		return nil, invalid("nil loader")
 	}
-	vs, err := l.load(tx, rows, nil, false)
+	vs, err := l.load(tx, rows, nil, scope{})
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +82,7 @@ func EagerAll[P any, K comparable, V any](tx *Tx, t *Table[P, K], l Loader[P, V]
 	for i, r := range recs {
 		rows[i] = *r.row.(*P)
 	}
-	vs, err := l.load(tx, rows, recs, true)
+	vs, err := l.load(tx, rows, recs, scope{sorted: true, whole: true})
 	if err != nil {
 		return nil, err
 	}
@@ -122,8 +134,8 @@ func (m ManyLoader[C, P, K]) Limit(n int) ManyLoader[C, P, K] {
 	return m
 }
 
-func (m ManyLoader[C, P, K]) load(tx *Tx, parents []P, recs []*rec, sorted bool) ([][]C, error) {
-	rows, _, err := m.children(tx, parents, recs, sorted, false)
+func (m ManyLoader[C, P, K]) load(tx *Tx, parents []P, recs []*rec, sc scope) ([][]C, error) {
+	rows, _, err := m.children(tx, parents, recs, sc, false)
 	return rows, err
 }
 
@@ -131,7 +143,7 @@ func (m ManyLoader[C, P, K]) load(tx *Tx, parents []P, recs []*rec, sorted bool)
 // Children arrive grouped by parent in both strategies: each parent's run
 // is gathered in a reused buffer, then copied into an arena of fixed-size
 // chunks, so a load allocates about the size of its result and no more.
-func (m ManyLoader[C, P, K]) children(tx *Tx, parents []P, recs []*rec, sorted, withRecs bool) ([][]C, [][]*rec, error) {
+func (m ManyLoader[C, P, K]) children(tx *Tx, parents []P, recs []*rec, sc scope, withRecs bool) ([][]C, [][]*rec, error) {
 	r := m.rel
 	if err := r.check(tx); err != nil {
 		return nil, nil, err
@@ -190,7 +202,7 @@ func (m ManyLoader[C, P, K]) children(tx *Tx, parents []P, recs []*rec, sorted, 
 	if m.index != nil {
 		index = m.index
 	}
-	dups := walkChildren(tx, r.info, index, keys, sorted, add)
+	dups := walkChildren(tx, r.info, index, keys, sc, add)
 	flush()
 	for _, d := range dups {
 		rows[d[0]] = slices.Clone(rows[d[1]])
@@ -208,19 +220,19 @@ func (m ManyLoader[C, P, K]) children(tx *Tx, parents []P, recs []*rec, sorted, 
 // parent whose encoded key is keys[i], parent by parent, each parent's
 // children in the order of index ix (rel's own index, or an Ordering's,
 // whose entries begin with the foreign key); add returns false to skip the
-// rest of a parent's children. With sorted (keys in key order, as a table
-// scan gives them) it merge-joins keys with the index, through a join
-// index (join.go), which it builds if the store has none for this
-// snapshot; otherwise it uses a join index if there is one, or seeks once
-// per distinct key, in key order. It returns the parents whose key repeats
-// an earlier one's, with that earlier parent: (repeat, first).
-func walkChildren(tx *Tx, rel *relInfo, ix *indexInfo, keys [][]byte, sorted bool, add func(i int, c *rec) bool) [][2]int {
-	if j := tx.join(rel, ix, -1, sorted); j != nil {
-		j.walk(keys, sorted, func(i, e int) bool { return add(i, j.recs[e]) })
+// rest of a parent's children. It reads a join index (join.go) if the
+// store has one for this snapshot, or if the batch is whole and it can
+// build one; otherwise, for a sorted batch it merge-joins keys with the
+// index, and for others it seeks once per distinct key, in key order. It
+// returns the parents whose key repeats an earlier one's, with that
+// earlier parent: (repeat, first).
+func walkChildren(tx *Tx, rel *relInfo, ix *indexInfo, keys [][]byte, sc scope, add func(i int, c *rec) bool) [][2]int {
+	if j := tx.join(rel, ix, -1, sc.whole); j != nil {
+		j.walk(keys, sc.sorted || inOrder(keys), func(i, e int) bool { return add(i, j.recs[e]) })
 		return nil
 	}
 	slot, index := rel.index.slot, ix.mdb
-	if sorted {
+	if sc.sorted {
 		i := 0
 		for c := range tx.scan(rel.child.name, index, nil) {
 			fk := c.key(slot)
@@ -257,6 +269,9 @@ func walkChildren(tx *Tx, rel *relInfo, ix *indexInfo, keys [][]byte, sorted boo
 	}
 	return dups
 }
+
+// inOrder reports whether keys are in key order.
+func inOrder(keys [][]byte) bool { return slices.IsSortedFunc(keys, bytes.Compare) }
 
 // parentLookup finds parents by encoded key, each distinct key once, and
 // keeps one copy of each: integer keys dedupe in a map[uint64], others in a
@@ -440,11 +455,11 @@ func ManyWith[C, P any, K Key, V any](many ManyLoader[C, P, K], inner Loader[C, 
 	return manyWith[C, P, K, V]{many: many, inner: inner}
 }
 
-func (m manyWith[C, P, K, V]) load(tx *Tx, parents []P, recs []*rec, sorted bool) ([][]With[C, V], error) {
+func (m manyWith[C, P, K, V]) load(tx *Tx, parents []P, recs []*rec, sc scope) ([][]With[C, V], error) {
 	if m.inner == nil {
 		return nil, invalid("nil loader")
 	}
-	rows, crecs, err := m.many.children(tx, parents, recs, sorted, true)
+	rows, crecs, err := m.many.children(tx, parents, recs, sc, true)
 	if err != nil {
 		return nil, err
 	}
@@ -454,7 +469,11 @@ func (m manyWith[C, P, K, V]) load(tx *Tx, parents []P, recs []*rec, sorted bool
 		flat = append(flat, rows[i]...)
 		flatRecs = append(flatRecs, crecs[i]...)
 	}
-	vs, err := m.inner.load(tx, flat, flatRecs, false)
+	// The children of a whole table, all of them kept, through a foreign
+	// key that is never NULL, are the whole of their own table.
+	many := m.many
+	whole := sc.whole && !many.rel.info.nullable && many.where == nil && many.limit <= 0
+	vs, err := m.inner.load(tx, flat, flatRecs, scope{whole: whole})
 	if err != nil {
 		return nil, err
 	}
@@ -479,7 +498,7 @@ func One[C, P any, K Key](rel *Relation[C, P, K]) Loader[C, *P] {
 	return one[C, P, K]{rel: rel}
 }
 
-func (o one[C, P, K]) load(tx *Tx, children []C, recs []*rec, _ bool) ([]*P, error) {
+func (o one[C, P, K]) load(tx *Tx, children []C, recs []*rec, _ scope) ([]*P, error) {
 	ps, _, err := o.parents(tx, children, recs, false)
 	return ps, err
 }
@@ -555,7 +574,7 @@ func OneWith[C, P any, K Key, V any](rel *Relation[C, P, K], inner Loader[P, V])
 	return oneWith[C, P, K, V]{one: one[C, P, K]{rel: rel}, inner: inner}
 }
 
-func (o oneWith[C, P, K, V]) load(tx *Tx, children []C, recs []*rec, _ bool) ([]*With[P, V], error) {
+func (o oneWith[C, P, K, V]) load(tx *Tx, children []C, recs []*rec, _ scope) ([]*With[P, V], error) {
 	if o.inner == nil {
 		return nil, invalid("nil loader")
 	}
@@ -577,7 +596,7 @@ func (o oneWith[C, P, K, V]) load(tx *Tx, children []C, recs []*rec, _ bool) ([]
 			drecs = append(drecs, precs[i])
 		}
 	}
-	vs, err := o.inner.load(tx, distinct, drecs, false)
+	vs, err := o.inner.load(tx, distinct, drecs, scope{})
 	if err != nil {
 		return nil, err
 	}

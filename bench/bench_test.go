@@ -140,6 +140,31 @@ func BenchmarkOp(b *testing.B) {
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*r.items), "ns/"+r.unit)
 			})
 		}
+		// memrel's eager loads again, without the join indexes that the
+		// loads above kept: what the first eager load after a write costs.
+		if me, ok := e.(*memrelEngine); ok {
+			me.db.KeepJoinIndexes(false)
+			if err := check(e, w); err != nil {
+				b.Fatalf("%s without join indexes: %v", en.name, err)
+			}
+			for _, r := range reads {
+				if r.op != "eager" && r.op != "m2m" {
+					continue
+				}
+				b.Run("op="+r.op+"/engine="+en.name+"-cold", func(b *testing.B) {
+					b.ReportAllocs()
+					n := 0
+					for b.Loop() {
+						if _, _, err := r.read(); err != nil {
+							b.Fatal(err)
+						}
+						n++
+					}
+					b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*r.items), "ns/"+r.unit)
+				})
+			}
+			me.db.KeepJoinIndexes(true)
+		}
 		b.Run("op=reject/engine="+en.name, func(b *testing.B) {
 			b.ReportAllocs()
 			n := 0

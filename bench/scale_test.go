@@ -14,7 +14,8 @@ var flagScale = flag.String("scale", "1000,10000,100000", "user counts for Bench
 // BenchmarkScale shows how memrel's and raw go-memdb's per-item costs grow
 // with the store, and what a stored row costs in heap: for each size, lazy,
 // eager and reverse reads (per post), a load (per row), cascade deletes of
-// a sample of 1,000 users (per user), and heap bytes per row after GC.
+// a sample of 1,000 users (per user), and heap bytes per row after GC: the
+// store's, and for memrel what the join index of its eager loads adds.
 func BenchmarkScale(b *testing.B) {
 	var sizes []int
 	for _, f := range strings.Split(*flagScale, ",") {
@@ -35,18 +36,31 @@ func BenchmarkScale(b *testing.B) {
 			if err := e.load(w); err != nil {
 				b.Fatal(err)
 			}
+			runtime.GC()
+			var loaded runtime.MemStats
+			runtime.ReadMemStats(&loaded)
+			perRow := float64(loaded.HeapAlloc-before.HeapAlloc) / float64(w.rows())
 			if err := check(e, w); err != nil {
 				b.Fatalf("%s: %v", name, err)
 			}
-			runtime.GC()
-			var after runtime.MemStats
-			runtime.ReadMemStats(&after)
-			perRow := float64(after.HeapAlloc-before.HeapAlloc) / float64(w.rows())
 			b.Run("op=memory/"+name, func(b *testing.B) {
 				for b.Loop() {
 				}
 				b.ReportMetric(perRow, "B/row")
 			})
+			if _, ok := e.(*memrelEngine); ok {
+				// What the join index that the check's eager load kept
+				// adds, per row of the store.
+				runtime.GC()
+				var after runtime.MemStats
+				runtime.ReadMemStats(&after)
+				joins := (float64(after.HeapAlloc) - float64(loaded.HeapAlloc)) / float64(w.rows())
+				b.Run("op=joins/"+name, func(b *testing.B) {
+					for b.Loop() {
+					}
+					b.ReportMetric(joins, "B/row")
+				})
+			}
 			for _, r := range []struct {
 				op   string
 				read func() (int64, int64, error)

@@ -115,7 +115,11 @@ targets() {
       row("lazy / eager many-to-many, post -> tags, per pair", u "op=post-tags/strategy=lazy/engine=memrel", u "op=post-tags/strategy=merge/engine=memrel", ">=", 5)
       row("lazy / eager many-to-many, pair-keyed, per pair", u "op=post-tags/strategy=lazy/engine=memrel-pair", u "op=post-tags/strategy=merge/engine=memrel-pair", ">=", 5)
       row("lazy / eager many-to-many, tag -> posts, per pair", u "op=tag-posts/strategy=lazy/engine=memrel", u "op=tag-posts/strategy=merge/engine=memrel", ">=", 5)
+      row("the same without a join index, post -> tags", u "op=post-tags/strategy=lazy/engine=memrel", u "op=post-tags/strategy=merge-cold/engine=memrel", ">=", 5)
+      row("the same without a join index, pair-keyed", u "op=post-tags/strategy=lazy/engine=memrel-pair", u "op=post-tags/strategy=merge-cold/engine=memrel-pair", ">=", 5)
+      row("the same without a join index, tag -> posts", u "op=tag-posts/strategy=lazy/engine=memrel", u "op=tag-posts/strategy=merge-cold/engine=memrel", ">=", 5)
       row("merge-join per post, 100,000 / 1,000 users", "users=100000/op=children/strategy=merge/engine=memrel", u "op=children/strategy=merge/engine=memrel", "<=", 2)
+      row("the same without a join index", "users=100000/op=children/strategy=merge-cold/engine=memrel", u "op=children/strategy=merge-cold/engine=memrel", "<=", 2)
       row("lazy per post, 100,000 / 1,000 users", "users=100000/op=children/strategy=lazy/engine=memrel", u "op=children/strategy=lazy/engine=memrel", "<=", 2)
 '
 } > bench/loading.md
@@ -125,13 +129,14 @@ targets() {
   header bench/peers.txt
   echo "memrel is each row's base: a positive difference means that engine is slower."
   echo
-  tables 'sec\/(row|post|pair|user|reject|fork)' -col '/engine@(memrel memdb maps sqlite-mattn sqlite-modernc gorm)' -row /op bench/peers.txt
+  tables 'sec\/(row|post|pair|user|reject|fork)' -col '/engine@(memrel memrel-cold memdb maps sqlite-mattn sqlite-modernc gorm)' -row /op bench/peers.txt
   echo
   targets bench/peers.txt BenchmarkOp/ 'row|post|pair|user|reject|fork' '
       row("lazy: SQLite (cgo) / memrel", "op=lazy/engine=sqlite-mattn", "op=lazy/engine=memrel", ">=", 25)
       row("reverse: SQLite (cgo) / memrel", "op=reverse/engine=sqlite-mattn", "op=reverse/engine=memrel", ">=", 25)
       row("eager: SQLite (cgo) / memrel", "op=eager/engine=sqlite-mattn", "op=eager/engine=memrel", ">=", 25)
       row("eager: memrel / maps floor", "op=eager/engine=memrel", "op=eager/engine=maps", "<=", 4)
+      row("eager without a join index: SQLite (cgo) / memrel", "op=eager/engine=sqlite-mattn", "op=eager/engine=memrel-cold", ">=", 25)
       row("FK-checked load: SQLite (cgo) / memrel", "op=load/engine=sqlite-mattn", "op=load/engine=memrel", ">=", 1)
       row("cascade delete: SQLite (cgo) / memrel", "op=cascade/engine=sqlite-mattn", "op=cascade/engine=memrel", ">=", 1)
 '
@@ -167,6 +172,7 @@ targets() {
       printf "| operation | users | memrel | raw go-memdb | memrel / go-memdb |\n| --- | --- | --- | --- | --- |\n"
       for (o = 1; o <= no; o++) for (s = 1; s <= ns; s++) {
         a = v[ops[o], sizes[s], "memrel"]; b = v[ops[o], sizes[s], "memdb"]
+        if (b == "") { printf "| %s (%s) | %s | %.1f | - | - |\n", ops[o], unit[ops[o]], sizes[s], a; continue }
         printf "| %s (%s) | %s | %.1f | %.1f | %.2fx |\n", ops[o], unit[ops[o]], sizes[s], a, b, b ? a / b : 0
       }
       print ""
@@ -175,6 +181,7 @@ targets() {
       lo = sizes[1]; hi = sizes[ns]
       for (o = 1; o <= no; o++) {
         op = ops[o]
+        if (op == "joins") continue
         if (op == "memory") {
           r = v[op, hi, "memrel"] / v[op, hi, "memdb"]
           printf "| heap per row, memrel / raw go-memdb, %s users | %.2fx | <= 1x | %s |\n", hi, r, r <= 1 ? "met" : "**missed**"
