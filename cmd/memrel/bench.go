@@ -119,10 +119,38 @@ func (w workload) measure(benchtime time.Duration, progress io.Writer) ([]benchR
 	}
 	same := func() *blog { return loaded }
 	fork := func() *blog { c := *loaded; c.db = loaded.db.Snapshot(); return &c }
+	// The same store keeping no join indexes: every eager load is a first.
+	noJoins := fork()
+	noJoins.db.KeepJoinIndexes(false)
+	firstLoad := func() *blog { return noJoins }
 	nPosts, nPairs := len(d.Posts), len(d.PostTags)
 	view := func(b *blog, fn func(tx *memrel.Tx) (int, int64, error)) (n int, sum int64, err error) {
 		err = b.db.View(func(tx *memrel.Tx) error { n, sum, err = fn(tx); return err })
 		return
+	}
+	eagerPosts := func(b *blog) (int, int64, error) {
+		return view(b, func(tx *memrel.Tx) (n int, sum int64, err error) {
+			all, err := memrel.EagerAll(tx, b.users, memrel.Many(b.author))
+			for _, u := range all {
+				for _, p := range u.Loaded {
+					n++
+					sum += p.ID
+				}
+			}
+			return n, sum, err
+		})
+	}
+	eagerTags := func(b *blog) (int, int64, error) {
+		return view(b, func(tx *memrel.Tx) (n int, sum int64, err error) {
+			all, err := memrel.EagerAll(tx, b.posts, b.tagging.LoadRights())
+			for _, p := range all {
+				for range p.Loaded {
+					n++
+					sum += p.Row.ID
+				}
+			}
+			return n, sum, err
+		})
 	}
 	cases := []benchCase{
 		{"load (FK-checked insert)", "row", func() *blog { return nil }, func(*blog) (int, int64, error) {
@@ -143,18 +171,8 @@ func (w workload) measure(benchtime time.Duration, progress io.Writer) ([]benchR
 				return
 			})
 		}},
-		{"eager users with posts", "post", same, func(b *blog) (int, int64, error) {
-			return view(b, func(tx *memrel.Tx) (n int, sum int64, err error) {
-				all, err := memrel.EagerAll(tx, b.users, memrel.Many(b.author))
-				for _, u := range all {
-					for _, p := range u.Loaded {
-						n++
-						sum += p.ID
-					}
-				}
-				return n, sum, err
-			})
-		}},
+		{"eager users with posts", "post", same, eagerPosts},
+		{"eager users with posts, first load", "post", firstLoad, eagerPosts},
 		{"reverse post -> author", "post", same, func(b *blog) (int, int64, error) {
 			return view(b, func(tx *memrel.Tx) (n int, sum int64, err error) {
 				for p := range b.posts.All(tx) {
@@ -167,18 +185,19 @@ func (w workload) measure(benchtime time.Duration, progress io.Writer) ([]benchR
 				return
 			})
 		}},
-		{"many-to-many post -> tags, eager", "pair", same, func(b *blog) (int, int64, error) {
+		{"many-to-many post -> tags, lazy (N+1)", "pair", same, func(b *blog) (int, int64, error) {
 			return view(b, func(tx *memrel.Tx) (n int, sum int64, err error) {
-				all, err := memrel.EagerAll(tx, b.posts, b.tagging.LoadRights())
-				for _, p := range all {
-					for range p.Loaded {
+				for p := range b.posts.All(tx) {
+					for range b.tagging.Rights(tx, p.ID) {
 						n++
-						sum += p.Row.ID
+						sum += p.ID
 					}
 				}
-				return n, sum, err
+				return
 			})
 		}},
+		{"many-to-many post -> tags, eager", "pair", same, eagerTags},
+		{"many-to-many post -> tags, eager, first load", "pair", firstLoad, eagerTags},
 		{"cascade delete user (own transaction)", "user", fork, func(b *blog) (int, int64, error) {
 			for u := range w.users {
 				if err := b.db.Update(func(tx *memrel.Tx) error { return b.users.Delete(tx, int64(u+1)) }); err != nil {
