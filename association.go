@@ -239,8 +239,9 @@ func follow[T any](tx *Tx, from, to *relInfo, key []byte, yield func(T) bool) {
 }
 
 // LoadRights loads the rows of R linked to each row of L (posts with their
-// tags), for Eager and EagerAll: a merge join or one seek per row of L over
-// the association table, and one lookup per distinct row of R.
+// tags), for Eager and EagerAll: a merge join, through a join index, or
+// one seek per row of L, over the association table; then the rows of R
+// it needs, in one ordered pass over R's primary index, each copied once.
 func (m *Association[A, L, R, KL, KR]) LoadRights() Loader[L, []R] {
 	if m == nil || m.left == nil || m.right == nil {
 		return through[L, R, KL]{} // fails with ErrInvalid

@@ -49,7 +49,9 @@ type scope struct {
 }
 
 // Eager loads l for each of rows, in one batch per level: no call per row
-// from the caller. Rows may repeat; each gets its own With.
+// from the caller. Rows may repeat; each gets its own With. It seeks the
+// relation's index once per distinct row, or searches its join index if
+// an EagerAll has left a current one.
 func Eager[P, V any](tx *Tx, rows []P, l Loader[P, V]) ([]With[P, V], error) {
 	if l == nil {
 		return nil, invalid("nil loader")
@@ -63,7 +65,10 @@ func Eager[P, V any](tx *Tx, rows []P, l Loader[P, V]) ([]With[P, V], error) {
 
 // EagerAll loads every row of t, in key order, with l. Its first level is a
 // merge join: one pass over t and one over the relation's index, both in
-// key order, with no lookup per row.
+// key order, with no lookup per row. The pass over the relation's index is
+// kept as a join index, in flat arrays, which later eager loads read
+// instead for as long as that index is unchanged (see KeepJoinIndexes);
+// nested levels that load the children of every row build one too.
 func EagerAll[P any, K comparable, V any](tx *Tx, t *Table[P, K], l Loader[P, V]) ([]With[P, V], error) {
 	if l == nil {
 		return nil, invalid("nil loader")
