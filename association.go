@@ -307,24 +307,39 @@ func (t through[P, T, K]) load(tx *Tx, parents []P, recs []*rec, sc scope) ([][]
 		vs[n] = ln.v
 	}
 	look.prefetch(vs)
-	all := make([]T, 0, len(links))
-	out := make([][]T, len(parents))
-	for n := 0; n < len(links); {
-		i, start := links[n].i, len(all)
-		for ; n < len(links) && links[n].i == i; n++ {
-			if f := look.get(links[n].v); f.p != nil {
-				all = append(all, *f.p)
+	out, pairs := gather(len(parents), len(links), func(n int) (int, *T) {
+		return links[n].i, look.get(links[n].v).p
+	})
+	for _, d := range dups {
+		out[d[0]] = append([]T(nil), out[d[1]]...)
+	}
+	t.count(tx, pairs, look.found)
+	return out, nil
+}
+
+// gather cuts each parent's slice from one array of the rows of n links,
+// which come grouped by parent: link(k) is the k-th link's parent and row
+// (nil: not found). It returns the slices and how many rows they hold.
+func gather[T any](parents, n int, link func(k int) (int, *T)) ([][]T, int) {
+	all := make([]T, 0, n)
+	out := make([][]T, parents)
+	for k := 0; k < n; {
+		i, _ := link(k)
+		start := len(all)
+		for ; k < n; k++ {
+			j, row := link(k)
+			if j != i {
+				break
+			}
+			if row != nil {
+				all = append(all, *row)
 			}
 		}
 		if len(all) > start {
 			out[i] = all[start:len(all):len(all)]
 		}
 	}
-	for _, d := range dups {
-		out[d[0]] = append([]T(nil), out[d[1]]...)
-	}
-	t.count(tx, len(all), look.found)
-	return out, nil
+	return out, len(all)
 }
 
 // joined is load through a join index of the association: the links of
@@ -349,7 +364,7 @@ func (t through[P, T, K]) joined(tx *Tx, j *joinIndex, parents int, keys [][]byt
 	var need []int
 	var pos []int32
 	var at map[int]int32
-	if dense := len(links)*8 >= j.values(); dense {
+	if len(links)*8 >= j.values() {
 		pos = make([]int32, j.values())
 		for _, ln := range links {
 			pos[ln.d] = 1
@@ -377,26 +392,19 @@ func (t through[P, T, K]) joined(tx *Tx, j *joinIndex, parents int, keys [][]byt
 		}
 		rows = append(rows, *r.row.(*T))
 	})
-	all := make([]T, 0, len(links))
-	out := make([][]T, parents)
-	for n := 0; n < len(links); {
-		i, start := links[n].i, len(all)
-		for ; n < len(links) && links[n].i == i; n++ {
-			p, ok := int32(-1), false
-			if pos != nil {
-				p = pos[links[n].d]
-			} else if p, ok = at[links[n].d]; !ok {
-				p = -1
-			}
-			if p >= 0 {
-				all = append(all, rows[p])
-			}
+	out, pairs := gather(parents, len(links), func(n int) (int, *T) {
+		p, ok := int32(-1), true
+		if pos != nil {
+			p = pos[links[n].d]
+		} else {
+			p, ok = at[links[n].d]
 		}
-		if len(all) > start {
-			out[i] = all[start:len(all):len(all)]
+		if !ok || p < 0 {
+			return links[n].i, nil
 		}
-	}
-	t.count(tx, len(all), len(rows))
+		return links[n].i, &rows[p]
+	})
+	t.count(tx, pairs, len(rows))
 	return out
 }
 

@@ -85,6 +85,9 @@ func (c *joinCache) put(k joinKey, j *joinIndex) {
 // clone returns a cache holding the same join indexes: a snapshot of the
 // store has the same trees, so they serve it as well.
 func (c *joinCache) clone() *joinCache {
+	if c == nil {
+		return &joinCache{}
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n := &joinCache{m: make(map[joinKey]*joinIndex, len(c.m)), drop: c.drop}
