@@ -1,9 +1,13 @@
 package memrel_test
 
 import (
+	"errors"
+	"flag"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/memrel/memrel"
@@ -251,4 +255,80 @@ func TestJoinIndexesConcurrent(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
+}
+
+var joinSeed = flag.Int64("joinseed", 0, "TestJoinIndexesRandom's seed (0: from the clock)")
+
+// Random writes between eager loads, some inside the writer, some from
+// readers that began long before: every load equals lazy navigation of the
+// same snapshot. The seed is printed; -joinseed replays it.
+func TestJoinIndexesRandom(t *testing.T) {
+	seed := *joinSeed
+	if seed == 0 {
+		seed = time.Now().UnixNano()
+	}
+	t.Logf("seed %d (replay with -joinseed %d)", seed, seed)
+	rng := rand.New(rand.NewPCG(uint64(seed), 0))
+	b := newLBlog(t, 12, 3, 6, 2)
+	var old []*memrel.Tx // readers left open across writes
+	defer func() {
+		for _, tx := range old {
+			tx.Abort()
+		}
+	}()
+	nextPost := int64(1000)
+	for step := range 300 {
+		err := b.db.Update(func(tx *memrel.Tx) error {
+			for range 1 + rng.IntN(3) {
+				post, tag, user := int64(1+rng.IntN(40)), int64(1+rng.IntN(6)), int64(1+rng.IntN(12))
+				var err error
+				switch rng.IntN(7) {
+				case 0, 1:
+					_, err = b.tagging.Link(tx, post, tag)
+				case 2:
+					_, err = b.tagging.Unlink(tx, post, tag)
+				case 3:
+					err = b.posts.Delete(tx, post) // cascades to its links
+				case 4:
+					nextPost++
+					_, err = b.posts.Insert(tx, LPost{ID: nextPost, UserID: user, Title: "new"})
+				case 5: // move a post to another author
+					if p, gerr := b.posts.Get(tx, post); gerr == nil {
+						p.UserID = user
+						err = b.posts.Update(tx, p)
+					}
+				case 6:
+					if tg, gerr := b.tags.Get(tx, tag); gerr == nil {
+						tg.Name = fmt.Sprint("t", step)
+						err = b.tags.Update(tx, tg)
+					}
+				}
+				if err != nil && !errors.Is(err, memrel.ErrNotFound) && !errors.Is(err, memrel.ErrForeignKey) {
+					return err
+				}
+			}
+			if rng.IntN(4) == 0 {
+				checkEager(t, b, tx, fmt.Sprintf("step %d, writer", step))
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("step %d: %v", step, err)
+		}
+		if rng.IntN(2) == 0 {
+			viewCheck(t, b, fmt.Sprintf("step %d", step))
+		}
+		if rng.IntN(10) == 0 {
+			old = append(old, b.db.BeginRead())
+		}
+		if len(old) > 0 && rng.IntN(5) == 0 {
+			n := rng.IntN(len(old))
+			checkEager(t, b, old[n], fmt.Sprintf("step %d, a reader from before", step))
+			old[n].Abort()
+			old = append(old[:n], old[n+1:]...)
+		}
+		if t.Failed() {
+			return
+		}
+	}
 }
