@@ -191,8 +191,9 @@ func (tx *Tx) join(rel *relInfo, ix *indexInfo, val int, build bool) *joinIndex 
 		return nil
 	}
 	watch := it.WatchCh()
-	if j := tx.db.joins.get(k); j != nil && j.watch == watch {
-		return j
+	stale := tx.db.joins.get(k)
+	if stale != nil && stale.watch == watch {
+		return stale
 	}
 	if !build {
 		return nil
@@ -203,7 +204,7 @@ func (tx *Tx) join(rel *relInfo, ix *indexInfo, val int, build bool) *joinIndex 
 	if val >= 0 && ix == rel.index && !ix.shared {
 		j = tx.groupJoin(ix.table, k.slot, val)
 	} else {
-		j = walkJoin(it, k.slot, val)
+		j = walkJoin(it, k.slot, val, stale)
 	}
 	if j == nil {
 		return nil
@@ -213,9 +214,21 @@ func (tx *Tx) join(rel *relInfo, ix *indexInfo, val int, build bool) *joinIndex 
 	return j
 }
 
-// walkJoin builds a join index by walking the index it copies.
-func walkJoin(it memdb.ResultIterator, slot, val int) *joinIndex {
+// walkJoin builds a join index by walking the index it copies; the arrays
+// start the size of the stale one's, if any (most writes change a few
+// rows), which saves growing them.
+func walkJoin(it memdb.ResultIterator, slot, val int, stale *joinIndex) *joinIndex {
 	j := &joinIndex{}
+	if stale != nil {
+		grow := func(n int) int { return n + n/8 + 16 }
+		j.keys = make([]byte, 0, grow(len(stale.keys)))
+		j.kend = make([]uint32, 0, grow(len(stale.kend)))
+		j.start = make([]uint32, 0, grow(len(stale.start)))
+		j.recs = make([]*rec, 0, grow(len(stale.recs)))
+		if val >= 0 {
+			j.vidx = make([]uint32, 0, grow(len(stale.vidx)))
+		}
+	}
 	var d distinctKeys
 	var last []byte
 	for obj := it.Next(); obj != nil; obj = it.Next() {

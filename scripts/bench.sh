@@ -115,6 +115,7 @@ targets() {
       row("lazy / eager many-to-many, post -> tags, per pair", u "op=post-tags/strategy=lazy/engine=memrel", u "op=post-tags/strategy=merge/engine=memrel", ">=", 5)
       row("lazy / eager many-to-many, pair-keyed, per pair", u "op=post-tags/strategy=lazy/engine=memrel-pair", u "op=post-tags/strategy=merge/engine=memrel-pair", ">=", 5)
       row("lazy / eager many-to-many, tag -> posts, per pair", u "op=tag-posts/strategy=lazy/engine=memrel", u "op=tag-posts/strategy=merge/engine=memrel", ">=", 5)
+      row("the same on the first load after a write, post -> tags", u "op=post-tags/strategy=lazy/engine=memrel", u "op=post-tags/strategy=merge-after-write/engine=memrel", ">=", 5)
       row("the same without a join index, post -> tags", u "op=post-tags/strategy=lazy/engine=memrel", u "op=post-tags/strategy=merge-cold/engine=memrel", ">=", 5)
       row("the same without a join index, pair-keyed", u "op=post-tags/strategy=lazy/engine=memrel-pair", u "op=post-tags/strategy=merge-cold/engine=memrel-pair", ">=", 5)
       row("the same without a join index, tag -> posts", u "op=tag-posts/strategy=lazy/engine=memrel", u "op=tag-posts/strategy=merge-cold/engine=memrel", ">=", 5)
