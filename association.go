@@ -277,8 +277,9 @@ func (t through[P, T, K]) load(tx *Tx, parents []P, recs []*rec, sc scope) ([][]
 		return nil, err
 	}
 	from := t.from.relation()
-	keys := make([][]byte, len(parents))
-	for i := range parents {
+	n := batchLen(parents, recs)
+	keys := make([][]byte, n)
+	for i := range n {
 		if recs != nil {
 			keys[i] = recs[i].pk()
 		} else {
@@ -286,7 +287,7 @@ func (t through[P, T, K]) load(tx *Tx, parents []P, recs []*rec, sc scope) ([][]
 		}
 	}
 	if j := tx.join(from, from.index, t.to.index.slot, sc.whole); j != nil {
-		return t.joined(tx, j, len(parents), keys, sc), nil
+		return t.joined(tx, j, n, keys, sc), nil
 	}
 	// The links first, parent by parent; then their targets, found in one
 	// ordered pass; then each parent's slice, all cut from one array.
@@ -303,12 +304,12 @@ func (t through[P, T, K]) load(tx *Tx, parents []P, recs []*rec, sc scope) ([][]
 	})
 	look := newParentLookup[T](tx, t.to.parent)
 	vs := make([][]byte, len(links))
-	for n, ln := range links {
-		vs[n] = ln.v
+	for k, ln := range links {
+		vs[k] = ln.v
 	}
 	look.prefetch(vs)
-	out, pairs := gather(len(parents), len(links), func(n int) (int, *T) {
-		return links[n].i, look.get(links[n].v).p
+	out, pairs := gather(n, len(links), func(k int) (int, *T) {
+		return links[k].i, look.get(links[k].v).p
 	})
 	for _, d := range dups {
 		out[d[0]] = append([]T(nil), out[d[1]]...)

@@ -31,7 +31,8 @@ type With[T, V any] struct {
 // is built by Many, ManyWith, One and OneWith.
 type Loader[P, V any] interface {
 	// load returns one V per parent. recs, when not nil, are the parents'
-	// records; sc says what the batch is.
+	// records, and parents may then be nil (see batchLen); sc says what the
+	// batch is.
 	load(tx *Tx, parents []P, recs []*rec, sc scope) ([]V, error)
 }
 
@@ -76,22 +77,35 @@ func EagerAll[P any, K comparable, V any](tx *Tx, t *Table[P, K], l Loader[P, V]
 	if err := t.check(tx, false); err != nil {
 		return nil, err
 	}
-	// Records first, then the rows, copied once into a slice of the right
-	// size: growing a slice of rows by appending copied each row about
-	// twice more, most of the time of a merge join on a large table.
+	// Records first, then the rows, copied once, into the results: growing
+	// a slice of rows by appending copied each row about twice more, most
+	// of the time of a merge join on a large table. The loader reads the
+	// records only.
 	var recs []*rec
 	for r := range tx.scan(t.info.name, "id", nil) {
 		recs = append(recs, r)
 	}
-	rows := make([]P, len(recs))
+	out := make([]With[P, V], len(recs))
 	for i, r := range recs {
-		rows[i] = *r.row.(*P)
+		out[i].Row = *r.row.(*P)
 	}
-	vs, err := l.load(tx, rows, recs, scope{sorted: true, whole: true})
+	vs, err := l.load(tx, nil, recs, scope{sorted: true, whole: true})
 	if err != nil {
 		return nil, err
 	}
-	return zipWith(rows, vs), nil
+	for i := range out {
+		out[i].Loaded = vs[i]
+	}
+	return out, nil
+}
+
+// batchLen is the size of a batch given as parents, or as their records
+// (recs not nil), in which case parents may be nil.
+func batchLen[P any](parents []P, recs []*rec) int {
+	if recs != nil {
+		return len(recs)
+	}
+	return len(parents)
 }
 
 func zipWith[P, V any](rows []P, vs []V) []With[P, V] {
@@ -153,18 +167,19 @@ func (m ManyLoader[C, P, K]) children(tx *Tx, parents []P, recs []*rec, sc scope
 	if err := r.check(tx); err != nil {
 		return nil, nil, err
 	}
-	keys := make([][]byte, len(parents))
-	for i := range parents {
+	n := batchLen(parents, recs)
+	keys := make([][]byte, n)
+	for i := range n {
 		if recs != nil {
 			keys[i] = recs[i].pk()
 		} else {
 			keys[i] = r.pc.encode(*r.parent.ptr(&parents[i]))
 		}
 	}
-	rows := make([][]C, len(parents))
+	rows := make([][]C, n)
 	var crecs [][]*rec
 	if withRecs {
-		crecs = make([][]*rec, len(parents))
+		crecs = make([][]*rec, n)
 	}
 	var (
 		run     []C
@@ -513,13 +528,14 @@ func (o one[C, P, K]) parents(tx *Tx, children []C, recs []*rec, withRecs bool) 
 	if err := r.check(tx); err != nil {
 		return nil, nil, err
 	}
-	out := make([]*P, len(children))
+	n := batchLen(children, recs)
+	out := make([]*P, n)
 	var precs []*rec
 	if withRecs {
-		precs = make([]*rec, len(children))
+		precs = make([]*rec, n)
 	}
 	look := newParentLookup[P](tx, r.parent.info)
-	keys := make([][]byte, len(children))
+	keys := make([][]byte, n)
 	if recs != nil {
 		for i := range recs {
 			keys[i] = recs[i].key(r.info.index.slot)
@@ -609,7 +625,7 @@ func (o oneWith[C, P, K, V]) load(tx *Tx, children []C, recs []*rec, _ scope) ([
 	for i := range distinct {
 		withs[i] = With[P, V]{Row: distinct[i], Loaded: vs[i]}
 	}
-	out := make([]*With[P, V], len(children))
+	out := make([]*With[P, V], len(ps))
 	for i, p := range ps {
 		if p != nil {
 			out[i] = &withs[index[p]]
