@@ -22,7 +22,7 @@ import (
 // immutable, so an index whose root node is unchanged holds the same
 // entries: the first merge join over an index records what it walked (the
 // distinct foreign keys, where each one's entries begin, the records, and
-// for an association the key each entry points to on the other side), and
+// for an association which of the distinct targets each entry points to), and
 // later eager loads of any snapshot with that same root read the arrays
 // instead of the tree. A root is recognised by its watch channel, which
 // go-memdb makes anew for every node it writes.
