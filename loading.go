@@ -317,15 +317,14 @@ func newParentLookup[P any](tx *Tx, ti *tableInfo) *parentLookup[P] {
 	return l
 }
 
-// has reports whether k has been looked up.
-func (l *parentLookup[P]) has(k []byte) bool {
-	var ok bool
+// seen returns what looking up k found, and whether k has been looked up.
+func (l *parentLookup[P]) seen(k []byte) (found[P], bool) {
 	if l.byInt != nil && len(k) == 8 {
-		_, ok = l.byInt[binary.BigEndian.Uint64(k)]
-	} else {
-		_, ok = l.byStr[string(k)]
+		f, ok := l.byInt[binary.BigEndian.Uint64(k)]
+		return f, ok
 	}
-	return ok
+	f, ok := l.byStr[string(k)]
+	return f, ok
 }
 
 func (l *parentLookup[P]) set(k []byte, f found[P]) {
@@ -338,19 +337,10 @@ func (l *parentLookup[P]) set(k []byte, f found[P]) {
 
 // get returns the parent with encoded key k and its copy, or nils.
 func (l *parentLookup[P]) get(k []byte) found[P] {
-	if l.byInt != nil && len(k) == 8 {
-		u := binary.BigEndian.Uint64(k)
-		f, ok := l.byInt[u]
-		if !ok {
-			f = l.load(k)
-			l.byInt[u] = f
-		}
-		return f
-	}
-	f, ok := l.byStr[string(k)]
+	f, ok := l.seen(k)
 	if !ok {
 		f = l.load(k)
-		l.byStr[string(k)] = f
+		l.set(k, f)
 	}
 	return f
 }
@@ -362,8 +352,11 @@ func (l *parentLookup[P]) prefetch(ks [][]byte) {
 	var want [][]byte
 	var last []byte
 	for _, k := range ks {
-		if k == nil || bytes.Equal(k, last) || l.has(k) {
+		if k == nil || bytes.Equal(k, last) {
 			continue // repeats often come together: children of one parent
+		}
+		if _, ok := l.seen(k); ok {
+			continue
 		}
 		last = k
 		l.set(k, found[P]{}) // not found, unless the pass finds it
