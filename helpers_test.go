@@ -154,3 +154,10 @@ func unchanged(tb testing.TB, db *DB, fn func()) {
 	}
 	verify(tb, db)
 }
+
+func mustView(tb testing.TB, db *DB, fn func(tx *Tx) error) {
+	tb.Helper()
+	if err := db.View(fn); err != nil {
+		tb.Fatalf("View: %v", err)
+	}
+}

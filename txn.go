@@ -108,8 +108,11 @@ func (db *DB) BeginWrite() *Tx {
 	if db == nil {
 		return nil // every method of a nil *Tx returns ErrInvalid
 	}
-	base := db.mdb.Txn(false)
-	return &Tx{db: db, mtx: db.mdb.Txn(true), base: base, writable: true}
+	// The writer lock first, then the snapshot to check against: taken
+	// the other way round, a writer that waited would check keys and
+	// references against a store older than the one it writes to.
+	mtx := db.mdb.Txn(true)
+	return &Tx{db: db, mtx: mtx, base: db.mdb.Txn(false), writable: true}
 }
 
 // BeginRead starts a read transaction: a snapshot of the store as of now,
