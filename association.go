@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"iter"
 	"slices"
+
+	memdb "github.com/hashicorp/go-memdb"
 )
 
 // Association is a many-to-many relationship through an association table:
@@ -41,7 +43,7 @@ func ManyToMany[A, L, R any, KL, KR Key](left *Relation[A, L, KL], right *Relati
 
 func (m *Association[A, L, R, KL, KR]) check(tx *Tx, write bool) error {
 	if m == nil || m.left == nil || m.right == nil || m.left.info == nil || m.right.info == nil {
-		return invalid("nil association")
+		return invalid("association not declared with ManyToMany")
 	}
 	if err := m.left.check(tx); err != nil {
 		return err
@@ -62,27 +64,16 @@ func (m *Association[A, L, R, KL, KR]) links(tx *Tx, l []byte) []*rec {
 	return out
 }
 
-// op runs step as one operation on the association table: all of it, or,
-// if any part is rejected, none of it.
-func (m *Association[A, L, R, KL, KR]) op(tx *Tx, step func() error) error {
-	mark := tx.mark(m.left.child)
-	if err := tx.finish(step()); err != nil {
-		tx.rollback(mark)
-		return err
-	}
-	tx.release(mark)
-	return nil
-}
-
 // Link links l and r, inserting an association row whose other fields are
 // zero (an integer key is assigned from its sequence), and returns it. If
 // they are linked already it returns the existing row and changes nothing.
 // It fails with ErrForeignKey if either side does not exist.
 func (m *Association[A, L, R, KL, KR]) Link(tx *Tx, l KL, r KR) (A, error) {
 	var a A
-	if err := m.check(tx, true); err != nil {
+	if err := tx.enter(m.check(tx, true)); err != nil {
 		return a, err
 	}
+	defer tx.mu.Unlock()
 	lk, rk := m.left.pc.encode(l), m.right.pc.encode(r)
 	for _, c := range m.links(tx, lk) {
 		if bytes.Equal(c.key(m.right.info.index.slot), rk) {
@@ -92,7 +83,7 @@ func (m *Association[A, L, R, KL, KR]) Link(tx *Tx, l KL, r KR) (A, error) {
 	m.left.put(&a, l)
 	m.right.put(&a, r)
 	var stored *rec
-	err := m.op(tx, func() error {
+	err := tx.atomically(m.left.child, func() error {
 		rec, fresh, err := m.left.prepare(tx, a)
 		if err != nil {
 			return err
@@ -109,24 +100,26 @@ func (m *Association[A, L, R, KL, KR]) Link(tx *Tx, l KL, r KR) (A, error) {
 // Unlink removes every association row linking l and r, and returns how
 // many it removed.
 func (m *Association[A, L, R, KL, KR]) Unlink(tx *Tx, l KL, r KR) (int, error) {
-	if err := m.check(tx, true); err != nil {
+	if err := tx.enter(m.check(tx, true)); err != nil {
 		return 0, err
 	}
+	defer tx.mu.Unlock()
 	rk := m.right.pc.encode(r)
 	return m.remove(tx, l, func(c *rec) bool { return bytes.Equal(c.key(m.right.info.index.slot), rk) })
 }
 
 // Clear removes every association row of l, and returns how many.
 func (m *Association[A, L, R, KL, KR]) Clear(tx *Tx, l KL) (int, error) {
-	if err := m.check(tx, true); err != nil {
+	if err := tx.enter(m.check(tx, true)); err != nil {
 		return 0, err
 	}
+	defer tx.mu.Unlock()
 	return m.remove(tx, l, func(*rec) bool { return true })
 }
 
 func (m *Association[A, L, R, KL, KR]) remove(tx *Tx, l KL, which func(*rec) bool) (int, error) {
 	n := 0
-	err := m.op(tx, func() error {
+	err := tx.atomically(m.left.child, func() error {
 		tx.op = "delete"
 		for _, c := range m.links(tx, m.left.pc.encode(l)) {
 			if !which(c) || tx.current(m.left.child, c) != c {
@@ -149,14 +142,15 @@ func (m *Association[A, L, R, KL, KR]) remove(tx *Tx, l KL, which func(*rec) boo
 // removes the links to others, keeps the links it already has, and links
 // the rest. Repeats in rs are linked once.
 func (m *Association[A, L, R, KL, KR]) Replace(tx *Tx, l KL, rs []KR) error {
-	if err := m.check(tx, true); err != nil {
+	if err := tx.enter(m.check(tx, true)); err != nil {
 		return err
 	}
+	defer tx.mu.Unlock()
 	want := map[string]bool{}
 	for _, r := range rs {
 		want[string(m.right.pc.encode(r))] = true
 	}
-	return m.op(tx, func() error {
+	return tx.atomically(m.left.child, func() error {
 		tx.op = "delete"
 		have := map[string]bool{}
 		for _, c := range m.links(tx, m.left.pc.encode(l)) {
@@ -193,45 +187,71 @@ func (m *Association[A, L, R, KL, KR]) Replace(tx *Tx, l KL, rs []KR) error {
 	})
 }
 
-// Count returns the number of rows linked to l, reading the index only.
+// Count returns the number of rows linked to l: the rows Rights yields.
+// A link whose other side is NULL (an association row whose relation to R
+// was SET NULL) links nothing and is not counted.
 func (m *Association[A, L, R, KL, KR]) Count(tx *Tx, l KL) (int, error) {
-	if m == nil || m.left == nil {
-		return 0, invalid("nil association")
+	if err := tx.enter(m.check(tx, false)); err != nil {
+		return 0, err
 	}
-	return m.left.Count(tx, l)
+	defer tx.mu.Unlock()
+	// A committed store has no dangling reference, nor has a writer with
+	// no deferred check pending: a non-NULL key then names a row, and
+	// counting needs no lookup.
+	exact := len(tx.pending) > 0
+	n := 0
+	for c := range tx.scan(m.left.child.name, m.left.info.index.mdb, m.left.pc.encode(l)) {
+		if k := c.key(m.right.info.index.slot); k != nil && (!exact || tx.get(m.right.info.parent, k) != nil) {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // Rights returns the rows of R linked to l (post.tags), lazily, in the
-// association table's key order.
+// association table's key order. If the sequence cannot be read it yields
+// nothing and the transaction records the error (see Tx.Err).
 func (m *Association[A, L, R, KL, KR]) Rights(tx *Tx, l KL) iter.Seq[R] {
 	return func(yield func(R) bool) {
-		if m.check(tx, false) != nil || m.left.lazy(tx, "Rights", "Association.LoadRights") != nil {
-			return
-		}
-		follow(tx, m.left.info, m.right.info, m.left.pc.encode(l), yield)
+		follow(tx, m.check(tx, false), m.left, m.right.info, "Rights", "LoadRights", func() []byte { return m.left.pc.encode(l) }, yield)
 	}
 }
 
-// Lefts returns the rows of L linked to r (tag.posts), lazily.
+// Lefts returns the rows of L linked to r (tag.posts), lazily, as Rights
+// does.
 func (m *Association[A, L, R, KL, KR]) Lefts(tx *Tx, r KR) iter.Seq[L] {
 	return func(yield func(L) bool) {
-		if m.check(tx, false) != nil || m.right.lazy(tx, "Lefts", "Association.LoadLefts") != nil {
-			return
-		}
-		follow(tx, m.right.info, m.left.info, m.right.pc.encode(r), yield)
+		follow(tx, m.check(tx, false), m.right, m.left.info, "Lefts", "LoadLefts", func() []byte { return m.right.pc.encode(r) }, yield)
 	}
 }
 
 // follow yields the parents, through to, of the association rows that
-// reference key through from.
-func follow[T any](tx *Tx, from, to *relInfo, key []byte, yield func(T) bool) {
-	loads := tx.count(from)
-	for c := range tx.scan(from.child.name, from.index.mdb, key) {
-		p := tx.get(to.parent, c.key(to.index.slot))
+// reference key() through from: a lazy load through from. Each row is
+// looked up with tx locked, and yielded without the lock.
+func follow[A, F, T any, KF Key](tx *Tx, err error, from *Relation[A, F, KF], to *relInfo, how, eager string, key func() []byte, yield func(T) bool) {
+	it := tx.startSeq(err, func() (memdb.ResultIterator, error) {
+		if err := from.lazy(tx, how, "Association."+eager); err != nil {
+			return nil, err
+		}
+		return tx.iter(from.info.child.name, from.info.index.mdb, key(), false)
+	})
+	if it == nil {
+		return
+	}
+	n := int64(0)
+	defer func() { tx.addRows(from.info, n) }()
+	for c := tx.next(it); c != nil; c = tx.next(it) {
+		k := c.key(to.index.slot)
+		if k == nil {
+			continue // a link whose other side was SET NULL
+		}
+		tx.mu.Lock()
+		p := tx.get(to.parent, k)
+		tx.mu.Unlock()
 		if p == nil {
 			continue // dangling under a deferred check
 		}
-		loads.Rows++
+		n++
 		if !yield(*p.row.(*T)) {
 			return
 		}

@@ -357,7 +357,7 @@ func BenchmarkFoundation(b *testing.B) {
 
 	// A rejected foreign key: a post whose author does not exist.
 	b.Run("op=reject/engine=memrel", func(b *testing.B) {
-		tx := mem.db.BeginWrite()
+		tx := mustTx(mem.db.BeginWrite())
 		defer tx.Abort()
 		bad := BPost{Title: "orphan", UserID: benchUsers + 1}
 		if _, err := mem.posts.Insert(tx, bad); !errors.Is(err, memrel.ErrForeignKey) {
@@ -425,4 +425,12 @@ func rawCount(db *memdb.MemDB, table string) int {
 		n++
 	}
 	return n
+}
+
+// mustTx returns tx, for a transaction whose start cannot fail.
+func mustTx(tx *memrel.Tx, err error) *memrel.Tx {
+	if err != nil {
+		panic(err)
+	}
+	return tx
 }

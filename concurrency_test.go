@@ -1,6 +1,7 @@
 package memrel
 
 import (
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
@@ -10,17 +11,21 @@ import (
 	"time"
 )
 
-// One writer and several readers at once. The writer makes 100,000 writes:
-// users with posts and comments, and deletes that cascade through them.
-// Readers, through View and through snapshots, make at least 1,000,000
-// reads; each read checks that every post it sees has its author and every
-// comment its post in the same view, and every 2,000th read runs Verify on
-// the whole view. Under -race (CI runs it so) this also checks memrel's
-// own synchronisation.
+// scale runs the tests that have a large size at it (CI runs them so once,
+// without -race); by default they run at a tenth of it or less.
+var scale = flag.Bool("scale", false, "run the scale tests at full size (a million reads beside 100,000 writes)")
+
+// One writer and several readers at once. The writer makes 10,000 writes
+// (100,000 with -scale): users with posts and comments, and deletes that
+// cascade through them. Readers, through View and through snapshots, make
+// at least 100,000 reads (1,000,000); each read checks that every post it
+// sees has its author and every comment its post in the same view, and
+// every 2,000th read runs Verify on the whole view. Under -race (CI runs
+// it so) this also checks memrel's own synchronisation.
 func TestConcurrentReadersAndWriterAtScale(t *testing.T) {
-	writes, reads := 100_000, int64(1_000_000)
-	if testing.Short() {
-		writes, reads = 10_000, 100_000
+	writes, reads := 10_000, int64(100_000)
+	if *scale {
+		writes, reads = 100_000, 1_000_000
 	}
 	b := newBlog(t, defaultRules())
 	goroutines := runtime.NumGoroutine()

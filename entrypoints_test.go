@@ -16,20 +16,25 @@ type entry struct {
 // checkEntries calls each entry with a nil and a finished transaction and,
 // for writes, a read-only one, and checks the error and that db is
 // unchanged.
-func checkEntries(t *testing.T, db *DB, finished *Tx, entries []entry) {
+func checkEntries(t *testing.T, db *DB, finished func() *Tx, entries []entry) {
 	t.Helper()
 	for _, e := range entries {
 		t.Run(e.name, func(t *testing.T) {
 			unchanged(t, db, func() {
 				want := map[string]error{"nil": ErrInvalid, "finished": ErrTxDone}
-				for kind, tx := range map[string]*Tx{"nil": nil, "finished": finished} {
+				for kind, tx := range map[string]*Tx{"nil": nil, "finished": finished()} {
 					err := e.call(tx)
 					if e.seq && err != nil || !e.seq && !errors.Is(err, want[kind]) {
 						t.Errorf("%s transaction: got %v, want %v", kind, err, want[kind])
 					}
+					// A sequence cannot return its error: the transaction
+					// keeps it, for Err, Commit, Update and View.
+					if e.seq && tx != nil && !errors.Is(tx.Err(), want[kind]) {
+						t.Errorf("%s transaction: Err() = %v, want %v", kind, tx.Err(), want[kind])
+					}
 				}
 				if e.write {
-					r := db.BeginRead()
+					r := mustTx(db.BeginRead())
 					defer r.Abort()
 					if err := e.call(r); !errors.Is(err, ErrReadOnly) {
 						t.Errorf("read transaction: got %v, want ErrReadOnly", err)
@@ -83,13 +88,21 @@ func TestEveryEntryPointRefusesBadTransactions(t *testing.T) {
 		{"Tx.Verify", false, false, func(tx *Tx) error { return tx.Verify() }},
 		{"Tx.Commit", false, false, func(tx *Tx) error { return tx.Commit() }},
 	}
-	finished := b.db.BeginWrite()
-	finished.Abort()
-	checkEntries(t, b.db, finished, entries)
+	checkEntries(t, b.db, func() *Tx {
+		tx := mustTx(b.db.BeginWrite())
+		tx.Abort()
+		return tx
+	}, entries)
 	// Transactions and forks of a nil store.
 	var nilDB *DB
-	if nilDB.Snapshot() != nil || nilDB.BeginWrite() != nil || nilDB.BeginRead() != nil {
-		t.Error("a nil store began something")
+	if nilDB.Snapshot() != nil {
+		t.Error("a nil store made a snapshot")
+	}
+	if tx, err := nilDB.BeginWrite(); tx != nil || !errors.Is(err, ErrInvalid) {
+		t.Errorf("nil store BeginWrite: %v, %v", tx, err)
+	}
+	if tx, err := nilDB.BeginRead(); tx != nil || !errors.Is(err, ErrInvalid) {
+		t.Errorf("nil store BeginRead: %v, %v", tx, err)
 	}
 	if err := nilDB.Verify(); !errors.Is(err, ErrInvalid) {
 		t.Errorf("nil store Verify: %v", err)
@@ -219,9 +232,13 @@ func TestRelationEntryPointsRefuseBadTransactions(t *testing.T) {
 		{"Table.PlanDelete", true, false, func(tx *Tx) error { _, err := users.PlanDelete(tx, 1); return err }},
 		{"Tx.Strict", false, false, func(tx *Tx) error { return tx.Strict() }},
 	}
-	finished := db.BeginRead()
+	finished := mustTx(db.BeginRead())
 	finished.Abort()
-	checkEntries(t, db, finished, entries)
+	checkEntries(t, db, func() *Tx {
+		tx := mustTx(db.BeginRead())
+		tx.Abort()
+		return tx
+	}, entries)
 	// Loads of nil relations and stores are zero, not a panic.
 	var nilRel *Relation[Post, User, int64]
 	if (Loads{}) != db.Loads(nilRel) || (Loads{}) != finished.Loads(nil) {

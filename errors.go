@@ -31,6 +31,13 @@ var (
 	// Abort, or after the function given to Update or View has returned.
 	ErrTxDone = errors.New("memrel: transaction has already been committed or aborted")
 
+	// ErrBusy is returned by BeginWrite and Update when the writer lock
+	// stayed taken for longer than the store's WriteWait. The error names
+	// where the transaction holding it began: most often a write
+	// transaction begun while the same goroutine holds one, which could
+	// never start.
+	ErrBusy = errors.New("memrel: store is busy")
+
 	// ErrReadOnly is returned when a read transaction is asked to write.
 	ErrReadOnly = errors.New("memrel: write in a read-only transaction")
 
@@ -74,7 +81,11 @@ type ConstraintError struct {
 
 func (e *ConstraintError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "memrel: %s %s %s: %s", e.Op, e.Table, e.Key, strings.TrimPrefix(e.Err.Error(), "memrel: "))
+	fmt.Fprintf(&b, "memrel: %s %s", e.Op, e.Table)
+	if e.Key != "" {
+		fmt.Fprintf(&b, " %s", e.Key)
+	}
+	fmt.Fprintf(&b, ": %s", strings.TrimPrefix(e.Err.Error(), "memrel: "))
 	switch {
 	case e.ByChild:
 		fmt.Fprintf(&b, ": %s references it through %s", e.Other, e.Constraint)

@@ -161,3 +161,11 @@ func mustView(tb testing.TB, db *DB, fn func(tx *Tx) error) {
 		tb.Fatalf("View: %v", err)
 	}
 }
+
+// mustTx returns tx, for a transaction whose start cannot fail.
+func mustTx(tx *Tx, err error) *Tx {
+	if err != nil {
+		panic(err)
+	}
+	return tx
+}

@@ -59,7 +59,7 @@ func TestIdentityMapSeesOwnWrites(t *testing.T) {
 func TestIdentityMapKeepsTheSnapshot(t *testing.T) {
 	b := newBlog(t, defaultRules())
 	b.seed(t)
-	tx := b.db.BeginRead()
+	tx := mustTx(b.db.BeginRead())
 	defer tx.Abort()
 	warm(t, b, tx)
 	mustUpdate(t, b.db, func(w *Tx) error { return b.users.Update(w, User{ID: 1, Name: "anne", Email: "ann@x"}) })

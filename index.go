@@ -1,6 +1,10 @@
 package memrel
 
-import "iter"
+import (
+	"iter"
+
+	memdb "github.com/hashicorp/go-memdb"
+)
 
 // Index is a secondary index of a Table on a field of type V. Declare it
 // with NewIndex or NewUniqueIndex.
@@ -26,35 +30,44 @@ func NewUniqueIndex[T any, K comparable, V Key](t *Table[T, K], name string, fie
 
 func newIndex[T any, K comparable, V Key](t *Table[T, K], name string, field func(*T) *V, unique bool) *Index[T, K, V] {
 	x := &Index[T, K, V]{table: t, codec: newCodec[V]()}
-	if t == nil || t.info.schema == nil {
+	if t == nil || t.info == nil || t.info.schema == nil {
 		return &Index[T, K, V]{} // every lookup fails with ErrInvalid
 	}
 	fname, err := fieldOf(t.info.name, "index "+name, field)
-	x.info = t.info.schema.addIndex(t.info, name, fname, unique, nil, err)
 	c := x.codec
-	if err == nil && !x.info.table.schema.frozen {
-		t.slots = append(t.slots, slotKey[T]{
-			size:   func(r *T) int { return c.encodedLen(field(r)) },
-			append: func(r *T, dst []byte) []byte { return c.append(dst, field(r)) },
-		})
-	}
+	x.info = t.info.schema.addIndex(t.info, name, fname, unique, nil, func(*indexInfo) {
+		if err == nil {
+			t.slots = append(t.slots, slotKey[T]{
+				size:   func(r *T) int { return c.encodedLen(field(r)) },
+				append: func(r *T, dst []byte) []byte { return c.append(dst, field(r)) },
+			})
+		}
+	}, err)
 	return x
 }
 
 func (x *Index[T, K, V]) check(tx *Tx) error {
-	if x == nil || x.table == nil {
-		return invalid("nil index")
+	if x == nil || x.table == nil || x.info == nil {
+		return invalid("index not declared with NewIndex or NewUniqueIndex")
 	}
-	return x.table.check(tx, false)
+	if err := x.table.check(tx, false); err != nil {
+		return err
+	}
+	if !x.info.open {
+		return schemaError("index %s.%s was declared after Open", x.info.table.name, x.info.name)
+	}
+	return nil
 }
 
-// Get returns the rows whose field equals v, in primary key order.
+// Get returns the rows whose field equals v, in primary key order. If the
+// sequence cannot be read it yields nothing and the transaction records
+// the error (see Tx.Err).
 func (x *Index[T, K, V]) Get(tx *Tx, v V) iter.Seq[T] {
 	return func(yield func(T) bool) {
-		if x.check(tx) != nil {
-			return
-		}
-		for r := range tx.scan(x.info.table.name, x.info.mdb, keyOf(tx, x.codec, v)) {
+		it := tx.startSeq(x.check(tx), func() (memdb.ResultIterator, error) {
+			return tx.iter(x.info.table.name, x.info.mdb, keyOf(tx, x.codec, v), false)
+		})
+		for r := tx.next(it); r != nil; r = tx.next(it) {
 			if !yield(*r.row.(*T)) {
 				return
 			}
@@ -66,9 +79,10 @@ func (x *Index[T, K, V]) Get(tx *Tx, v V) iter.Seq[T] {
 // unique index it is the only one.
 func (x *Index[T, K, V]) First(tx *Tx, v V) (T, error) {
 	var zero T
-	if err := x.check(tx); err != nil {
+	if err := tx.enter(x.check(tx)); err != nil {
 		return zero, err
 	}
+	defer tx.mu.Unlock()
 	var r *rec
 	if k := keyOf(tx, x.codec, v); x.info.unique {
 		r = tx.first(x.info.table.name, x.info.mdb, k)
@@ -81,13 +95,14 @@ func (x *Index[T, K, V]) First(tx *Tx, v V) (T, error) {
 	return *r.row.(*T), nil
 }
 
-// All returns every row ordered by the indexed field, then by primary key.
+// All returns every row ordered by the indexed field, then by primary key,
+// as a sequence like Get's.
 func (x *Index[T, K, V]) All(tx *Tx) iter.Seq[T] {
 	return func(yield func(T) bool) {
-		if x.check(tx) != nil {
-			return
-		}
-		for r := range tx.scan(x.info.table.name, x.info.mdb, nil) {
+		it := tx.startSeq(x.check(tx), func() (memdb.ResultIterator, error) {
+			return tx.iter(x.info.table.name, x.info.mdb, nil, false)
+		})
+		for r := tx.next(it); r != nil; r = tx.next(it) {
 			if !yield(*r.row.(*T)) {
 				return
 			}

@@ -135,10 +135,10 @@ func (tx *Tx) replace(ti *tableInfo, old, nw *rec) error {
 		tx.checks = append(tx.checks, check{ti: ti, key: nw.pk()})
 	}
 	if rekeyed {
-		_ = tx.mtx.Delete(ti.name, old)
+		must(tx.mtx.Delete(ti.name, old))
 		tx.note(ti, old.pk(), nil)
 	}
-	_ = tx.mtx.Insert(ti.name, nw)
+	must(tx.mtx.Insert(ti.name, nw))
 	tx.note(ti, nw.pk(), nw)
 	tx.undo = append(tx.undo, undo{ti: ti, old: old, new: nw, via: tx.via, action: tx.action})
 	if rekeyed {
@@ -180,16 +180,20 @@ func (tx *Tx) checkRefs(ti *tableInfo, old, nw *rec) error {
 	return nil
 }
 
+// action returns rel's action for its parent's deletion (del) or re-key.
+func (rel *relInfo) action(del bool) Action {
+	if del {
+		return rel.onDelete
+	}
+	return rel.onUpdate
+}
+
 // checkParent queues the end-of-operation check that no NO ACTION child
 // still references key, which ti no longer has. Relations with an action
 // need none: the action has dealt with every child.
 func (tx *Tx) checkParent(ti *tableInfo, key []byte, del bool) {
 	for _, rel := range ti.in {
-		a := rel.onUpdate
-		if del {
-			a = rel.onDelete
-		}
-		if a == NoAction {
+		if rel.action(del) == NoAction {
 			tx.checks = append(tx.checks, check{ti: ti, key: key, parent: true, del: del})
 			return
 		}
@@ -208,7 +212,7 @@ func (tx *Tx) delete(ti *tableInfo, pk []byte) error {
 
 // remove deletes r, checks RESTRICT, and queues the ON DELETE actions.
 func (tx *Tx) remove(ti *tableInfo, r *rec) error {
-	_ = tx.mtx.Delete(ti.name, r)
+	must(tx.mtx.Delete(ti.name, r))
 	tx.note(ti, r.pk(), nil)
 	tx.undo = append(tx.undo, undo{ti: ti, old: r, via: tx.via, action: tx.action})
 	if err := tx.restrict(ti, r.pk(), true); err != nil {
@@ -225,11 +229,7 @@ func (tx *Tx) remove(ti *tableInfo, r *rec) error {
 func (tx *Tx) pushActions(ti *tableInfo, old, new []byte, del bool) {
 	for i := len(ti.in) - 1; i >= 0; i-- {
 		rel := ti.in[i]
-		a := rel.onUpdate
-		if del {
-			a = rel.onDelete
-		}
-		if a == NoAction || a == Restrict {
+		if a := rel.action(del); a == NoAction || a == Restrict {
 			continue
 		}
 		tx.stack = append(tx.stack, frame{rel: rel, old: old, new: new, del: del})
@@ -243,11 +243,7 @@ func (tx *Tx) pushActions(ti *tableInfo, old, new []byte, del bool) {
 // among the actions, so there the sibling cascade may win.)
 func (tx *Tx) restrict(ti *tableInfo, key []byte, del bool) error {
 	for _, rel := range ti.in {
-		a := rel.onUpdate
-		if del {
-			a = rel.onDelete
-		}
-		if a != Restrict {
+		if rel.action(del) != Restrict {
 			continue
 		}
 		for c := range tx.scan(rel.child.name, rel.index.mdb, key) {
@@ -275,10 +271,7 @@ func (tx *Tx) run(f frame) error {
 	if c == nil || !bytes.Equal(c.key(rel.index.slot), f.old) {
 		return nil // gone, or moved, since the frame was queued
 	}
-	a := rel.onUpdate
-	if f.del {
-		a = rel.onDelete
-	}
+	a := rel.action(f.del)
 	tx.via, tx.action = rel, a
 	defer func() { tx.via = nil }()
 	var key []byte
@@ -306,14 +299,22 @@ func (tx *Tx) run(f frame) error {
 func (tx *Tx) verifyCheck(c check, deferrable bool) *ConstraintError {
 	vs := tx.evalCheck(c, deferrable, 1)
 	if len(vs) > 0 {
-		return vs[0]
+		return vs[0].err
 	}
 	return nil
 }
 
+// dangling is a violation found by a check: child, of table rel.child,
+// references through rel the key parent, which names no row.
+type dangling struct {
+	rel           *relInfo
+	child, parent string // encoded keys
+	err           *ConstraintError
+}
+
 // evalCheck returns up to max violations of check c (all, for max < 0).
-func (tx *Tx) evalCheck(c check, deferrable bool, max int) []*ConstraintError {
-	var vs []*ConstraintError
+func (tx *Tx) evalCheck(c check, deferrable bool, max int) []dangling {
+	var vs []dangling
 	queued := false
 	defers := func(rel *relInfo) bool {
 		if !deferrable || !(rel.deferred || tx.deferAll) {
@@ -330,14 +331,14 @@ func (tx *Tx) evalCheck(c check, deferrable bool, max int) []*ConstraintError {
 			return nil // the key came back
 		}
 		for _, rel := range c.ti.in {
-			if a := rel.onUpdate; c.del && rel.onDelete != NoAction || !c.del && a != NoAction {
+			if rel.action(c.del) != NoAction {
 				continue // an action has dealt with these children
 			}
 			for child := range tx.scan(rel.child.name, rel.index.mdb, c.key) {
 				if defers(rel) {
 					break
 				}
-				vs = append(vs, tx.byChild(ErrForeignKey, c.ti, c.key, rel, child))
+				vs = append(vs, dangling{rel, string(child.pk()), string(c.key), tx.byChild(ErrForeignKey, c.ti, c.key, rel, child)})
 				if len(vs) == max {
 					return vs
 				}
@@ -354,7 +355,7 @@ func (tx *Tx) evalCheck(c check, deferrable bool, max int) []*ConstraintError {
 		if fk == nil || tx.get(rel.parent, fk) != nil || defers(rel) {
 			continue
 		}
-		vs = append(vs, tx.violation(ErrForeignKey, c.ti, c.key, rel.qname, rel.parent.prefix+rel.parent.front.formatKey(fk)))
+		vs = append(vs, dangling{rel, string(c.key), string(fk), tx.violation(ErrForeignKey, c.ti, c.key, rel.qname, rel.parent.prefix+rel.parent.front.formatKey(fk))})
 		if len(vs) == max {
 			return vs
 		}
@@ -366,29 +367,29 @@ func (tx *Tx) evalCheck(c check, deferrable bool, max int) []*ConstraintError {
 // each once.
 func (tx *Tx) runDeferred() []*ConstraintError {
 	tx.op = "commit"
+	type checkID struct {
+		ti     *tableInfo
+		key    string
+		parent bool
+	}
+	type danglingID struct {
+		rel           *relInfo
+		child, parent string
+	}
 	var out []*ConstraintError
-	seen := map[string]bool{}
-	done := map[string]bool{}
+	done := map[checkID]bool{}
+	seen := map[danglingID]bool{}
 	for _, c := range tx.pending {
-		id := string(rune(c.ti.id)) + string(c.key)
-		if c.parent {
-			id = "p" + id
-		}
+		id := checkID{c.ti, string(c.key), c.parent}
 		if done[id] {
 			continue
 		}
 		done[id] = true
 		for _, v := range tx.evalCheck(c, false, -1) {
 			// A dangling reference shows up from both ends; report it once.
-			var k string
-			if c.parent {
-				k = v.Constraint + "\x00" + v.Other + "\x00" + v.Table + " " + v.Key
-			} else {
-				k = v.Constraint + "\x00" + v.Table + " " + v.Key + "\x00" + v.Other
-			}
-			if !seen[k] {
-				seen[k] = true
-				out = append(out, v)
+			if d := (danglingID{v.rel, v.child, v.parent}); !seen[d] {
+				seen[d] = true
+				out = append(out, v.err)
 			}
 		}
 	}

@@ -183,7 +183,7 @@ func (j *joinIndex) walk(keys [][]byte, sorted bool, add func(i, e int) bool) {
 // none, and always if tx has written ix's table.
 func (tx *Tx) join(rel *relInfo, ix *indexInfo, val int, build bool) *joinIndex {
 	k := joinKey{ix: ix, slot: rel.index.slot, val: val}
-	if tx.db.joins == nil || tx.wrote(ix.table) {
+	if tx.db.joins == nil || tx.done.Load() || tx.wrote(ix.table) {
 		return nil
 	}
 	it, err := tx.mtx.Get(ix.table.name, ix.mdb)

@@ -168,7 +168,7 @@ func TestJoinIndexesFollowWrites(t *testing.T) {
 
 			// A reader that began before a change keeps its snapshot, even
 			// after a later reader has rebuilt the join indexes.
-			old := b.db.BeginRead()
+			old := mustTx(b.db.BeginRead())
 			want := lazyNow(b, old)
 			mustUpdateL(t, b.db, func(tx *memrel.Tx) error {
 				_, err := b.tagging.Clear(tx, 1)
@@ -319,7 +319,7 @@ func TestJoinIndexesRandom(t *testing.T) {
 			viewCheck(t, b, fmt.Sprintf("step %d", step))
 		}
 		if rng.IntN(10) == 0 {
-			old = append(old, b.db.BeginRead())
+			old = append(old, mustTx(b.db.BeginRead()))
 		}
 		if len(old) > 0 && rng.IntN(5) == 0 {
 			n := rng.IntN(len(old))

@@ -57,7 +57,14 @@ func Eager[P, V any](tx *Tx, rows []P, l Loader[P, V]) ([]With[P, V], error) {
 	if l == nil {
 		return nil, invalid("nil loader")
 	}
+	if err := tx.enter(tx.usable(nil, false)); err != nil {
+		return nil, err
+	}
+	defer tx.mu.Unlock()
 	vs, err := l.load(tx, rows, nil, scope{})
+	if err == nil && tx.done.Load() {
+		err = ErrTxDone // ended by a Where function
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -74,9 +81,10 @@ func EagerAll[P any, K comparable, V any](tx *Tx, t *Table[P, K], l Loader[P, V]
 	if l == nil {
 		return nil, invalid("nil loader")
 	}
-	if err := t.check(tx, false); err != nil {
+	if err := tx.enter(t.check(tx, false)); err != nil {
 		return nil, err
 	}
+	defer tx.mu.Unlock()
 	// Records first, then the rows, copied once, into the results: growing
 	// a slice of rows by appending copied each row about twice more, most
 	// of the time of a merge join on a large table. The loader reads the
@@ -90,6 +98,9 @@ func EagerAll[P any, K comparable, V any](tx *Tx, t *Table[P, K], l Loader[P, V]
 		out[i].Row = *r.row.(*P)
 	}
 	vs, err := l.load(tx, nil, recs, scope{sorted: true, whole: true})
+	if err == nil && tx.done.Load() {
+		err = ErrTxDone // ended by a Where function
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -120,10 +131,11 @@ func zipWith[P, V any](rows []P, vs []V) []With[P, V] {
 // side of a one-to-many, SQLAlchemy's selectinload. Where and Limit narrow
 // what it loads, per parent.
 type ManyLoader[C, P any, K Key] struct {
-	rel   *Relation[C, P, K]
-	index *indexInfo // nil: the relation's own, children in key order
-	where func(C) bool
-	limit int
+	rel     *Relation[C, P, K]
+	index   *indexInfo // nil: the relation's own, children in key order
+	ordered bool       // OrderedBy was called: index must be an ordering's
+	where   func(C) bool
+	limit   int
 }
 
 // Many loads each parent's children through rel, in the child table's key
@@ -132,16 +144,19 @@ func Many[C, P any, K Key](rel *Relation[C, P, K]) ManyLoader[C, P, K] {
 	return ManyLoader[C, P, K]{rel: rel}
 }
 
-// Where keeps only the children for which keep returns true.
+// Where keeps only the children for which keep returns true. keep runs
+// while the load is under way, and may itself use the transaction.
 func (m ManyLoader[C, P, K]) Where(keep func(C) bool) ManyLoader[C, P, K] {
 	m.where = keep
 	return m
 }
 
 // OrderedBy loads the children in o's order instead of key order (and so
-// Limit keeps the first n in that order).
+// Limit keeps the first n in that order). o must be an ordering of the
+// loader's relation; the load fails with ErrInvalid otherwise.
 func (m ManyLoader[C, P, K]) OrderedBy(o *Ordering[C, P, K]) ManyLoader[C, P, K] {
-	if o != nil {
+	m.ordered, m.index = true, nil
+	if o != nil && o.rel == m.rel {
 		m.index = o.index
 	}
 	return m
@@ -166,6 +181,12 @@ func (m ManyLoader[C, P, K]) children(tx *Tx, parents []P, recs []*rec, sc scope
 	r := m.rel
 	if err := r.check(tx); err != nil {
 		return nil, nil, err
+	}
+	switch {
+	case m.ordered && m.index == nil:
+		return nil, nil, invalid("OrderedBy: an ordering not declared with OrderChildren on relation %s", r.info.qname)
+	case m.index != nil && !m.index.open:
+		return nil, nil, schemaError("ordering %s.%s was declared after Open", m.index.table.name, m.index.name)
 	}
 	n := batchLen(parents, recs)
 	keys := make([][]byte, n)
@@ -209,7 +230,7 @@ func (m ManyLoader[C, P, K]) children(tx *Tx, parents []P, recs []*rec, sc scope
 			return false
 		}
 		v := *c.row.(*C)
-		if m.where != nil && !m.where(v) {
+		if m.where != nil && !callout(tx, m.where, v) {
 			return true
 		}
 		run = append(run, v)
@@ -378,6 +399,9 @@ func (l *parentLookup[P]) prefetch(ks [][]byte) {
 // only a few keys to find, looks each up with get.
 func (tx *Tx) findSorted(ti *tableInfo, count int, key func(int) []byte, found func(int, *rec)) {
 	const gallop = 16
+	if tx.done.Load() {
+		return // ended by a Where function: the load fails with ErrTxDone
+	}
 	if count < 2*gallop || tx.wrote(ti) {
 		for n := range count {
 			if r := tx.get(ti, key(n)); r != nil {

@@ -20,7 +20,12 @@ type Loads struct {
 // Loads returns what rel has loaded in this transaction so far.
 func (tx *Tx) Loads(rel Relationship) Loads {
 	ri := relOf(rel)
-	if tx == nil || ri == nil || ri.id >= len(tx.loads) || tx.db == nil || ri.child.schema != tx.db.schema {
+	if tx == nil || ri == nil || tx.db == nil || ri.child.schema != tx.db.schema {
+		return Loads{}
+	}
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	if ri.id >= len(tx.loads) {
 		return Loads{}
 	}
 	return tx.loads[ri.id]
@@ -41,9 +46,10 @@ func (db *DB) Loads(rel Relationship) Loads {
 // transaction's Commit (or the Update or View running it) returns the
 // error. Eager loading, Count and Exists are allowed.
 func (tx *Tx) Strict() error {
-	if err := tx.usable(nil, false); err != nil {
+	if err := tx.enter(tx.usable(nil, false)); err != nil {
 		return err
 	}
+	defer tx.mu.Unlock()
 	tx.strict = true
 	return nil
 }
@@ -52,7 +58,11 @@ func relOf(rel Relationship) *relInfo {
 	if rel == nil {
 		return nil
 	}
-	return rel.relation()
+	ri := rel.relation()
+	if ri == nil || ri.child == nil || !ri.open {
+		return nil
+	}
+	return ri
 }
 
 type atomicLoads struct{ lazy, batches, rows atomic.Int64 }

@@ -27,32 +27,39 @@ func OrderChildren[C, P any, K Key, V Key](rel *Relation[C, P, K], name string, 
 	}
 	child := rel.info.child
 	fname, err := fieldOf(child.name, "order "+name, field)
-	o.index = child.schema.addIndex(child, name, rel.info.index.field+", "+fname, false, nil, err)
-	if err != nil || child.schema.frozen {
-		return o
-	}
 	pc, vc := rel.pc, newCodec[V]()
-	rel.addSlot(slotKey[C]{
-		size: func(c *C) int {
-			k, ok := rel.get(c)
-			if !ok {
-				return -1 // a NULL foreign key: no entry
-			}
-			return pc.encodedLen(&k) + vc.encodedLen(field(c))
-		},
-		append: func(c *C, dst []byte) []byte {
-			k, _ := rel.get(c)
-			return vc.append(pc.append(dst, &k), field(c))
-		},
-	})
+	o.index = child.schema.addIndex(child, name, rel.info.index.field+", "+fname, false, nil, func(*indexInfo) {
+		if err != nil {
+			return
+		}
+		rel.addSlot(slotKey[C]{
+			size: func(c *C) int {
+				k, ok := rel.get(c)
+				if !ok {
+					return -1 // a NULL foreign key: no entry
+				}
+				return pc.encodedLen(&k) + vc.encodedLen(field(c))
+			},
+			append: func(c *C, dst []byte) []byte {
+				k, _ := rel.get(c)
+				return vc.append(pc.append(dst, &k), field(c))
+			},
+		})
+	}, err)
 	return o
 }
 
 func (o *Ordering[C, P, K]) check(tx *Tx) error {
 	if o == nil || o.rel == nil || o.index == nil {
-		return invalid("nil ordering")
+		return invalid("ordering not declared with OrderChildren")
 	}
-	return o.rel.check(tx)
+	if err := o.rel.check(tx); err != nil {
+		return err
+	}
+	if !o.index.open {
+		return schemaError("ordering %s.%s was declared after Open", o.index.table.name, o.index.name)
+	}
+	return nil
 }
 
 // Children returns the children of the parent whose key is k in this
@@ -68,25 +75,20 @@ func (o *Ordering[C, P, K]) Backward(tx *Tx, k K) iter.Seq[C] {
 
 func (o *Ordering[C, P, K]) children(tx *Tx, k K, backward bool) iter.Seq[C] {
 	return func(yield func(C) bool) {
-		if o.check(tx) != nil || o.rel.lazy(tx, "Children", "Many") != nil {
+		it := tx.startSeq(o.check(tx), func() (memdb.ResultIterator, error) {
+			if err := o.rel.lazy(tx, "Children", "Many"); err != nil {
+				return nil, err
+			}
+			return tx.iter(o.rel.child.name, o.index.mdb, keyOf(tx, o.rel.pc, k), backward)
+		})
+		if it == nil {
 			return
 		}
-		loads := tx.count(o.rel.info)
-		tx.arg = keyOf(tx, o.rel.pc, k)
-		var it memdb.ResultIterator
-		var err error
-		if backward {
-			it, err = tx.mtx.GetReverse(o.rel.child.name, o.index.mdb, &tx.arg)
-		} else {
-			it, err = tx.mtx.Get(o.rel.child.name, o.index.mdb, &tx.arg)
-		}
-		tx.arg = nil
-		if err != nil {
-			return
-		}
-		for obj := it.Next(); obj != nil; obj = it.Next() {
-			loads.Rows++
-			if !yield(*obj.(*rec).row.(*C)) {
+		n := int64(0)
+		defer func() { tx.addRows(o.rel.info, n) }()
+		for c := tx.next(it); c != nil; c = tx.next(it) {
+			n++
+			if !yield(*c.row.(*C)) {
 				return
 			}
 		}

@@ -1,5 +1,7 @@
 package memrel
 
+import "errors"
+
 // Step is one row change that a delete would make.
 type Step struct {
 	Op       string // "delete" or "update"
@@ -18,25 +20,34 @@ type Step struct {
 // It runs the delete and undoes it, so it needs a write transaction; to
 // plan from a reader, plan in a write transaction on db.Snapshot().
 func (t *Table[T, K]) PlanDelete(tx *Tx, k K) ([]Step, error) {
-	if err := t.check(tx, true); err != nil {
+	if err := tx.enter(t.check(tx, true)); err != nil {
 		return nil, err
 	}
-	mark := tx.mark(t.info)
-	err := tx.finish(tx.delete(t.info, encodeWith(t.codec, k)))
-	steps := make([]Step, 0, len(tx.undo)-mark.undo)
-	for _, u := range tx.undo[mark.undo:] {
-		s := Step{Op: "delete", Table: u.ti.name}
-		if u.new != nil {
-			s.Op = "update"
-			s.Key = u.ti.front.formatKey(u.new.pk())
-		} else {
-			s.Key = u.ti.front.formatKey(u.old.pk())
+	defer tx.mu.Unlock()
+	var steps []Step
+	var err error
+	// A plan is an operation that is always undone: atomically rolls it
+	// back when planned returns an error, whether or not the delete was
+	// rejected.
+	planned := errors.New("planned")
+	tx.atomically(t.info, func() error {
+		undo := len(tx.undo)
+		err = tx.finish(tx.delete(t.info, encodeWith(t.codec, k)))
+		steps = make([]Step, 0, len(tx.undo)-undo)
+		for _, u := range tx.undo[undo:] {
+			s := Step{Op: "delete", Table: u.ti.name}
+			if u.new != nil {
+				s.Op = "update"
+				s.Key = u.ti.front.formatKey(u.new.pk())
+			} else {
+				s.Key = u.ti.front.formatKey(u.old.pk())
+			}
+			if u.via != nil {
+				s.Relation, s.Action = u.via.qname, u.action
+			}
+			steps = append(steps, s)
 		}
-		if u.via != nil {
-			s.Relation, s.Action = u.via.qname, u.action
-		}
-		steps = append(steps, s)
-	}
-	tx.rollback(mark)
+		return planned
+	})
 	return steps, err
 }

@@ -3,6 +3,8 @@ package memrel
 import (
 	"fmt"
 	"iter"
+
+	memdb "github.com/hashicorp/go-memdb"
 )
 
 // Rules are the referential actions and timing of a foreign key. The zero
@@ -92,10 +94,10 @@ func NullableForeignKey[C any, CK comparable, P any, K Key](child *Table[C, CK],
 
 func declare[C any, CK comparable, P any, K Key, F any](child *Table[C, CK], name string, field func(*C) *F, parent *Table[P, K], nullable bool, rules []Rules[K],
 	get func(*C) (K, bool), put func(*C, K), size func(*C) int, appendKey func(*C, []byte) []byte, set func(*C, []byte) bool) *Relation[C, P, K] {
-	if child == nil || child.info.schema == nil {
+	if child == nil || child.info == nil || child.info.schema == nil {
 		return &Relation[C, P, K]{} // every use fails with ErrInvalid
 	}
-	if parent == nil {
+	if parent == nil || parent.info == nil {
 		child.info.schema.fail(schemaError("relation %s.%s: nil parent table", child.info.name, name))
 		return &Relation[C, P, K]{}
 	}
@@ -125,20 +127,6 @@ func declare[C any, CK comparable, P any, K Key, F any](child *Table[C, CK], nam
 		info.def = newCodec[K]().encode(zero)
 	}
 	unique := len(rules) > 0 && rules[0].Unique
-	info.index = s.addIndex(child.info, name, fname, unique, info, errs...)
-	if fname != "" && fname == child.info.lead && !unique && !s.frozen {
-		// The primary key begins with this foreign key: seeks on the
-		// primary key find a parent's children, in key order, and the
-		// relation needs no index of its own (one less entry per write).
-		info.index.mdb, info.index.shared = "id", true
-	}
-	if s.frozen {
-		return rel
-	}
-	s.rels = append(s.rels, info)
-	if err == nil {
-		child.slots = append(child.slots, slotKey[C]{size: size, append: appendKey})
-	}
 	info.setRef = func(row any, key []byte) (*rec, error) {
 		v := *row.(*C)
 		if !set(&v, key) {
@@ -146,15 +134,33 @@ func declare[C any, CK comparable, P any, K Key, F any](child *Table[C, CK], nam
 		}
 		return child.newRec(&v)
 	}
+	info.index = s.addIndex(child.info, name, fname, unique, info, func(ix *indexInfo) {
+		if fname != "" && fname == child.info.lead && !unique {
+			// The primary key begins with this foreign key: seeks on the
+			// primary key find a parent's children, in key order, and the
+			// relation needs no index of its own (one less entry per write).
+			ix.mdb, ix.shared = "id", true
+		}
+		s.rels = append(s.rels, info)
+		if err == nil {
+			child.slots = append(child.slots, slotKey[C]{size: size, append: appendKey})
+		}
+	}, errs...)
 	return rel
 }
 
-// Name returns the relation's name.
-func (r *Relation[C, P, K]) Name() string { return r.info.name }
+// Name returns the relation's name ("" for a relation that was never
+// declared).
+func (r *Relation[C, P, K]) Name() string {
+	if r == nil || r.info == nil {
+		return ""
+	}
+	return r.info.name
+}
 
 func (r *Relation[C, P, K]) check(tx *Tx) error {
 	if r == nil || r.info == nil {
-		return invalid("nil relation")
+		return invalid("relation not declared with ForeignKey or NullableForeignKey")
 	}
 	if err := tx.usable(r.child, false); err != nil {
 		return err
@@ -165,37 +171,51 @@ func (r *Relation[C, P, K]) check(tx *Tx) error {
 	return nil
 }
 
-// lazy checks that r can navigate lazily in tx, and counts the load. In
-// strict mode it returns ErrLazyLoad, naming the eager loader to use.
+// lazy counts a lazy load through r in tx, which the caller has locked. In
+// strict mode it returns ErrLazyLoad, naming the eager loader to use, and
+// records it for Err.
 func (r *Relation[C, P, K]) lazy(tx *Tx, how, eager string) error {
-	if err := r.check(tx); err != nil {
-		return err
-	}
 	if tx.strict {
 		err := fmt.Errorf("%w: %s of %s; load it eagerly with memrel.%s(%s)", ErrLazyLoad, how, r.info.qname, eager, r.info.name)
-		if tx.err == nil {
-			tx.err = err
-		}
+		tx.fail(err)
 		return err
 	}
 	tx.count(r.info).Lazy++
 	return nil
 }
 
+// addRows counts n rows loaded through rel by a sequence, which does not
+// hold tx's lock.
+func (tx *Tx) addRows(rel *relInfo, n int64) {
+	if n == 0 {
+		return
+	}
+	tx.mu.Lock()
+	tx.count(rel).Rows += n
+	tx.mu.Unlock()
+}
+
 // Children returns the children of the parent whose key is k, in the
 // child table's key order: SQLAlchemy's lazy "select" loading (user.posts).
 // Nothing is read until the sequence is ranged over, and every range reads
-// afresh; ranged over after the transaction has ended, it yields nothing
-// (ListChildren reports that as an error). In strict mode it yields nothing
-// and the transaction fails with ErrLazyLoad.
+// afresh. If it cannot be read (the transaction has ended, or belongs to
+// another store, or is strict) it yields nothing and the transaction
+// records the error (see Tx.Err); ListChildren returns it instead.
 func (r *Relation[C, P, K]) Children(tx *Tx, k K) iter.Seq[C] {
 	return func(yield func(C) bool) {
-		if r.lazy(tx, "Children", "Many") != nil {
+		it := tx.startSeq(r.check(tx), func() (memdb.ResultIterator, error) {
+			if err := r.lazy(tx, "Children", "Many"); err != nil {
+				return nil, err
+			}
+			return tx.iter(r.child.name, r.info.index.mdb, keyOf(tx, r.pc, k), false)
+		})
+		if it == nil {
 			return
 		}
-		loads := tx.count(r.info)
-		for c := range tx.scan(r.child.name, r.info.index.mdb, keyOf(tx, r.pc, k)) {
-			loads.Rows++
+		n := int64(0)
+		defer func() { tx.addRows(r.info, n) }()
+		for c := tx.next(it); c != nil; c = tx.next(it) {
+			n++
 			if !yield(*c.row.(*C)) {
 				return
 			}
@@ -205,6 +225,10 @@ func (r *Relation[C, P, K]) Children(tx *Tx, k K) iter.Seq[C] {
 
 // ListChildren returns the children of the parent whose key is k as a slice.
 func (r *Relation[C, P, K]) ListChildren(tx *Tx, k K) ([]C, error) {
+	if err := tx.enter(r.check(tx)); err != nil {
+		return nil, err
+	}
+	defer tx.mu.Unlock()
 	if err := r.lazy(tx, "ListChildren", "Many"); err != nil {
 		return nil, err
 	}
@@ -221,6 +245,10 @@ func (r *Relation[C, P, K]) ListChildren(tx *Tx, k K) ([]C, error) {
 // ErrNotFound if there is none.
 func (r *Relation[C, P, K]) Child(tx *Tx, k K) (C, error) {
 	var zero C
+	if err := tx.enter(r.check(tx)); err != nil {
+		return zero, err
+	}
+	defer tx.mu.Unlock()
 	if err := r.lazy(tx, "Child", "Many"); err != nil {
 		return zero, err
 	}
@@ -235,9 +263,10 @@ func (r *Relation[C, P, K]) Child(tx *Tx, k K) (C, error) {
 // Count returns the number of children of the parent whose key is k,
 // reading the index only. It is not a lazy load: strict mode allows it.
 func (r *Relation[C, P, K]) Count(tx *Tx, k K) (int, error) {
-	if err := r.check(tx); err != nil {
+	if err := tx.enter(r.check(tx)); err != nil {
 		return 0, err
 	}
+	defer tx.mu.Unlock()
 	n := 0
 	for range tx.scan(r.child.name, r.info.index.mdb, keyOf(tx, r.pc, k)) {
 		n++
@@ -247,33 +276,29 @@ func (r *Relation[C, P, K]) Count(tx *Tx, k K) (int, error) {
 
 // Exists reports whether the parent whose key is k has any child.
 func (r *Relation[C, P, K]) Exists(tx *Tx, k K) (bool, error) {
-	if err := r.check(tx); err != nil {
+	if err := tx.enter(r.check(tx)); err != nil {
 		return false, err
 	}
+	defer tx.mu.Unlock()
 	return tx.firstWith(r.child.name, r.info.index.mdb, keyOf(tx, r.pc, k)) != nil, nil
 }
 
-// Watch returns a channel that is closed when the children of the parent
-// whose key is k change: one is added, removed, rewritten, or moved to
-// another parent. It comes from go-memdb's watch on the index prefix, so no
-// goroutine waits behind it and an unused channel costs nothing to drop.
+// Watch returns a channel that is closed when a commit changes the
+// children of the parent whose key is k from what they are in tx's
+// snapshot (for a write transaction, in the store as it began): a child is
+// added, removed, rewritten, or moved to another parent. If they have
+// changed already, the channel comes closed. Watches work the same on a
+// store made by Snapshot, for that store's own commits.
 //
-// It may also fire for a change that is not to these children: go-memdb
-// watches the radix-tree node that holds the prefix, which can be shared
-// with the children of a parent whose encoded key shares a prefix with k
-// (so treat a wake-up as "look again"). A store made by Snapshot never
-// fires it, as in go-memdb.
+// All watchers of one key share one channel, which the store forgets once
+// it is closed; no goroutine waits behind it, and a channel that is
+// dropped unfired costs one map entry until its key's children change.
 func (r *Relation[C, P, K]) Watch(tx *Tx, k K) (<-chan struct{}, error) {
-	if err := r.check(tx); err != nil {
+	if err := tx.enter(r.check(tx)); err != nil {
 		return nil, err
 	}
-	tx.arg = keyOf(tx, r.pc, k)
-	it, err := tx.mtx.Get(r.child.name, r.info.index.mdb, &tx.arg)
-	tx.arg = nil
-	if err != nil {
-		return nil, err
-	}
-	return it.WatchCh(), nil
+	defer tx.mu.Unlock()
+	return tx.db.watches.watch(tx, r.info, r.pc.encode(k)), nil
 }
 
 // Parent returns the parent that child references (post.author). It returns
@@ -281,6 +306,10 @@ func (r *Relation[C, P, K]) Watch(tx *Tx, k K) (<-chan struct{}, error) {
 // only while a deferred relation is unchecked).
 func (r *Relation[C, P, K]) Parent(tx *Tx, child C) (P, error) {
 	var zero P
+	if err := tx.enter(r.check(tx)); err != nil {
+		return zero, err
+	}
+	defer tx.mu.Unlock()
 	if err := r.lazy(tx, "Parent", "One"); err != nil {
 		return zero, err
 	}

@@ -2,9 +2,7 @@ package memrel
 
 import (
 	"errors"
-	"runtime"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -157,43 +155,6 @@ func TestTraversalDeep(t *testing.T) {
 		}
 		return nil
 	})
-}
-
-func TestWatch(t *testing.T) {
-	b := newBlog(t, defaultRules())
-	b.seed(t)
-	goroutines := runtime.NumGoroutine()
-	var ch <-chan struct{}
-	_ = b.db.View(func(tx *Tx) (err error) { ch, err = b.author.Watch(tx, 2); return err })
-	fired := func() bool {
-		select {
-		case <-ch:
-			return true
-		case <-time.After(50 * time.Millisecond):
-			return false
-		}
-	}
-	if fired() {
-		t.Fatal("fired before any change")
-	}
-	// A change to nothing in posts: no wake-up.
-	mustUpdate(t, b.db, func(tx *Tx) error { _, err := b.users.Insert(tx, User{ID: 3, Email: "c"}); return err })
-	if fired() {
-		t.Fatal("fired for a change to another table")
-	}
-	mustUpdate(t, b.db, func(tx *Tx) error { _, err := b.posts.Insert(tx, Post{ID: 21, UserID: 2}); return err })
-	if !fired() {
-		t.Fatal("did not fire when user 2 got a post")
-	}
-	// Moving a post away from user 2 fires a fresh watch too.
-	_ = b.db.View(func(tx *Tx) (err error) { ch, err = b.author.Watch(tx, 2); return err })
-	mustUpdate(t, b.db, func(tx *Tx) error { return b.posts.Update(tx, Post{ID: 21, UserID: 1}) })
-	if !fired() {
-		t.Fatal("did not fire when a post left user 2")
-	}
-	if n := runtime.NumGoroutine(); n > goroutines {
-		t.Errorf("goroutines: %d before, %d after", goroutines, n)
-	}
 }
 
 // A foreign key on the field a pair key begins with is served by the

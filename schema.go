@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sync"
 	"unsafe"
 
 	memdb "github.com/hashicorp/go-memdb"
@@ -20,6 +21,7 @@ import (
 // A Schema may be opened any number of times, each Open giving an independent
 // store. Declaring anything after the first Open is an error.
 type Schema struct {
+	mu     sync.Mutex // Open's; declarations, which come before, take it too
 	tables []*tableInfo
 	rels   []*relInfo
 	errs   []error
@@ -70,6 +72,7 @@ type indexInfo struct {
 	rel    *relInfo // non-nil for a foreign key's index
 	field  string
 	shared bool // served by the primary key's index: no go-memdb index of its own
+	open   bool // declared before the schema was opened
 }
 
 // rec is what go-memdb stores: the row, and every key of the row encoded
@@ -190,6 +193,12 @@ type relInfo struct {
 
 // fail records declaration errors for Open to report.
 func (s *Schema) fail(errs ...error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failLocked(errs...)
+}
+
+func (s *Schema) failLocked(errs ...error) {
 	for _, err := range errs {
 		if err != nil {
 			s.errs = append(s.errs, err)
@@ -198,6 +207,8 @@ func (s *Schema) fail(errs ...error) {
 }
 
 func (s *Schema) addTable(name string, f front, keyName string, errs ...error) *tableInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	ti := &tableInfo{schema: s, name: name, prefix: name + " ", front: f, keyName: keyName, id: len(s.tables)}
 	ti.seqKey = seqKey(ti.id)
 	if s.frozen {
@@ -205,45 +216,72 @@ func (s *Schema) addTable(name string, f front, keyName string, errs ...error) *
 		return ti
 	}
 	s.tables = append(s.tables, ti)
-	s.fail(errs...)
+	s.failLocked(errs...)
 	return ti
 }
 
-func (s *Schema) addIndex(ti *tableInfo, name, field string, unique bool, rel *relInfo, errs ...error) *indexInfo {
+// addIndex declares an index of ti (a foreign key's, if rel is not nil).
+// Unless the schema has been opened, it calls accept with the index, under
+// the schema's lock, for the declaration to add what goes with it (its
+// slot's key function, a relation), so that an Open in another goroutine
+// sees all of a declaration or none of it.
+func (s *Schema) addIndex(ti *tableInfo, name, field string, unique bool, rel *relInfo, accept func(*indexInfo), errs ...error) *indexInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	ix := &indexInfo{table: ti, name: name, unique: unique, rel: rel, field: field}
 	if s.frozen || ti.open {
-		s.errs = append(s.errs, schemaError("index %s.%s declared after Open", ti.name, name))
+		what := "index"
+		if rel != nil {
+			what = "relation"
+		}
+		s.errs = append(s.errs, schemaError("%s %s.%s declared after Open", what, ti.name, name))
 		return ix
 	}
 	ix.slot = len(ti.indexes)
 	ix.mdb = "ix:" + name
 	ti.indexes = append(ti.indexes, ix)
-	s.fail(errs...)
+	s.failLocked(errs...)
+	if accept != nil {
+		accept(ix)
+	}
 	return ix
 }
 
-// Open validates the schema as a whole and returns an empty store.
-func Open(s *Schema) (*DB, error) {
+// Open validates the schema as a whole and returns an empty store. It may
+// be called from several goroutines at once, on one schema.
+func Open(s *Schema, opts ...Option) (*DB, error) {
 	if s == nil {
 		return nil, schemaError("nil schema")
 	}
-	if !s.frozen {
-		if err := s.freeze(); err != nil {
-			return nil, err
+	o := options{writeWait: DefaultWriteWait}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
 		}
 	}
-	if len(s.errs) > 0 {
-		return nil, errors.Join(s.errs...)
+	s.mu.Lock()
+	if !s.frozen {
+		s.freeze()
 	}
-	m, err := memdb.NewMemDB(s.mdb)
+	errs := s.errs[:len(s.errs):len(s.errs)]
+	ms := s.mdb
+	s.mu.Unlock()
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	m, err := memdb.NewMemDB(ms)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrSchema, err)
+		return nil, fmt.Errorf("%w: %w", ErrSchema, err)
 	}
-	return &DB{schema: s, mdb: m, loads: make([]atomicLoads, len(s.rels)), joins: &joinCache{}}, nil
+	// A store is a go-memdb snapshot of an empty database: go-memdb then
+	// writes without tracking which radix nodes to close watch channels
+	// on, which memrel does not use (its watches are its own, watch.go).
+	return newDB(s, m.Snapshot(), &joinCache{}, o), nil
 }
 
-// freeze validates the declarations and builds go-memdb's schema.
-func (s *Schema) freeze() error {
+// freeze validates the declarations and builds go-memdb's schema; every
+// error goes to s.errs. The caller holds s.mu.
+func (s *Schema) freeze() {
 	s.frozen = true
 	if len(s.tables) == 0 {
 		s.errs = append(s.errs, schemaError("schema has no tables"))
@@ -287,7 +325,7 @@ func (s *Schema) freeze() error {
 		r.parent.in = append(r.parent.in, r)
 	}
 	if len(s.errs) > 0 {
-		return errors.Join(s.errs...)
+		return
 	}
 	s.mdb = &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
 		seqTable: {Name: seqTable, Indexes: map[string]*memdb.IndexSchema{
@@ -307,11 +345,18 @@ func (s *Schema) freeze() error {
 		}
 		s.mdb.Tables[ti.name] = ts
 	}
+	for _, ti := range s.tables {
+		for _, ix := range ti.indexes {
+			ix.open = true
+		}
+	}
 	for i, r := range s.rels {
 		r.open = true
 		r.id = i
 	}
-	return s.mdb.Validate()
+	if err := s.mdb.Validate(); err != nil {
+		s.errs = append(s.errs, fmt.Errorf("%w: %w", ErrSchema, err))
+	}
 }
 
 // checkName accepts names made of letters, digits and underscores that do

@@ -48,27 +48,52 @@
 package memrel
 
 import (
+	"time"
+
 	memdb "github.com/hashicorp/go-memdb"
 )
 
 // DB is a store opened from a Schema. It is safe for concurrent use.
 type DB struct {
-	schema *Schema
-	mdb    *memdb.MemDB
-	loads  []atomicLoads // by relation, for DB.Loads
-	joins  *joinCache    // eager loading's join indexes (join.go)
+	schema  *Schema
+	mdb     *memdb.MemDB
+	loads   []atomicLoads // by relation, for DB.Loads
+	joins   *joinCache    // eager loading's join indexes (join.go)
+	writer  *writerLock   // lock.go
+	watches *watchHub     // watch.go
+	opts    options
+}
+
+// An Option configures a store at Open.
+type Option func(*options)
+
+type options struct {
+	writeWait time.Duration
+}
+
+// WriteWait sets how long BeginWrite and Update wait for the writer lock
+// before they fail with ErrBusy (DefaultWriteWait unless set); a negative d
+// waits for ever. A store made by Snapshot has the original's.
+func WriteWait(d time.Duration) Option {
+	return func(o *options) { o.writeWait = d }
+}
+
+func newDB(s *Schema, m *memdb.MemDB, joins *joinCache, o options) *DB {
+	return &DB{schema: s, mdb: m, loads: make([]atomicLoads, len(s.rels)), joins: joins,
+		writer: newWriterLock(o.writeWait), watches: &watchHub{}, opts: o}
 }
 
 // Snapshot returns an independent copy of the store as of now, in constant
 // time: the two share every row until either changes. It is the basis of
 // per-test forks: load a fixture once, then give each test a snapshot.
 //
-// A snapshot does not take part in the original's watches, as in go-memdb.
+// A snapshot has watches, a writer lock and load counters of its own: its
+// writes do not wake the original's watches, nor the other way round.
 func (db *DB) Snapshot() *DB {
-	if db == nil {
+	if db.usable() != nil {
 		return nil
 	}
-	return &DB{schema: db.schema, mdb: db.mdb.Snapshot(), loads: make([]atomicLoads, len(db.schema.rels)), joins: db.joins.clone()}
+	return newDB(db.schema, db.mdb.Snapshot(), db.joins.clone(), db.opts)
 }
 
 // Verify checks the whole store and returns an *IntegrityError listing every

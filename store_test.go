@@ -47,7 +47,7 @@ func TestTransactionLifecycle(t *testing.T) {
 	b := newBlog(t, defaultRules())
 	b.seed(t)
 
-	tx := b.db.BeginWrite()
+	tx := mustTx(b.db.BeginWrite())
 	if _, err := b.users.Insert(tx, User{ID: 3, Email: "c"}); err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func TestTransactionLifecycle(t *testing.T) {
 func TestReadersSeeSnapshots(t *testing.T) {
 	b := newBlog(t, defaultRules())
 	b.seed(t)
-	r := b.db.BeginRead()
+	r := mustTx(b.db.BeginRead())
 	defer r.Abort()
 	mustUpdate(t, b.db, func(tx *Tx) error { return b.users.Delete(tx, 1) })
 	if ok, _ := b.users.Has(r, 1); !ok {
@@ -171,7 +171,7 @@ func TestAutoIncrement(t *testing.T) {
 		return err
 	})
 	// An aborted transaction gives its numbers back.
-	tx := b.db.BeginWrite()
+	tx := mustTx(b.db.BeginWrite())
 	if got := ids(tx, 1); !slices.Equal(got, []int64{11}) {
 		t.Errorf("got %v", got)
 	}
@@ -601,7 +601,7 @@ func TestUndoLogIsPerOperation(t *testing.T) {
 	b := newBlog(t, defaultRules())
 	b.seed(t)
 	before := dump(t, b.db)
-	tx := b.db.BeginWrite()
+	tx := mustTx(b.db.BeginWrite())
 	defer tx.Abort()
 	for i := range 100 {
 		if _, err := b.users.Insert(tx, User{Email: fmt.Sprint("u", i)}); err != nil {

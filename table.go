@@ -3,6 +3,8 @@ package memrel
 import (
 	"encoding/binary"
 	"iter"
+
+	memdb "github.com/hashicorp/go-memdb"
 )
 
 // Table is a typed table of rows of struct type T with primary key type K.
@@ -99,8 +101,13 @@ func (t *Table[T, K]) declare(s *Schema, name, keyName, lead string, errs ...err
 	}
 }
 
-// Name returns the table's name.
-func (t *Table[T, K]) Name() string { return t.info.name }
+// Name returns the table's name ("" for a table that was never declared).
+func (t *Table[T, K]) Name() string {
+	if t == nil || t.info == nil {
+		return ""
+	}
+	return t.info.name
+}
 
 func (t *Table[T, K]) formatKey(pk []byte) string { return t.codec.format(pk) }
 
@@ -208,8 +215,8 @@ func (t *Table[T, K]) encodeBox(b *box[T]) (*rec, error) {
 
 // check returns an error unless t can be used in tx.
 func (t *Table[T, K]) check(tx *Tx, write bool) error {
-	if t == nil {
-		return invalid("nil table")
+	if t == nil || t.info == nil {
+		return invalid("table not declared with NewTable or NewPairTable")
 	}
 	return tx.usable(t.info, write)
 }
@@ -238,19 +245,22 @@ func (t *Table[T, K]) prepare(tx *Tx, row T, assign bool) (r *rec, fresh bool, e
 }
 
 func (t *Table[T, K]) write(tx *Tx, row T, m writeMode) (T, error) {
-	if err := t.check(tx, true); err != nil {
+	if err := tx.enter(t.check(tx, true)); err != nil {
 		return row, err
 	}
-	mark := tx.mark(t.info)
-	r, fresh, err := t.prepare(tx, row, m != mustExist)
-	if err == nil {
-		err = tx.finish(tx.write(t.info, nil, r, m, fresh))
-	}
+	defer tx.mu.Unlock()
+	var r *rec
+	err := tx.atomically(t.info, func() error {
+		var fresh bool
+		var err error
+		if r, fresh, err = t.prepare(tx, row, m != mustExist); err != nil {
+			return err
+		}
+		return tx.write(t.info, nil, r, m, fresh)
+	})
 	if err != nil {
-		tx.rollback(mark)
 		return row, err
 	}
-	tx.release(mark)
 	return *r.row.(*T), nil
 }
 
@@ -274,21 +284,22 @@ func (t *Table[T, K]) Upsert(tx *Tx, row T) (T, error) { return t.write(tx, row,
 // A changed key runs the ON UPDATE action of every relation that references
 // this table.
 func (t *Table[T, K]) UpdateKey(tx *Tx, old K, row T) error {
-	if err := t.check(tx, true); err != nil {
+	if err := tx.enter(t.check(tx, true)); err != nil {
 		return err
 	}
-	mark := tx.mark(t.info)
-	oldKey := encodeWith(t.codec, old)
-	r, _, err := t.prepare(tx, row, false)
-	if err == nil {
-		err = tx.finish(tx.write(t.info, oldKey, r, mustExist, false))
-	}
-	if err != nil {
-		tx.rollback(mark)
-		return err
-	}
-	tx.release(mark)
-	return nil
+	defer tx.mu.Unlock()
+	return tx.atomically(t.info, func() error {
+		r, _, err := t.prepare(tx, row, false)
+		if err != nil {
+			return err
+		}
+		if a := t.auto; a != nil && a.int64Of(t.ptr(r.row.(*T))) == 0 {
+			// Insert and Upsert take key 0 for "assign one", so a row
+			// stored under it could never be addressed by them.
+			return invalid("%s: UpdateKey to key 0, which Insert and Upsert take for \"assign a key\"", t.info.name)
+		}
+		return tx.write(t.info, encodeWith(t.codec, old), r, mustExist, false)
+	})
 }
 
 // Delete deletes the row with key k and runs the ON DELETE action of every
@@ -296,26 +307,21 @@ func (t *Table[T, K]) UpdateKey(tx *Tx, old K, row T) error {
 // no such row, and leaves everything as it was if any part of the cascade is
 // rejected.
 func (t *Table[T, K]) Delete(tx *Tx, k K) error {
-	if err := t.check(tx, true); err != nil {
+	if err := tx.enter(t.check(tx, true)); err != nil {
 		return err
 	}
+	defer tx.mu.Unlock()
 	pk := encodeWith(t.codec, k)
-	mark := tx.mark(t.info)
-	err := tx.finish(tx.delete(t.info, pk))
-	if err != nil {
-		tx.rollback(mark)
-		return err
-	}
-	tx.release(mark)
-	return nil
+	return tx.atomically(t.info, func() error { return tx.delete(t.info, pk) })
 }
 
 // Get returns the row with key k, or ErrNotFound.
 func (t *Table[T, K]) Get(tx *Tx, k K) (T, error) {
 	var zero T
-	if err := t.check(tx, false); err != nil {
+	if err := tx.enter(t.check(tx, false)); err != nil {
 		return zero, err
 	}
+	defer tx.mu.Unlock()
 	r := tx.get(t.info, keyIn(tx, t.codec, k))
 	if r == nil {
 		return zero, ErrNotFound
@@ -325,21 +331,23 @@ func (t *Table[T, K]) Get(tx *Tx, k K) (T, error) {
 
 // Has reports whether a row with key k exists.
 func (t *Table[T, K]) Has(tx *Tx, k K) (bool, error) {
-	if err := t.check(tx, false); err != nil {
+	if err := tx.enter(t.check(tx, false)); err != nil {
 		return false, err
 	}
+	defer tx.mu.Unlock()
 	return tx.get(t.info, keyIn(tx, t.codec, k)) != nil, nil
 }
 
 // All returns the table's rows in key order. The sequence reads the
-// transaction's state when it is ranged over; ranged over after the
-// transaction has ended, it yields nothing.
+// transaction's state when it is ranged over. If it cannot be read (the
+// transaction has ended, or belongs to another store) it yields nothing
+// and the transaction records the error (see Tx.Err).
 func (t *Table[T, K]) All(tx *Tx) iter.Seq[T] {
 	return func(yield func(T) bool) {
-		if t.check(tx, false) != nil {
-			return
-		}
-		for r := range tx.scan(t.info.name, "id", nil) {
+		it := tx.startSeq(t.check(tx, false), func() (memdb.ResultIterator, error) {
+			return tx.iter(t.info.name, "id", nil, false)
+		})
+		for r := tx.next(it); r != nil; r = tx.next(it) {
 			if !yield(*r.row.(*T)) {
 				return
 			}
@@ -349,9 +357,10 @@ func (t *Table[T, K]) All(tx *Tx) iter.Seq[T] {
 
 // Len returns the number of rows, counting them.
 func (t *Table[T, K]) Len(tx *Tx) (int, error) {
-	if err := t.check(tx, false); err != nil {
+	if err := tx.enter(t.check(tx, false)); err != nil {
 		return 0, err
 	}
+	defer tx.mu.Unlock()
 	n := 0
 	for range tx.scan(t.info.name, "id", nil) {
 		n++

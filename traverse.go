@@ -9,15 +9,17 @@ import "iter"
 // Descendants returns the rows below the row whose key is k, depth first:
 // each child (in key order) followed by its own descendants, with its
 // depth (1 for children). maxDepth > 0 stops the walk at that depth. The
-// relation must be self-referential; otherwise, or after the transaction
-// has ended, the sequence yields nothing. In strict mode it is a lazy
-// load.
+// relation must be self-referential. In strict mode it is a lazy load. If
+// the sequence cannot be read, or the transaction ends while it is ranged
+// over, it yields nothing more and the transaction records the error (see
+// Tx.Err).
 func (r *Relation[C, P, K]) Descendants(tx *Tx, k K, maxDepth int) iter.Seq2[C, int] {
 	return func(yield func(C, int) bool) {
-		if !r.selfReferential() || r.lazy(tx, "Descendants", "Many") != nil {
+		if !r.startWalk(tx, "Descendants", "Many") {
 			return
 		}
-		loads := tx.count(r.info)
+		n := int64(0)
+		defer func() { tx.addRows(r.info, n) }()
 		root := r.pc.encode(k)
 		seen := map[string]bool{string(root): true}
 		type item struct {
@@ -30,28 +32,33 @@ func (r *Relation[C, P, K]) Descendants(tx *Tx, k K, maxDepth int) iter.Seq2[C, 
 		for len(stack) > 0 {
 			it := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
+			if tx.enter(nil) != nil {
+				tx.failSeq(ErrTxDone)
+				return
+			}
+			var c *rec
 			if it.depth > 0 {
-				c := tx.get(r.child, it.key)
-				if c == nil {
-					continue
+				c = tx.get(r.child, it.key)
+			}
+			if it.depth == 0 || c != nil && (maxDepth <= 0 || it.depth < maxDepth) {
+				start := len(stack)
+				for c := range tx.scan(r.child.name, r.info.index.mdb, it.key) {
+					if !seen[string(c.pk())] {
+						seen[string(c.pk())] = true
+						stack = append(stack, item{key: c.pk(), depth: it.depth + 1})
+					}
 				}
-				loads.Rows++
-				if !yield(*c.row.(*C), it.depth) {
-					return
+				for i, j := start, len(stack)-1; i < j; i, j = i+1, j-1 {
+					stack[i], stack[j] = stack[j], stack[i]
 				}
 			}
-			if maxDepth > 0 && it.depth >= maxDepth {
+			tx.mu.Unlock()
+			if c == nil {
 				continue
 			}
-			start := len(stack)
-			for c := range tx.scan(r.child.name, r.info.index.mdb, it.key) {
-				if !seen[string(c.pk())] {
-					seen[string(c.pk())] = true
-					stack = append(stack, item{key: c.pk(), depth: it.depth + 1})
-				}
-			}
-			for i, j := start, len(stack)-1; i < j; i, j = i+1, j-1 {
-				stack[i], stack[j] = stack[j], stack[i]
+			n++
+			if !yield(*c.row.(*C), it.depth) {
+				return
 			}
 		}
 	}
@@ -59,17 +66,19 @@ func (r *Relation[C, P, K]) Descendants(tx *Tx, k K, maxDepth int) iter.Seq2[C, 
 
 // Ancestors returns the rows above child: its parent (depth 1), the
 // parent's parent, and so on, up to maxDepth (> 0) or to a row whose
-// foreign key is NULL, stopping if the chain comes back on itself.
+// foreign key is NULL, stopping if the chain comes back on itself. It
+// reports errors as Descendants does.
 func (r *Relation[C, P, K]) Ancestors(tx *Tx, child C, maxDepth int) iter.Seq2[P, int] {
 	return func(yield func(P, int) bool) {
-		if !r.selfReferential() || r.lazy(tx, "Ancestors", "One") != nil {
+		if !r.startWalk(tx, "Ancestors", "One") {
 			return
 		}
 		k, ok := r.get(&child)
 		if !ok {
 			return
 		}
-		loads := tx.count(r.info)
+		n := int64(0)
+		defer func() { tx.addRows(r.info, n) }()
 		key := r.pc.encode(k)
 		seen := map[string]bool{}
 		if self, ok := any(child).(P); ok { // C is P: the relation is self-referential
@@ -80,11 +89,16 @@ func (r *Relation[C, P, K]) Ancestors(tx *Tx, child C, maxDepth int) iter.Seq2[P
 				return // a cycle
 			}
 			seen[string(key)] = true
+			if tx.enter(nil) != nil {
+				tx.failSeq(ErrTxDone)
+				return
+			}
 			p := tx.get(r.parent.info, key)
+			tx.mu.Unlock()
 			if p == nil {
 				return
 			}
-			loads.Rows++
+			n++
 			if !yield(*p.row.(*P), depth) {
 				return
 			}
@@ -93,6 +107,17 @@ func (r *Relation[C, P, K]) Ancestors(tx *Tx, child C, maxDepth int) iter.Seq2[P
 	}
 }
 
-func (r *Relation[C, P, K]) selfReferential() bool {
-	return r != nil && r.info != nil && r.info.child == r.info.parent
+// startWalk checks that a recursive walk can start in tx and counts its
+// lazy load, recording any error for Err.
+func (r *Relation[C, P, K]) startWalk(tx *Tx, how, eager string) bool {
+	err := r.check(tx)
+	if err == nil && r.info.child != r.info.parent {
+		err = invalid("%s of %s: the relation is not self-referential", how, r.info.qname)
+	}
+	if err = tx.enter(err); err != nil {
+		tx.failSeq(err)
+		return false
+	}
+	defer tx.mu.Unlock()
+	return r.lazy(tx, how, eager) == nil
 }

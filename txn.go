@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/binary"
 	"iter"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	memdb "github.com/hashicorp/go-memdb"
 )
@@ -13,23 +16,31 @@ import (
 // store's single writer lock from its start until Commit or Abort; readers
 // are never blocked.
 //
-// A Tx is for one goroutine. Once it has ended, every method returns
-// ErrTxDone, and sequences obtained from it yield nothing.
+// A Tx may be shared by goroutines: each method call is atomic with respect
+// to the others (a write is all-or-nothing and no other goroutine sees it
+// half done), and a sequence reads its rows from the snapshot it started on.
+// Sharing a write transaction only makes its operations take turns; it does
+// not make them independent: the transaction still commits or aborts as a
+// whole. Once it has ended, every method returns ErrTxDone, and a sequence
+// stops and records ErrTxDone (see Err).
 type Tx struct {
 	db       *DB
+	mu       sync.Mutex  // held by every method for the whole of its work, never across a yield
+	done     atomic.Bool // ended: read without mu by sequences between rows
 	mtx      *memdb.Txn
 	base     *memdb.Txn // write transactions: the store as the transaction began
 	writable bool
-	done     bool
 	managed  bool // owned by Update or View: Commit is theirs
 	deferAll bool
 	strict   bool  // lazy navigation fails
-	err      error // the first strict-mode violation, returned at the end
+	err      error // the first error a sequence or strict mode met, returned at the end
 	loads    []Loads
 	top      bool     // writing an operation's own row, not an action's
 	via      *relInfo // the relation whose action is running, for the undo log
 	action   Action   // and that action
 	op       string   // the operation under way, for error messages
+
+	begun [2]uintptr // write transactions: where BeginWrite or Update was called, for ErrBusy
 
 	undo    []undo  // the operation's changes, so that if it is rejected it can be undone
 	ops     int     // operations under way: marks neither released nor rolled back
@@ -101,69 +112,131 @@ type mark struct {
 	seqState      uint8
 }
 
-// BeginWrite starts a write transaction, waiting for the writer lock. The
-// caller must end it with Commit or Abort; `defer tx.Abort()` is always
-// safe, since Abort after Commit does nothing.
-func (db *DB) BeginWrite() *Tx {
-	if db == nil {
-		return nil // every method of a nil *Tx returns ErrInvalid
+// BeginWrite starts a write transaction, waiting for the writer lock for
+// at most the store's WriteWait (see Open). The caller must end it with
+// Commit or Abort; `defer tx.Abort()` is always safe, since Abort after
+// Commit does nothing. Starting a write transaction while holding one on
+// the same store can never succeed: after the wait it fails with ErrBusy,
+// naming where the transaction holding the lock began.
+func (db *DB) BeginWrite() (*Tx, error) { return db.beginWrite(3) }
+
+// beginWrite is BeginWrite for a caller skip frames up.
+func (db *DB) beginWrite(skip int) (*Tx, error) {
+	if err := db.usable(); err != nil {
+		return nil, err
+	}
+	tx := &Tx{db: db, writable: true}
+	runtime.Callers(skip, tx.begun[:])
+	if err := db.writer.lock(tx); err != nil {
+		return nil, err
 	}
 	// The writer lock first, then the snapshot to check against: taken
 	// the other way round, a writer that waited would check keys and
 	// references against a store older than the one it writes to.
-	mtx := db.mdb.Txn(true)
-	return &Tx{db: db, mtx: mtx, base: db.mdb.Txn(false), writable: true}
+	tx.mtx = db.mdb.Txn(true)
+	tx.base = db.mdb.Txn(false)
+	return tx, nil
 }
 
 // BeginRead starts a read transaction: a snapshot of the store as of now,
 // unaffected by later writes. End it with Abort (or Commit, which is the
 // same for a reader).
-func (db *DB) BeginRead() *Tx {
-	if db == nil {
-		return nil
+func (db *DB) BeginRead() (*Tx, error) {
+	if err := db.usable(); err != nil {
+		return nil, err
 	}
-	return &Tx{db: db, mtx: db.mdb.Txn(false)}
+	return &Tx{db: db, mtx: db.mdb.Txn(false)}, nil
+}
+
+func (db *DB) usable() error {
+	if db == nil || db.mdb == nil {
+		return invalid("store not made by Open")
+	}
+	return nil
 }
 
 // Update runs fn in a write transaction and commits it if fn returns nil.
 // If fn returns an error, or panics, the transaction is aborted and nothing
 // fn did persists; the error is returned, the panic goes on. Commit may also
-// fail, for deferred constraints, with an *IntegrityError.
+// fail, for deferred constraints, with an *IntegrityError, or with the
+// error a sequence recorded (see Err).
 func (db *DB) Update(fn func(tx *Tx) error) error {
-	if db == nil || fn == nil {
-		return invalid("nil store or function")
+	if fn == nil {
+		return invalid("nil function")
 	}
-	tx := db.BeginWrite()
+	tx, err := db.beginWrite(3)
+	if err != nil {
+		return err
+	}
 	tx.managed = true
 	defer tx.Abort() // after a panic, too
 	if err := fn(tx); err != nil {
 		return err
 	}
-	tx.managed = false
-	return tx.Commit()
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	return tx.commit()
 }
 
-// View runs fn in a read transaction.
+// View runs fn in a read transaction. It returns fn's error, or else the
+// error a sequence recorded (see Err).
 func (db *DB) View(fn func(tx *Tx) error) error {
-	if db == nil || fn == nil {
-		return invalid("nil store or function")
+	if fn == nil {
+		return invalid("nil function")
 	}
-	tx := db.BeginRead()
+	tx, err := db.BeginRead()
+	if err != nil {
+		return err
+	}
 	tx.managed = true
 	defer tx.Abort()
 	if err := fn(tx); err != nil {
 		return err
 	}
+	return tx.Err()
+}
+
+// Err returns the first error that the transaction could not return from
+// the call that met it: a sequence (All, Children, Rights, Descendants ...)
+// that could not be read, given a transaction of another store, ranged over
+// after its transaction ended, or stopped by strict mode. Such a sequence
+// yields nothing more, and Commit, Update and View return the error, so a
+// loop that saw no rows because of it cannot pass for an empty result.
+func (tx *Tx) Err() error {
+	if tx == nil || tx.db == nil {
+		return invalid("nil transaction")
+	}
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
 	return tx.err
+}
+
+// fail records err for Err, unless an error is recorded already. The
+// caller holds tx.mu.
+func (tx *Tx) fail(err error) {
+	if tx.err == nil {
+		tx.err = err
+	}
+}
+
+// failSeq records err, met by a sequence that does not hold tx.mu.
+func (tx *Tx) failSeq(err error) {
+	if tx == nil {
+		return
+	}
+	tx.mu.Lock()
+	tx.fail(err)
+	tx.mu.Unlock()
 }
 
 // DeferConstraints postpones every NO ACTION check of this transaction to
 // Commit, like SQL's SET CONSTRAINTS ALL DEFERRED (SQLite's PRAGMA
 // defer_foreign_keys). RESTRICT is still checked at once.
 func (tx *Tx) DeferConstraints() error {
-	if err := tx.usable(nil, true); err != nil {
+	if err := tx.enter(tx.usable(nil, true)); err != nil {
 		return err
 	}
+	defer tx.mu.Unlock()
 	tx.deferAll = true
 	return nil
 }
@@ -171,34 +244,36 @@ func (tx *Tx) DeferConstraints() error {
 // Commit makes the transaction's changes visible to later transactions. It
 // first runs the deferred checks: if any fails, nothing of the transaction
 // persists and Commit returns an *IntegrityError listing every dangling
-// reference. Commit of a read transaction just ends it.
+// reference. If a sequence recorded an error (see Err), Commit aborts and
+// returns it. Commit of a read transaction just ends it.
 func (tx *Tx) Commit() error {
-	if tx == nil {
-		return invalid("nil transaction")
+	if err := tx.enter(tx.usable(nil, false)); err != nil {
+		return err
 	}
-	if tx.done {
-		return ErrTxDone
-	}
+	defer tx.mu.Unlock()
 	if tx.managed {
 		return invalid("Commit inside Update or View: return nil from the function instead")
 	}
+	return tx.commit()
+}
+
+func (tx *Tx) commit() error {
 	if err := tx.err; err != nil || !tx.writable {
-		tx.Abort()
+		tx.abort()
 		return err
 	}
 	if len(tx.pending) > 0 {
 		if vs := tx.runDeferred(); len(vs) > 0 {
-			tx.Abort()
+			tx.abort()
 			return &IntegrityError{Op: "commit", Violations: vs}
 		}
 	}
 	for id, st := range tx.seqState {
 		if st == 2 {
-			// Cannot fail: the table exists and the indexer accepts seqRec.
-			_ = tx.mtx.Insert(seqTable, &seqRec{table: tx.db.schema.tables[id].seqKey, last: tx.seq[id]})
+			must(tx.mtx.Insert(seqTable, &seqRec{table: tx.db.schema.tables[id].seqKey, last: tx.seq[id]}))
 		}
 	}
-	tx.mtx.Commit()
+	tx.db.watches.commit(tx)
 	tx.end()
 	return nil
 }
@@ -206,18 +281,47 @@ func (tx *Tx) Commit() error {
 // Abort discards the transaction's changes. It does nothing to a
 // transaction that has already ended.
 func (tx *Tx) Abort() {
-	if tx == nil || tx.done {
+	if tx == nil || tx.db == nil {
+		return
+	}
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	tx.abort()
+}
+
+func (tx *Tx) abort() {
+	if tx.done.Load() {
 		return
 	}
 	tx.mtx.Abort()
 	tx.end()
 }
 
+// end ends the transaction, committed or not; the caller holds tx.mu.
 func (tx *Tx) end() {
 	tx.flushLoads()
-	tx.done = true
+	tx.done.Store(true)
 	tx.undo, tx.stack, tx.checks, tx.pending = nil, nil, nil, nil
-	tx.rows, tx.uniq, tx.base = nil, nil, nil
+	tx.rows, tx.uniq, tx.base, tx.seen = nil, nil, nil, nil
+	if tx.writable {
+		tx.db.writer.unlock(tx)
+	}
+}
+
+// enter locks tx for one call, given what the call's checks found (they
+// read nothing that a call changes, so they need no lock): it returns
+// their error, or ErrTxDone if tx has ended, with tx unlocked; nil with tx
+// locked.
+func (tx *Tx) enter(err error) error {
+	if err != nil {
+		return err
+	}
+	tx.mu.Lock()
+	if tx.done.Load() {
+		tx.mu.Unlock()
+		return ErrTxDone
+	}
+	return nil
 }
 
 // usable returns nil if tx can be used on table ti (nil: any table).
@@ -225,7 +329,9 @@ func (tx *Tx) usable(ti *tableInfo, write bool) error {
 	switch {
 	case tx == nil:
 		return invalid("nil transaction")
-	case tx.done:
+	case tx.db == nil:
+		return invalid("transaction not begun by BeginWrite, BeginRead, Update or View")
+	case tx.done.Load():
 		return ErrTxDone
 	case write && !tx.writable:
 		return ErrReadOnly
@@ -237,6 +343,77 @@ func (tx *Tx) usable(ti *tableInfo, write bool) error {
 		return schemaError("table %s was declared after Open", ti.name)
 	}
 	return nil
+}
+
+// startSeq starts a sequence: given what its checks found, it locks tx and
+// calls start for the scan to yield. An error is recorded for Err, and the
+// sequence then yields nothing (a nil iterator).
+func (tx *Tx) startSeq(err error, start func() (memdb.ResultIterator, error)) memdb.ResultIterator {
+	if err = tx.enter(err); err != nil {
+		tx.failSeq(err)
+		return nil
+	}
+	defer tx.mu.Unlock()
+	it, err := start()
+	if err != nil {
+		tx.fail(err)
+		return nil
+	}
+	return it
+}
+
+// next returns a sequence's next record, read without tx's lock (go-memdb
+// iterators walk immutable trees), or nil at the end, and once tx has
+// ended, recording ErrTxDone.
+func (tx *Tx) next(it memdb.ResultIterator) *rec {
+	if it == nil {
+		return nil
+	}
+	obj := it.Next()
+	if obj == nil {
+		return nil
+	}
+	if tx.done.Load() {
+		tx.failSeq(ErrTxDone)
+		return nil
+	}
+	return obj.(*rec)
+}
+
+// iter returns go-memdb's iterator over the records of an index whose key
+// starts with prefix (all of them for nil), in key order; backward, in
+// reverse.
+func (tx *Tx) iter(table, index string, prefix []byte, backward bool) (memdb.ResultIterator, error) {
+	if tx.done.Load() {
+		return nil, ErrTxDone
+	}
+	get := tx.mtx.Get
+	if backward {
+		get = tx.mtx.GetReverse
+	}
+	if prefix == nil {
+		return get(table, index)
+	}
+	tx.arg = prefix
+	it, err := get(table, index, &tx.arg)
+	tx.arg = nil
+	return it, err
+}
+
+// callout calls f(v), user code, without tx's lock, so that f may use the
+// transaction; the caller holds the lock and holds it again afterwards.
+func callout[V any](tx *Tx, f func(V) bool, v V) bool {
+	tx.mu.Unlock()
+	defer tx.mu.Lock()
+	return f(v)
+}
+
+// must panics if go-memdb refuses a write, which memrel's indexers make
+// impossible: a write that half happened must not pass unnoticed.
+func must(err error) {
+	if err != nil {
+		panic("memrel: internal error: go-memdb refused a write: " + err.Error())
+	}
 }
 
 // mark returns the point a rejected operation on table ti goes back to.
@@ -259,11 +436,11 @@ func (tx *Tx) rollback(m mark) {
 	for i := len(tx.undo) - 1; i >= m.undo; i-- {
 		u := tx.undo[i]
 		if u.new != nil {
-			_ = tx.mtx.Delete(u.ti.name, u.new)
+			must(tx.mtx.Delete(u.ti.name, u.new))
 			tx.note(u.ti, u.new.pk(), nil)
 		}
 		if u.old != nil {
-			_ = tx.mtx.Insert(u.ti.name, u.old)
+			must(tx.mtx.Insert(u.ti.name, u.old))
 			tx.note(u.ti, u.old.pk(), u.old)
 		}
 	}
@@ -279,7 +456,29 @@ func (tx *Tx) rollback(m mark) {
 	tx.pending = tx.pending[:m.pending]
 	tx.stack = tx.stack[:0]
 	tx.checks = tx.checks[:0]
+	tx.top, tx.via, tx.action = false, nil, NoAction
 	tx.ops--
+}
+
+// atomically runs op as one operation on table ti: a mark, op's own write,
+// its actions and checks (finish), then a release. If any of it fails, or
+// panics, the transaction is rolled back to the mark before the error is
+// returned or the panic goes on, so a caller that recovers the panic finds
+// the transaction as it was before the operation.
+func (tx *Tx) atomically(ti *tableInfo, op func() error) error {
+	m := tx.mark(ti)
+	ok := false
+	defer func() {
+		if !ok {
+			tx.rollback(m)
+		}
+	}()
+	if err := tx.finish(op()); err != nil {
+		return err
+	}
+	ok = true
+	tx.release(m)
+	return nil
 }
 
 // release ends the operation begun at m, which succeeded. Once no operation
@@ -297,7 +496,11 @@ func (tx *Tx) release(m mark) {
 
 // get returns the record with primary key pk, or nil.
 func (tx *Tx) get(ti *tableInfo, pk []byte) *rec {
+	if pk == nil {
+		return nil // NULL names no row (and go-memdb would take it for a prefix)
+	}
 	if tx.base == nil {
+		// A reader, or a writer that has ended (lookup reads nothing then).
 		return tx.lookup(tx.mtx, ti, pk)
 	}
 	if tx.rows != nil {
@@ -462,6 +665,9 @@ func (tx *Tx) first(table, index string, key []byte) *rec {
 }
 
 func (tx *Tx) firstIn(m *memdb.Txn, table, index string, key []byte) *rec {
+	if key == nil || tx.done.Load() {
+		return nil // NULL names no row; an ended transaction reads nothing
+	}
 	tx.arg = key
 	obj, err := m.First(table, index, &tx.arg)
 	tx.arg = nil
@@ -472,18 +678,11 @@ func (tx *Tx) firstIn(m *memdb.Txn, table, index string, key []byte) *rec {
 }
 
 // scan yields the records of an index whose key starts with prefix (all of
-// them for nil), in key order.
+// them for nil), in key order. It is for memrel's own use, with tx locked;
+// sequences handed out use startSeq and next.
 func (tx *Tx) scan(table, index string, prefix []byte) iter.Seq[*rec] {
 	return func(yield func(*rec) bool) {
-		var it memdb.ResultIterator
-		var err error
-		if prefix == nil {
-			it, err = tx.mtx.Get(table, index)
-		} else {
-			tx.arg = prefix
-			it, err = tx.mtx.Get(table, index, &tx.arg)
-			tx.arg = nil
-		}
+		it, err := tx.iter(table, index, prefix, false)
 		if err != nil {
 			return
 		}

@@ -1,12 +1,15 @@
 package memrel
 
+import "fmt"
+
 // Verify checks everything the transaction sees, as DB.Verify does. Tests
 // call it after every mutation; in a write transaction it also sees deferred
 // violations that Commit has not yet reported.
 func (tx *Tx) Verify() error {
-	if err := tx.usable(nil, false); err != nil {
+	if err := tx.enter(tx.usable(nil, false)); err != nil {
 		return err
 	}
+	defer tx.mu.Unlock()
 	op := tx.op
 	tx.op = "verify"
 	defer func() { tx.op = op }()
@@ -54,7 +57,8 @@ func (tx *Tx) Verify() error {
 				}
 			}
 			if n != filled[ix.slot] {
-				corrupt(ti, nil, ti.name+"."+ix.name, "index entries and rows disagree in number")
+				vs = append(vs, &ConstraintError{Op: "verify", Table: ti.name, Constraint: ti.name + "." + ix.name,
+					Other: fmt.Sprintf("%d index entries for %d rows with a value", n, filled[ix.slot]), Err: ErrCorrupt})
 			}
 		}
 	}

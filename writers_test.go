@@ -2,8 +2,13 @@ package memrel
 
 import (
 	"errors"
+	"fmt"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // overlap runs first in a write transaction that commits while second's
@@ -11,7 +16,7 @@ import (
 // error.
 func overlap(t *testing.T, db *DB, first, second func(tx *Tx) error) error {
 	t.Helper()
-	tx := db.BeginWrite()
+	tx := mustTx(db.BeginWrite())
 	if err := first(tx); err != nil {
 		t.Fatal(err)
 	}
@@ -64,4 +69,196 @@ func TestWaitingWriterSeesInsertedKey(t *testing.T) {
 		return nil
 	})
 	verify(t, b.db)
+}
+
+// An Update inside an Update on the same store can never start: it fails
+// with ErrBusy after the store's WriteWait, naming where the outer one
+// began, instead of hanging the test.
+func TestNestedUpdateFailsWithErrBusy(t *testing.T) {
+	s := NewSchema()
+	users := NewTable(s, "users", func(u *User) *int64 { return &u.ID })
+	db, err := Open(s, WriteWait(30*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inner error
+	outer := db.Update(func(tx *Tx) error { // the outer Update: its line is in the error
+		inner = db.Update(func(tx *Tx) error { _, err := users.Insert(tx, User{ID: 1}); return err })
+		return nil
+	})
+	if outer != nil {
+		t.Fatalf("outer Update: %v", outer)
+	}
+	if !errors.Is(inner, ErrBusy) {
+		t.Fatalf("inner Update: got %v, want ErrBusy", inner)
+	}
+	for _, want := range []string{"writers_test.go:", "TestNestedUpdateFailsWithErrBusy", "waited 30ms"} {
+		if !strings.Contains(inner.Error(), want) {
+			t.Errorf("ErrBusy does not say %q: %v", want, inner)
+		}
+	}
+	// The lock is free again, and the inner Update left nothing.
+	tx, err := db.BeginWrite()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := users.Has(tx, 1); ok {
+		t.Error("the inner Update's row was stored")
+	}
+	tx.Abort()
+	// BeginWrite while holding a write transaction does the same.
+	tx = mustTx(db.BeginWrite())
+	defer tx.Abort()
+	if _, err := db.BeginWrite(); !errors.Is(err, ErrBusy) {
+		t.Errorf("second BeginWrite: got %v, want ErrBusy", err)
+	}
+}
+
+// A writer waits for the lock as long as WriteWait allows, and gets it
+// when the holder ends within that time; a negative WriteWait waits for
+// ever.
+func TestWriteWait(t *testing.T) {
+	for _, wait := range []time.Duration{time.Minute, -1} {
+		s := NewSchema()
+		NewTable(s, "users", func(u *User) *int64 { return &u.ID })
+		db, err := Open(s, WriteWait(wait))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tx := mustTx(db.BeginWrite())
+		go func() {
+			time.Sleep(20 * time.Millisecond)
+			tx.Abort()
+		}()
+		if err := db.Update(func(*Tx) error { return nil }); err != nil {
+			t.Errorf("WriteWait(%v): %v", wait, err)
+		}
+	}
+}
+
+// One write transaction shared by goroutines: each operation is atomic, so
+// concurrent inserts, deletes with cascades and reads through it neither
+// lose writes nor corrupt the store (run with -race).
+func TestSharedWriteTransaction(t *testing.T) {
+	b := newBlog(t, defaultRules())
+	const workers, each = 4, 200
+	tx := mustTx(b.db.BeginWrite())
+	defer tx.Abort()
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*2)
+	for w := range workers {
+		wg.Add(2)
+		go func() { // a writer: users with posts; every fifth user deleted again
+			defer wg.Done()
+			for i := range each {
+				id := int64(w*each + i + 1)
+				if _, err := b.users.Insert(tx, User{ID: id, Email: fmt.Sprint(id)}); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := b.posts.Insert(tx, Post{UserID: id}); err != nil {
+					errs <- err
+					return
+				}
+				if id%5 == 0 {
+					if err := b.users.Delete(tx, id); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}
+		}()
+		go func() { // a reader through the same transaction
+			defer wg.Done()
+			for i := range each {
+				for p := range b.author.Children(tx, int64(w*each+i+1)) {
+					if ok, err := b.users.Has(tx, p.UserID); err != nil || !ok {
+						errs <- fmt.Errorf("post %d without its author %d (%v)", p.ID, p.UserID, err)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if err := tx.Verify(); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	verify(t, b.db)
+	mustView(t, b.db, func(tx *Tx) error {
+		users, _ := b.users.Len(tx)
+		posts, _ := b.posts.Len(tx)
+		want := workers * each * 4 / 5
+		if users != want || posts != want {
+			t.Errorf("%d users and %d posts, want %d of each", users, posts, want)
+		}
+		return nil
+	})
+}
+
+// One read transaction shared by goroutines, as go-memdb users share
+// theirs: lookups, lazy and eager loads through its identity map and
+// counters agree with a serial read (run with -race).
+func TestSharedReadTransaction(t *testing.T) {
+	b := newBlog(t, defaultRules())
+	mustUpdate(t, b.db, func(tx *Tx) error {
+		for u := int64(1); u <= 50; u++ {
+			if _, err := b.users.Insert(tx, User{ID: u, Email: fmt.Sprint(u)}); err != nil {
+				return err
+			}
+			for range 4 {
+				if _, err := b.posts.Insert(tx, Post{UserID: u}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	tx := mustTx(b.db.BeginRead())
+	defer tx.Abort()
+	want, err := EagerAll(tx, b.users, Many(b.author))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 20 {
+				got, err := EagerAll(tx, b.users, Many(b.author))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("EagerAll (-serial +shared):\n%s", diff)
+					return
+				}
+				for _, u := range want {
+					for _, p := range u.Loaded {
+						a, err := b.author.Parent(tx, p)
+						if err != nil || a != u.Row {
+							t.Errorf("Parent of post %d: %+v, %v", p.ID, a, err)
+							return
+						}
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if got := tx.Loads(b.author).Lazy; got != 4*20*200 {
+		t.Errorf("%d lazy loads counted, want %d", got, 4*20*200)
+	}
+	if err := tx.Err(); err != nil {
+		t.Error(err)
+	}
 }

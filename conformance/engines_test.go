@@ -157,7 +157,11 @@ func null(b *int64) memrel.Null[int64] {
 }
 
 func (e *memEngine) begin(deferAll bool) error {
-	e.tx = e.db.BeginWrite()
+	tx, err := e.db.BeginWrite()
+	if err != nil {
+		return err
+	}
+	e.tx = tx
 	if deferAll {
 		return e.tx.DeferConstraints()
 	}
