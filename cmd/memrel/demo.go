@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 
 	"github.com/memrel/memrel"
@@ -105,14 +106,80 @@ func (b *blog) load(d *dataset) error {
 	})
 }
 
-func parseDataset(data []byte) (*dataset, error) {
+// parseDataset decodes data, named name in errors, as exactly one JSON
+// object in the dataset's form: unknown fields and anything but white space
+// after the object are errors. An error names name and, where the decoder
+// gives an offset, the line and column (in bytes, from 1) as name:line:col.
+func parseDataset(name string, data []byte) (*dataset, error) {
 	var d dataset
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&d); err != nil {
-		return nil, fmt.Errorf("dataset: %w", err)
+	err := dec.Decode(&d)
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.EOF):
+		return nil, fmt.Errorf("%s: no JSON value", name)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return nil, fmt.Errorf("%s: unexpected end of JSON input", position(name, data, int64(len(data))))
+	case errors.As(err, &syntax):
+		return nil, fmt.Errorf("%s: %w", position(name, data, syntax.Offset-1), err)
+	case errors.As(err, &typ):
+		return nil, fmt.Errorf("%s: %w", position(name, data, typ.Offset-1), err)
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	start := int64(len(data) - len(bytes.TrimLeft(data, jsonSpace)))
+	if data[start] != '{' { // null: every other kind of value is a type error
+		return nil, fmt.Errorf("%s: the dataset is not a JSON object", position(name, data, start))
+	}
+	end := dec.InputOffset()
+	if rest := bytes.TrimLeft(data[end:], jsonSpace); len(rest) > 0 {
+		return nil, fmt.Errorf("%s: data after the dataset's JSON object", position(name, data, int64(len(data)-len(rest))))
 	}
 	return &d, nil
+}
+
+// jsonSpace is the white space JSON allows between values.
+const jsonSpace = " \t\r\n"
+
+// position formats the place of byte off of data as name:line:col.
+func position(name string, data []byte, off int64) string {
+	off = max(0, min(off, int64(len(data))))
+	before := data[:off]
+	line := 1 + bytes.Count(before, []byte("\n"))
+	col := len(before) - bytes.LastIndexByte(before, '\n')
+	return fmt.Sprintf("%s:%d:%d", name, line, col)
+}
+
+// absentKey returns a key that is not in keys: one above the largest
+// positive key (1 if there is none) or, when that would overflow, the
+// smallest positive key not taken.
+func absentKey(keys map[int64]bool) int64 {
+	largest := int64(0)
+	for k := range keys {
+		largest = max(largest, k)
+	}
+	if largest < math.MaxInt64 {
+		return largest + 1
+	}
+	k := int64(1)
+	for keys[k] { // ends within len(keys)+1 steps
+		k++
+	}
+	return k
+}
+
+// keysOf returns the keys of the rows of t.
+func keysOf[T any](b *blog, t *memrel.Table[T, int64], key func(*T) int64) (map[int64]bool, error) {
+	keys := map[int64]bool{}
+	err := b.db.View(func(tx *memrel.Tx) error {
+		for r := range t.All(tx) {
+			keys[key(&r)] = true
+		}
+		return nil
+	})
+	return keys, err
 }
 
 func demo(args []string, stdout, stderr io.Writer) int {
@@ -143,15 +210,20 @@ func demo(args []string, stdout, stderr io.Writer) int {
 		}
 		source = *dataPath
 	}
-	if err := runDemo(data, source, stdout); err != nil {
+	out := &errWriter{w: stdout}
+	if err := runDemo(data, source, out); err != nil {
 		fmt.Fprintf(stderr, "memrel demo: %v\n", err)
+		return 1
+	}
+	if out.err != nil {
+		fmt.Fprintf(stderr, "memrel demo: writing the output: %v\n", out.err)
 		return 1
 	}
 	return 0
 }
 
 func runDemo(data []byte, source string, w io.Writer) error {
-	d, err := parseDataset(data)
+	d, err := parseDataset(source, data)
 	if err != nil {
 		return err
 	}
@@ -193,13 +265,24 @@ func runDemo(data []byte, source string, w io.Writer) error {
 	}
 
 	fmt.Fprintln(w, "\nIntegrity:")
+	// A post by a user who does not exist, under a post key not taken, so
+	// that the foreign key is the only reason to reject it.
+	userKeys, err := keysOf(b, b.users, func(u *User) int64 { return u.ID })
+	if err != nil {
+		return err
+	}
+	postKeys, err := keysOf(b, b.posts, func(p *Post) int64 { return p.ID })
+	if err != nil {
+		return err
+	}
+	orphan := Post{ID: absentKey(postKeys), Title: "Who wrote this?", UserID: absentKey(userKeys)}
 	err = b.db.Update(func(tx *memrel.Tx) error {
-		_, err := b.posts.Insert(tx, Post{Title: "Who wrote this?", UserID: 99})
+		_, err := b.posts.Insert(tx, orphan)
 		return err
 	})
 	var ce *memrel.ConstraintError
-	if !errors.As(err, &ce) {
-		return fmt.Errorf("a post by a missing user was not rejected: %v", err)
+	if !errors.As(err, &ce) || !errors.Is(err, memrel.ErrForeignKey) {
+		return fmt.Errorf("a post by missing user %d was not rejected by its foreign key: %v", orphan.UserID, err)
 	}
 	fmt.Fprintf(w, "  rejected: %v\n", err)
 	fmt.Fprintf(w, "  errors.Is(err, memrel.ErrForeignKey) = %v\n", errors.Is(err, memrel.ErrForeignKey))

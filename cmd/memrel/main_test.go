@@ -138,3 +138,82 @@ func TestBench(t *testing.T) {
 		}
 	}
 }
+
+// writeData writes a dataset file in a fresh directory and returns its path.
+func writeData(t *testing.T, data string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "data.json")
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// Regression: the demo's post by a missing user named user 99, so a
+// dataset with a user 99 failed; a post keyed at the largest int64 left
+// the post sequence nothing to assign.
+func TestDemoMissingUserFromData(t *testing.T) {
+	cases := []struct {
+		name, data string
+		want       string // substring of stdout
+	}{
+		{"no users", `{}`, "insert posts 1: foreign key violation: users 1 does not exist"},
+		{"user 99", `{"users":[{"id":99,"name":"N","email":"n"}]}`, "users 100 does not exist"},
+		{"user 99 among others", `{"users":[{"id":1,"email":"a"},{"id":99,"email":"b"},{"id":3,"email":"c"}]}`, "users 100 does not exist"},
+		{"user at max int64", `{"users":[{"id":9223372036854775807,"name":"N","email":"n"}]}`, "users 1 does not exist"},
+		{"users 1, 2 and max int64", `{"users":[{"id":1,"email":"a"},{"id":9223372036854775807,"email":"b"},{"id":2,"email":"c"}]}`, "users 3 does not exist"},
+		{"negative user", `{"users":[{"id":-5,"name":"N","email":"n"}]}`, "users 1 does not exist"},
+		{"post at max int64", `{"users":[{"id":1,"email":"a"}],"posts":[{"id":9223372036854775807,"title":"t","user_id":1}]}`, "insert posts 1: foreign key violation: users 2 does not exist"},
+		{"posts 1 and max int64", `{"users":[{"id":1,"email":"a"}],"posts":[{"id":1,"user_id":1},{"id":9223372036854775807,"user_id":1}]}`, "insert posts 2: foreign key violation"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := runCmd(t, "demo", "-data", writeData(t, c.data))
+			if code != 0 || errOut != "" || !strings.Contains(out, c.want) || !strings.Contains(out, "Verify:") {
+				t.Errorf("exit %d, want 0 and %q\nstdout: %s\nstderr: %s", code, c.want, out, errOut)
+			}
+		})
+	}
+}
+
+// Regression: -data decoded the first JSON value and ignored the rest, and
+// its errors named neither the file nor the place.
+func TestDemoDataErrors(t *testing.T) {
+	cases := []struct {
+		name, data string
+		code       int
+		want       string // substring of stderr, after the file's name
+	}{
+		{"trailing garbage", `{"users":[]} x`, 1, ":1:14: data after the dataset's JSON object"},
+		{"two objects", "{}\n{}", 1, ":2:1: data after the dataset's JSON object"},
+		{"an array after", "{} []", 1, ":1:4: data after"},
+		{"syntax error", "{\n  \"users\": [x]\n}", 1, ":2:13: invalid character 'x' looking for beginning of value"},
+		{"wrong type", `{"users":[{"id":"a"}]}`, 1, ":1:19: json: cannot unmarshal string"},
+		{"id out of range", "{\"users\":[\n{\"id\":99999999999999999999}]}", 1, ":2:26: json: cannot unmarshal number 99999999999999999999"},
+		{"not an object", `[]`, 1, ":1:1: json: cannot unmarshal array"},
+		{"null", "\n null", 1, ":2:2: the dataset is not a JSON object"},
+		{"empty", "", 1, ": no JSON value"},
+		{"white space only", " \n\t", 1, ": no JSON value"},
+		{"truncated", `{"users":[`, 1, ":1:11: unexpected end of JSON input"},
+		{"unknown field", `{"users":[],"nope":1}`, 1, `: json: unknown field "nope"`},
+		{"trailing white space", "{}\r\n\t \n", 0, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := writeData(t, c.data)
+			code, out, errOut := runCmd(t, "demo", "-data", path)
+			if code != c.code {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, c.code, out, errOut)
+			}
+			if c.code == 0 {
+				if errOut != "" || !strings.Contains(out, "Verify:") {
+					t.Errorf("stdout: %s\nstderr: %s", out, errOut)
+				}
+				return
+			}
+			if want := "memrel demo: " + path + c.want; !strings.HasPrefix(errOut, want) || out != "" {
+				t.Errorf("stderr %q, want it to begin %q; stdout %q", errOut, want, out)
+			}
+		})
+	}
+}
