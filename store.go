@@ -17,6 +17,18 @@
 // or a panic; BeginWrite and BeginRead give explicit control. There is one
 // writer at a time and any number of readers, each seeing a snapshot.
 //
+// # Transactions and concurrency
+//
+// A DB, its snapshots and its transactions are safe for concurrent use. A
+// Tx may be shared by goroutines: each call is atomic with respect to the
+// others, and an operation that fails or panics leaves nothing behind. A
+// write transaction waits for the writer lock at most WriteWait, then
+// fails with ErrBusy naming where the holder began, so a write transaction
+// begun while the same goroutine holds one fails instead of hanging.
+// Sequences (All, Children, Rights, Descendants ...) cannot return an
+// error: the transaction keeps it (Tx.Err), and Commit, Update and View
+// return it.
+//
 // # Relations
 //
 // A Relation is a foreign key from child rows to parent rows. Children lists
@@ -42,9 +54,6 @@
 // changes the store. But the copy is shallow: slices, maps and pointers
 // inside a row are shared with the store. Never modify what they point to;
 // Verify reports a row whose fields no longer match its stored keys.
-//
-// A Tx belongs to one goroutine. Starting a write transaction while holding
-// one on the same store deadlocks, as in go-memdb and bbolt.
 package memrel
 
 import (
