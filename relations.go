@@ -162,6 +162,9 @@ func (r *Relation[C, P, K]) check(tx *Tx) error {
 	if r == nil || r.info == nil {
 		return invalid("relation not declared with ForeignKey or NullableForeignKey")
 	}
+	if tx != nil && tx.db != nil && r.child.schema != tx.db.schema {
+		return schemaError("relation %s is of another schema than this store's", r.info.qname)
+	}
 	if err := tx.usable(r.child, false); err != nil {
 		return err
 	}
@@ -198,9 +201,10 @@ func (tx *Tx) addRows(rel *relInfo, n int64) {
 // Children returns the children of the parent whose key is k, in the
 // child table's key order: SQLAlchemy's lazy "select" loading (user.posts).
 // Nothing is read until the sequence is ranged over, and every range reads
-// afresh. If it cannot be read (the transaction has ended, or belongs to
-// another store, or is strict) it yields nothing and the transaction
-// records the error (see Tx.Err); ListChildren returns it instead.
+// afresh. If it cannot be read (the transaction has ended, the relation is
+// of another schema than the transaction's store, or the transaction is
+// strict) it yields nothing and the transaction records the error (see
+// Tx.Err); ListChildren returns it instead.
 func (r *Relation[C, P, K]) Children(tx *Tx, k K) iter.Seq[C] {
 	return func(yield func(C) bool) {
 		it := tx.startSeq(r.check(tx), func() (memdb.ResultIterator, error) {
@@ -290,9 +294,11 @@ func (r *Relation[C, P, K]) Exists(tx *Tx, k K) (bool, error) {
 // changed already, the channel comes closed. Watches work the same on a
 // store made by Snapshot, for that store's own commits.
 //
-// All watchers of one key share one channel, which the store forgets once
-// it is closed; no goroutine waits behind it, and a channel that is
-// dropped unfired costs one map entry until its key's children change.
+// The channel belongs to the store, not to tx: wait on it after tx has
+// ended, as a test does after View returns. All watchers of one key share
+// one channel, which the store forgets once it is closed; no goroutine
+// waits behind it, and a channel that is dropped unfired costs one map
+// entry until its key's children change.
 func (r *Relation[C, P, K]) Watch(tx *Tx, k K) (<-chan struct{}, error) {
 	if err := tx.enter(r.check(tx)); err != nil {
 		return nil, err

@@ -340,8 +340,9 @@ func (t *Table[T, K]) Has(tx *Tx, k K) (bool, error) {
 
 // All returns the table's rows in key order. The sequence reads the
 // transaction's state when it is ranged over. If it cannot be read (the
-// transaction has ended, or belongs to another store) it yields nothing
-// and the transaction records the error (see Tx.Err).
+// transaction has ended, or the table is of another schema than the
+// transaction's store) it yields nothing and the transaction records the
+// error (see Tx.Err).
 func (t *Table[T, K]) All(tx *Tx) iter.Seq[T] {
 	return func(yield func(T) bool) {
 		it := tx.startSeq(t.check(tx, false), func() (memdb.ResultIterator, error) {

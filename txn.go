@@ -198,10 +198,14 @@ func (db *DB) View(fn func(tx *Tx) error) error {
 
 // Err returns the first error that the transaction could not return from
 // the call that met it: a sequence (All, Children, Rights, Descendants ...)
-// that could not be read, given a transaction of another store, ranged over
-// after its transaction ended, or stopped by strict mode. Such a sequence
-// yields nothing more, and Commit, Update and View return the error, so a
-// loop that saw no rows because of it cannot pass for an empty result.
+// that could not be read (a table or relation of another schema, a
+// transaction that has ended) or was stopped by strict mode. Such a
+// sequence yields nothing more. Unlike an error a method returns, which
+// leaves the transaction usable, a recorded error fails the transaction:
+// Commit aborts it and returns the error, and so do Update and View, so a
+// loop that saw no rows because of it cannot pass for an empty result. A
+// sequence ranged over after its transaction ended can only record the
+// error there: check Err if that can happen.
 func (tx *Tx) Err() error {
 	if tx == nil || tx.db == nil {
 		return invalid("nil transaction")
@@ -338,7 +342,7 @@ func (tx *Tx) usable(ti *tableInfo, write bool) error {
 	case ti == nil:
 		return nil
 	case ti.schema != tx.db.schema:
-		return schemaError("table %s is not in this store's schema", ti.name)
+		return schemaError("table %s is of another schema than this store's", ti.name)
 	case !ti.open:
 		return schemaError("table %s was declared after Open", ti.name)
 	}
