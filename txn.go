@@ -412,11 +412,12 @@ func callout[V any](tx *Tx, f func(V) bool, v V) bool {
 	return f(v)
 }
 
-// must panics if go-memdb refuses a write, which memrel's indexers make
-// impossible: a write that half happened must not pass unnoticed.
+// must panics if go-memdb fails a write or a sequence read, which memrel's
+// schema and indexers make impossible: a write that half happened must not
+// pass unnoticed.
 func must(err error) {
 	if err != nil {
-		panic("memrel: internal error: go-memdb refused a write: " + err.Error())
+		panic("memrel: internal error: go-memdb: " + err.Error())
 	}
 }
 
@@ -708,7 +709,9 @@ func (tx *Tx) loadSeq(ti *tableInfo) {
 		return
 	}
 	tx.seqState[ti.id] = 1
-	if obj, _ := tx.mtx.First(seqTable, "id", ti.seqKey); obj != nil {
+	obj, err := tx.mtx.First(seqTable, "id", ti.seqKey)
+	must(err) // a sequence read as 0 would hand out keys again
+	if obj != nil {
 		tx.seq[ti.id] = obj.(*seqRec).last
 	}
 }
