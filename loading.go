@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"slices"
-
-	memdb "github.com/hashicorp/go-memdb"
 )
 
 // Eager loading: SQLAlchemy's selectinload and joinedload, typed.
@@ -387,68 +385,6 @@ func (l *parentLookup[P]) prefetch(ks [][]byte) {
 	l.tx.findSorted(l.ti, len(want), func(n int) []byte { return want[n] }, func(n int, r *rec) {
 		l.set(want[n], l.keep(r))
 	})
-}
-
-// findSorted calls found(n, r) for each n < count whose key(n), encoded,
-// is the primary key of a row r of ti: in one pass over the primary index
-// in key order, keys increasing with n, rather than one lookup each.
-// go-memdb spends most of a lookup finding the index, which a pass pays
-// once. The pass steps over at most gallop rows to reach the next key
-// before it seeks to it instead, so that a few keys in a large table cost
-// a few seeks, not a scan. A transaction that has written ti, or that has
-// only a few keys to find, looks each up with get.
-func (tx *Tx) findSorted(ti *tableInfo, count int, key func(int) []byte, found func(int, *rec)) {
-	const gallop = 16
-	if tx.done.Load() {
-		return // ended by a Where function: the load fails with ErrTxDone
-	}
-	if count < 2*gallop || tx.wrote(ti) {
-		for n := range count {
-			if r := tx.get(ti, key(n)); r != nil {
-				found(n, r)
-			}
-		}
-		return
-	}
-	m := tx.mtx
-	if tx.base != nil {
-		m = tx.base
-	}
-	var it memdb.ResultIterator
-	var cur *rec
-	next := func() {
-		cur = nil
-		if obj := it.Next(); obj != nil {
-			cur = obj.(*rec)
-		}
-	}
-	seek := func(k []byte) {
-		tx.arg = k
-		var err error
-		it, err = m.LowerBound(ti.name, "id", &tx.arg)
-		tx.arg = nil
-		if err != nil {
-			it = nil
-		}
-		cur = nil
-		if it != nil {
-			next()
-		}
-	}
-	seek(key(0))
-	for n := range count {
-		k := key(n)
-		for steps := 0; cur != nil && bytes.Compare(cur.pk(), k) < 0; steps++ {
-			if steps == gallop {
-				seek(k)
-				break
-			}
-			next()
-		}
-		if cur != nil && bytes.Equal(cur.pk(), k) {
-			found(n, cur)
-		}
-	}
 }
 
 func (l *parentLookup[P]) load(k []byte) found[P] {

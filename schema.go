@@ -1,9 +1,6 @@
 package memrel
 
 import (
-	"bytes"
-	"encoding/binary"
-	"errors"
 	"fmt"
 	"reflect"
 	"sync"
@@ -74,66 +71,6 @@ type indexInfo struct {
 	shared bool // served by the primary key's index: no go-memdb index of its own
 	open   bool // declared before the schema was opened
 }
-
-// rec is what go-memdb stores: the row, and every key of the row encoded
-// once, when it was written. Indexers read only these bytes, so nothing a
-// caller does to a row it passed in or got back can move an index entry.
-//
-// All the keys share one buffer, laid out as
-//
-//	slot 0 key [primary key] slot 1 key [primary key] ... [primary key] offsets
-//
-// A slot whose go-memdb index is not unique is followed by a copy of the
-// primary key, and its index entry is the two together: that is the entry
-// go-memdb would build for a non-unique index, so the index is declared
-// unique to go-memdb, which then does not allocate the concatenation on
-// every insert and delete. The primary key is the copy after the last such
-// slot, or is written after the slots when there is none. The offsets close
-// the buffer, 2 bytes each (the keys are at most maxKeyLen), little-endian,
-// counted from its end: the primary key's start and end, then each slot's
-// start and end. A NULL slot is empty: every encoded key has at least one
-// byte.
-type rec struct {
-	row any // the front's row: *T for typed tables
-	buf []byte
-}
-
-// off returns entry j of the record's offset table (see rec).
-func (r *rec) off(j int) int {
-	i := len(r.buf) - 2*(j+1)
-	return int(binary.LittleEndian.Uint16(r.buf[i : i+2]))
-}
-
-// pk returns the record's encoded primary key.
-func (r *rec) pk() []byte {
-	s, e := r.off(0), r.off(1)
-	return r.buf[s:e:e]
-}
-
-// key returns the key of index slot, nil for NULL.
-func (r *rec) key(slot int) []byte {
-	s, e := r.off(2+2*slot), r.off(3+2*slot)
-	if s == e {
-		return nil
-	}
-	return r.buf[s:e:e]
-}
-
-// entry returns slot's go-memdb index entry: its key, followed by the
-// primary key when withPK (the index is not unique). Nil is NULL.
-func (r *rec) entry(slot int, withPK bool) []byte {
-	s, e := r.off(2+2*slot), r.off(3+2*slot)
-	if s == e {
-		return nil
-	}
-	if withPK {
-		e += r.off(1) - r.off(0)
-	}
-	return r.buf[s:e:e]
-}
-
-// keysEqual reports whether a and b were stored under the same keys.
-func keysEqual(a, b *rec) bool { return bytes.Equal(a.buf, b.buf) }
 
 // withPK reports whether ix's entries end with the primary key: it has a
 // go-memdb index of its own, and is not unique.
@@ -245,38 +182,6 @@ func (s *Schema) addIndex(ti *tableInfo, name, field string, unique bool, rel *r
 		accept(ix)
 	}
 	return ix
-}
-
-// Open validates the schema as a whole and returns an empty store. It may
-// be called from several goroutines at once, on one schema.
-func Open(s *Schema, opts ...Option) (*DB, error) {
-	if s == nil {
-		return nil, schemaError("nil schema")
-	}
-	o := options{writeWait: DefaultWriteWait}
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&o)
-		}
-	}
-	s.mu.Lock()
-	if !s.frozen {
-		s.freeze()
-	}
-	errs := s.errs[:len(s.errs):len(s.errs)]
-	ms := s.mdb
-	s.mu.Unlock()
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	m, err := memdb.NewMemDB(ms)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrSchema, err)
-	}
-	// A store is a go-memdb snapshot of an empty database: go-memdb then
-	// writes without tracking which radix nodes to close watch channels
-	// on, which memrel does not use (its watches are its own, watch.go).
-	return newDB(s, m.Snapshot(), &joinCache{}, o), nil
 }
 
 // freeze validates the declarations and builds go-memdb's schema; every
@@ -418,81 +323,4 @@ func fieldName(t reflect.Type, off uintptr, ft reflect.Type) string {
 		}
 	}
 	return fmt.Sprintf("field at offset %d", off)
-}
-
-// go-memdb indexers. They read the keys a record was stored under and never
-// fail: an insert cannot stop half-way through go-memdb's index updates.
-
-type pkIndexer struct{}
-
-func (pkIndexer) FromObject(obj any) (bool, []byte, error) {
-	r, ok := obj.(*rec)
-	if !ok {
-		return false, nil, errNotRecord
-	}
-	return true, r.pk(), nil
-}
-
-func (pkIndexer) FromArgs(args ...any) ([]byte, error) { return bytesArg(args) }
-
-// slotIndexer serves an index slot. For an index that is not unique, the
-// entry ends with the primary key (see rec), and go-memdb is told the index
-// is unique.
-type slotIndexer struct {
-	slot   int
-	withPK bool
-}
-
-func (x slotIndexer) FromObject(obj any) (bool, []byte, error) {
-	r, ok := obj.(*rec)
-	if !ok {
-		return false, nil, errNotRecord
-	}
-	k := r.entry(x.slot, x.withPK)
-	return k != nil, k, nil
-}
-
-func (slotIndexer) FromArgs(args ...any) ([]byte, error) { return bytesArg(args) }
-
-var errNotRecord = errors.New("memrel: not a record")
-
-func bytesArg(args []any) ([]byte, error) {
-	if len(args) != 1 {
-		return nil, errors.New("memrel: one encoded key expected")
-	}
-	switch b := args[0].(type) {
-	case *[]byte:
-		return *b, nil
-	case []byte:
-		return b, nil
-	}
-	return nil, errors.New("memrel: encoded key expected")
-}
-
-// The auto-increment sequences live in the store itself, in a table of
-// their own, so that an aborted transaction leaves them as they were and a
-// snapshot carries them along.
-const seqTable = "memrel:seq"
-
-type seqRec struct {
-	table []byte
-	last  int64
-}
-
-type seqIndexer struct{}
-
-func (seqIndexer) FromObject(obj any) (bool, []byte, error) {
-	r, ok := obj.(*seqRec)
-	if !ok {
-		return false, nil, errNotRecord
-	}
-	return true, r.table, nil
-}
-
-func (seqIndexer) FromArgs(args ...any) ([]byte, error) { return bytesArg(args) }
-
-func seqKey(id int) []byte {
-	var c codec[int64]
-	c.kind, c.size = kindInt, 8
-	return c.encode(int64(id))
 }

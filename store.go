@@ -57,6 +57,9 @@
 package memrel
 
 import (
+	"errors"
+	"fmt"
+	"runtime"
 	"time"
 
 	memdb "github.com/hashicorp/go-memdb"
@@ -110,4 +113,120 @@ func (db *DB) Snapshot() *DB {
 // that disagree with the rows. It returns nil for a sound store.
 func (db *DB) Verify() error {
 	return db.View(func(tx *Tx) error { return tx.Verify() })
+}
+
+// BeginWrite starts a write transaction, waiting for the writer lock for
+// at most the store's WriteWait (see Open). The caller must end it with
+// Commit or Abort; `defer tx.Abort()` is always safe, since Abort after
+// Commit does nothing. Starting a write transaction while holding one on
+// the same store can never succeed: after the wait it fails with ErrBusy,
+// naming where the transaction holding the lock began.
+func (db *DB) BeginWrite() (*Tx, error) { return db.beginWrite(3) }
+
+// beginWrite is BeginWrite for a caller skip frames up.
+func (db *DB) beginWrite(skip int) (*Tx, error) {
+	if err := db.usable(); err != nil {
+		return nil, err
+	}
+	tx := &Tx{db: db, writable: true}
+	runtime.Callers(skip, tx.begun[:])
+	if err := db.writer.lock(tx); err != nil {
+		return nil, err
+	}
+	// The writer lock first, then the snapshot to check against: taken
+	// the other way round, a writer that waited would check keys and
+	// references against a store older than the one it writes to.
+	tx.mtx = db.mdb.Txn(true)
+	tx.base = db.mdb.Txn(false)
+	return tx, nil
+}
+
+// BeginRead starts a read transaction: a snapshot of the store as of now,
+// unaffected by later writes. End it with Abort (or Commit, which is the
+// same for a reader).
+func (db *DB) BeginRead() (*Tx, error) {
+	if err := db.usable(); err != nil {
+		return nil, err
+	}
+	return &Tx{db: db, mtx: db.mdb.Txn(false)}, nil
+}
+
+func (db *DB) usable() error {
+	if db == nil || db.mdb == nil {
+		return invalid("store not made by Open")
+	}
+	return nil
+}
+
+// Update runs fn in a write transaction and commits it if fn returns nil.
+// If fn returns an error, or panics, the transaction is aborted and nothing
+// fn did persists; the error is returned, the panic goes on. Commit may also
+// fail, for deferred constraints, with an *IntegrityError, or with the
+// error a sequence recorded (see Err).
+func (db *DB) Update(fn func(tx *Tx) error) error {
+	if fn == nil {
+		return invalid("nil function")
+	}
+	tx, err := db.beginWrite(3)
+	if err != nil {
+		return err
+	}
+	tx.managed = true
+	defer tx.Abort() // after a panic, too
+	if err := fn(tx); err != nil {
+		return err
+	}
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	return tx.commit()
+}
+
+// View runs fn in a read transaction. It returns fn's error, or else the
+// error a sequence recorded (see Err).
+func (db *DB) View(fn func(tx *Tx) error) error {
+	if fn == nil {
+		return invalid("nil function")
+	}
+	tx, err := db.BeginRead()
+	if err != nil {
+		return err
+	}
+	tx.managed = true
+	defer tx.Abort()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Err()
+}
+
+// Open validates the schema as a whole and returns an empty store. It may
+// be called from several goroutines at once, on one schema.
+func Open(s *Schema, opts ...Option) (*DB, error) {
+	if s == nil {
+		return nil, schemaError("nil schema")
+	}
+	o := options{writeWait: DefaultWriteWait}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	s.mu.Lock()
+	if !s.frozen {
+		s.freeze()
+	}
+	errs := s.errs[:len(s.errs):len(s.errs)]
+	ms := s.mdb
+	s.mu.Unlock()
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	m, err := memdb.NewMemDB(ms)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSchema, err)
+	}
+	// A store is a go-memdb snapshot of an empty database: go-memdb then
+	// writes without tracking which radix nodes to close watch channels
+	// on, which memrel does not use (its watches are its own, watch.go).
+	return newDB(s, m.Snapshot(), &joinCache{}, o), nil
 }

@@ -1,7 +1,6 @@
 package memrel
 
 import (
-	"encoding/binary"
 	"iter"
 
 	memdb "github.com/hashicorp/go-memdb"
@@ -38,12 +37,6 @@ type autoKey[K any] struct {
 type slotKey[T any] struct {
 	size   func(*T) int
 	append func(*T, []byte) []byte
-}
-
-// box holds a record and its row in one allocation.
-type box[T any] struct {
-	rec rec
-	val T
 }
 
 // NewTable declares a table named name whose rows are of struct type T and
@@ -117,100 +110,6 @@ func (t *Table[T, K]) rekey(row any) (*rec, error) {
 		return nil, errNotRecord
 	}
 	return t.newRec(p)
-}
-
-// newRec copies *v into a new record and encodes its keys.
-func (t *Table[T, K]) newRec(v *T) (*rec, error) {
-	b := &box[T]{val: *v}
-	return t.encodeBox(b)
-}
-
-// encodeBox encodes the keys of the row in b into b's record.
-func (t *Table[T, K]) encodeBox(b *box[T]) (*rec, error) {
-	r := &b.rec
-	r.row = &b.val
-	var key K
-	if t.ptr != nil {
-		key = *t.ptr(&b.val)
-	} else {
-		key = t.get(&b.val)
-	}
-	k := &key
-	if t.codec.empty(k) {
-		return nil, invalid("%s: empty primary key", t.info.name)
-	}
-	pkLen := t.codec.encodedLen(k)
-	var sizes [8]int
-	n := 0     // bytes of keys
-	last := -1 // the last slot followed by the primary key
-	for i, sk := range t.slots {
-		sz := sk.size(&b.val)
-		if i < len(sizes) {
-			sizes[i] = sz
-		}
-		if sz > 0 {
-			n += sz
-			if t.info.indexes[i].withPK() {
-				n += pkLen
-				last = i
-			}
-		}
-	}
-	if last < 0 {
-		n += pkLen
-	}
-	if n > maxKeyLen {
-		return nil, invalid("%s: keys of %d bytes (at most %d)", t.info.name, n, maxKeyLen)
-	}
-	buf := make([]byte, 0, n+2*(2+2*len(t.slots)))
-	var offs [2 + 2*8]uint16
-	var more []uint16 // offsets past the eighth slot
-	put := func(j, v int) {
-		if j < len(offs) {
-			offs[j] = uint16(v)
-		} else {
-			more = append(more, uint16(v))
-		}
-	}
-	for i, sk := range t.slots {
-		sz := 0
-		if i < len(sizes) {
-			sz = sizes[i]
-		} else {
-			sz = sk.size(&b.val)
-		}
-		put(2+2*i, len(buf))
-		if sz > 0 {
-			buf = sk.append(&b.val, buf)
-		}
-		put(3+2*i, len(buf))
-		if sz > 0 && t.info.indexes[i].withPK() {
-			if i == last {
-				put(0, len(buf))
-			}
-			buf = t.codec.append(buf, k)
-			if i == last {
-				put(1, len(buf))
-			}
-		}
-	}
-	if last < 0 {
-		put(0, len(buf))
-		buf = t.codec.append(buf, k)
-		put(1, len(buf))
-	}
-	all := offs[:min(len(offs), 2+2*len(t.slots))]
-	for j := len(all) + len(more) - 1; j >= 0; j-- {
-		v := uint16(0)
-		if j < len(all) {
-			v = all[j]
-		} else {
-			v = more[j-len(all)]
-		}
-		buf = binary.LittleEndian.AppendUint16(buf, v)
-	}
-	r.buf = buf
-	return r, nil
 }
 
 // check returns an error unless t can be used in tx.
