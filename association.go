@@ -198,7 +198,7 @@ func (m *Association[A, L, R, KL, KR]) Count(tx *Tx, l KL) (int, error) {
 	// A committed store has no dangling reference, nor has a writer with
 	// no deferred check pending: a non-NULL key then names a row, and
 	// counting needs no lookup.
-	exact := len(tx.pending) > 0
+	exact := tx.w != nil && len(tx.w.pending) > 0
 	n := 0
 	for c := range tx.scan(m.left.child.name, m.left.info.index.mdb, m.left.pc.encode(l)) {
 		if k := c.key(m.right.info.index.slot); k != nil && (!exact || tx.get(m.right.info.parent, k) != nil) {

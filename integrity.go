@@ -56,19 +56,19 @@ func (tx *Tx) finish(err error) error {
 	if err != nil {
 		return err
 	}
-	for len(tx.stack) > 0 {
-		f := tx.stack[len(tx.stack)-1]
-		tx.stack = tx.stack[:len(tx.stack)-1]
+	for len(tx.w.stack) > 0 {
+		f := tx.w.stack[len(tx.w.stack)-1]
+		tx.w.stack = tx.w.stack[:len(tx.w.stack)-1]
 		if err := tx.run(f); err != nil {
 			return err
 		}
 	}
-	for _, c := range tx.checks {
+	for _, c := range tx.w.checks {
 		if v := tx.verifyCheck(c, true); v != nil {
 			return v
 		}
 	}
-	tx.checks = tx.checks[:0]
+	tx.w.checks = tx.w.checks[:0]
 	return nil
 }
 
@@ -94,8 +94,8 @@ func (tx *Tx) write(ti *tableInfo, oldKey []byte, r *rec, mode writeMode, fresh 
 	case old == nil && mode == mustExist:
 		return ErrNotFound
 	}
-	tx.top = true
-	defer func() { tx.top = false }()
+	tx.w.top = true
+	defer func() { tx.w.top = false }()
 	return tx.replace(ti, old, r)
 }
 
@@ -127,12 +127,12 @@ func (tx *Tx) replace(ti *tableInfo, old, nw *rec) error {
 	// references changed: a SET DEFAULT may write back the very key being
 	// deleted, and a deferred check queued under a re-keyed row's old key
 	// would find no row at commit.
-	if tx.top && !rekeyed {
+	if tx.w.top && !rekeyed {
 		if err := tx.checkRefs(ti, old, nw); err != nil {
 			return err
 		}
 	} else {
-		tx.checks = append(tx.checks, check{ti: ti, key: nw.pk()})
+		tx.w.checks = append(tx.w.checks, check{ti: ti, key: nw.pk()})
 	}
 	if rekeyed {
 		must(tx.mtx.Delete(ti.name, old))
@@ -140,7 +140,7 @@ func (tx *Tx) replace(ti *tableInfo, old, nw *rec) error {
 	}
 	must(tx.mtx.Insert(ti.name, nw))
 	tx.note(ti, nw.pk(), nw)
-	tx.undo = append(tx.undo, undo{ti: ti, old: old, new: nw, via: tx.via, action: tx.action})
+	tx.w.undo = append(tx.w.undo, undo{ti: ti, old: old, new: nw, via: tx.w.via, action: tx.w.action})
 	if rekeyed {
 		if ti.intKey != nil {
 			tx.raiseSeq(ti, nw.pk())
@@ -168,9 +168,9 @@ func (tx *Tx) checkRefs(ti *tableInfo, old, nw *rec) error {
 		if rel.parent == ti && bytes.Equal(fk, nw.pk()) || tx.get(rel.parent, fk) != nil {
 			continue
 		}
-		if rel.deferred || tx.deferAll {
+		if rel.deferred || tx.w.deferAll {
 			if !queued {
-				tx.pending = append(tx.pending, check{ti: ti, key: nw.pk()})
+				tx.w.pending = append(tx.w.pending, check{ti: ti, key: nw.pk()})
 				queued = true
 			}
 			continue
@@ -194,7 +194,7 @@ func (rel *relInfo) action(del bool) Action {
 func (tx *Tx) checkParent(ti *tableInfo, key []byte, del bool) {
 	for _, rel := range ti.in {
 		if rel.action(del) == NoAction {
-			tx.checks = append(tx.checks, check{ti: ti, key: key, parent: true, del: del})
+			tx.w.checks = append(tx.w.checks, check{ti: ti, key: key, parent: true, del: del})
 			return
 		}
 	}
@@ -214,7 +214,7 @@ func (tx *Tx) delete(ti *tableInfo, pk []byte) error {
 func (tx *Tx) remove(ti *tableInfo, r *rec) error {
 	must(tx.mtx.Delete(ti.name, r))
 	tx.note(ti, r.pk(), nil)
-	tx.undo = append(tx.undo, undo{ti: ti, old: r, via: tx.via, action: tx.action})
+	tx.w.undo = append(tx.w.undo, undo{ti: ti, old: r, via: tx.w.via, action: tx.w.action})
 	if err := tx.restrict(ti, r.pk(), true); err != nil {
 		return err
 	}
@@ -232,7 +232,7 @@ func (tx *Tx) pushActions(ti *tableInfo, old, new []byte, del bool) {
 		if a := rel.action(del); a == NoAction || a == Restrict {
 			continue
 		}
-		tx.stack = append(tx.stack, frame{rel: rel, old: old, new: new, del: del})
+		tx.w.stack = append(tx.w.stack, frame{rel: rel, old: old, new: new, del: del})
 	}
 }
 
@@ -258,13 +258,13 @@ func (tx *Tx) run(f frame) error {
 	rel := f.rel
 	if f.child == nil {
 		// Expand into one frame per child, in key order.
-		start := len(tx.stack)
+		start := len(tx.w.stack)
 		for c := range tx.scan(rel.child.name, rel.index.mdb, f.old) {
 			g := f
 			g.child = c
-			tx.stack = append(tx.stack, g)
+			tx.w.stack = append(tx.w.stack, g)
 		}
-		slices.Reverse(tx.stack[start:])
+		slices.Reverse(tx.w.stack[start:])
 		return nil
 	}
 	c := tx.current(rel.child, f.child)
@@ -272,8 +272,8 @@ func (tx *Tx) run(f frame) error {
 		return nil // gone, or moved, since the frame was queued
 	}
 	a := rel.action(f.del)
-	tx.via, tx.action = rel, a
-	defer func() { tx.via = nil }()
+	tx.w.via, tx.w.action = rel, a
+	defer func() { tx.w.via = nil }()
 	var key []byte
 	switch a {
 	case Cascade:
@@ -317,11 +317,11 @@ func (tx *Tx) evalCheck(c check, deferrable bool, max int) []dangling {
 	var vs []dangling
 	queued := false
 	defers := func(rel *relInfo) bool {
-		if !deferrable || !(rel.deferred || tx.deferAll) {
+		if !deferrable || !(rel.deferred || tx.w.deferAll) {
 			return false
 		}
 		if !queued {
-			tx.pending = append(tx.pending, c)
+			tx.w.pending = append(tx.w.pending, c)
 			queued = true
 		}
 		return true
@@ -379,7 +379,7 @@ func (tx *Tx) runDeferred() []*ConstraintError {
 	var out []*ConstraintError
 	done := map[checkID]bool{}
 	seen := map[danglingID]bool{}
-	for _, c := range tx.pending {
+	for _, c := range tx.w.pending {
 		id := checkID{c.ti, string(c.key), c.parent}
 		if done[id] {
 			continue

@@ -785,12 +785,12 @@ func TestRejectedCascadeRestoresSequence(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	before := slices.Clone(tx.seq)
+	before := slices.Clone(tx.w.seq)
 	if err := users.UpdateKey(tx, 1, parent{1000}); !errors.Is(err, ErrForeignKey) {
 		t.Fatalf("got %v, want ErrForeignKey from pins", err)
 	}
-	if !slices.Equal(before, tx.seq) {
-		t.Errorf("sequences %v after the rejected re-key, want %v", tx.seq, before)
+	if !slices.Equal(before, tx.w.seq) {
+		t.Errorf("sequences %v after the rejected re-key, want %v", tx.w.seq, before)
 	}
 }
 

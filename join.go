@@ -401,9 +401,9 @@ func (d *distinctKeys) sort(j *joinIndex) {
 
 // wrote reports whether tx has written a row of ti.
 func (tx *Tx) wrote(ti *tableInfo) bool {
-	if tx.rows == nil {
+	if tx.w == nil || tx.w.rows == nil {
 		return false
 	}
-	m := &tx.rows[ti.id]
+	m := &tx.w.rows[ti.id]
 	return len(m.ints) > 0 || len(m.strs) > 0
 }

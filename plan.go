@@ -31,10 +31,10 @@ func (t *Table[T, K]) PlanDelete(tx *Tx, k K) ([]Step, error) {
 	// rejected.
 	planned := errors.New("planned")
 	tx.atomically(t.info, func() error {
-		undo := len(tx.undo)
+		undo := len(tx.w.undo)
 		err = tx.finish(tx.delete(t.info, encodeWith(t.codec, k)))
-		steps = make([]Step, 0, len(tx.undo)-undo)
-		for _, u := range tx.undo[undo:] {
+		steps = make([]Step, 0, len(tx.w.undo)-undo)
+		for _, u := range tx.w.undo[undo:] {
 			s := Step{Op: "delete", Table: u.ti.name}
 			if u.new != nil {
 				s.Op = "update"

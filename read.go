@@ -23,12 +23,12 @@ func (tx *Tx) get(ti *tableInfo, pk []byte) *rec {
 	if pk == nil {
 		return nil // NULL names no row (and go-memdb would take it for a prefix)
 	}
-	if tx.base == nil {
+	if tx.w == nil {
 		// A reader, or a writer that has ended (lookup reads nothing then).
 		return tx.lookup(tx.mtx, ti, pk)
 	}
-	if tx.rows != nil {
-		m := &tx.rows[ti.id]
+	if tx.w.rows != nil {
+		m := &tx.w.rows[ti.id]
 		if ti.intKey != nil && len(pk) == 8 {
 			if r, ok := m.ints[binary.BigEndian.Uint64(pk)]; ok {
 				return r
@@ -37,7 +37,7 @@ func (tx *Tx) get(ti *tableInfo, pk []byte) *rec {
 			return r
 		}
 	}
-	return tx.lookup(tx.base, ti, pk)
+	return tx.lookup(tx.w.base, ti, pk)
 }
 
 // seenMap is an identity map, like that of SQLAlchemy's Session: the rows a
@@ -103,10 +103,10 @@ func (tx *Tx) lookup(m *memdb.Txn, ti *tableInfo, pk []byte) *rec {
 // current returns the row now stored under r's key: r itself, unless this
 // transaction has written that key since r was read.
 func (tx *Tx) current(ti *tableInfo, r *rec) *rec {
-	if tx.rows == nil {
+	if tx.w == nil || tx.w.rows == nil {
 		return r
 	}
-	m := &tx.rows[ti.id]
+	m := &tx.w.rows[ti.id]
 	if ti.intKey != nil && len(r.pk()) == 8 {
 		if w, ok := m.ints[binary.BigEndian.Uint64(r.pk())]; ok {
 			return w
@@ -119,10 +119,10 @@ func (tx *Tx) current(ti *tableInfo, r *rec) *rec {
 
 // note records that the row with key pk of ti is now r (nil: deleted).
 func (tx *Tx) note(ti *tableInfo, pk []byte, r *rec) {
-	if tx.rows == nil {
-		tx.rows = make([]rowMap, len(tx.db.schema.tables))
+	if tx.w.rows == nil {
+		tx.w.rows = make([]rowMap, len(tx.db.schema.tables))
 	}
-	m := &tx.rows[ti.id]
+	m := &tx.w.rows[ti.id]
 	if ti.intKey != nil && len(pk) == 8 {
 		if m.ints == nil {
 			m.ints = map[uint64]*rec{}
@@ -139,13 +139,13 @@ func (tx *Tx) note(ti *tableInfo, pk []byte, r *rec) {
 	}
 	for _, ix := range ti.indexes {
 		if k := r.key(ix.slot); ix.unique && k != nil {
-			if tx.uniq == nil {
-				tx.uniq = map[*indexInfo]map[string]*rec{}
+			if tx.w.uniq == nil {
+				tx.w.uniq = map[*indexInfo]map[string]*rec{}
 			}
-			u := tx.uniq[ix]
+			u := tx.w.uniq[ix]
 			if u == nil {
 				u = map[string]*rec{}
-				tx.uniq[ix] = u
+				tx.w.uniq[ix] = u
 			}
 			u[string(k)] = r
 		}
@@ -154,7 +154,7 @@ func (tx *Tx) note(ti *tableInfo, pk []byte, r *rec) {
 
 // holder returns the row of ti that now has value k in unique index ix.
 func (tx *Tx) holder(ti *tableInfo, ix *indexInfo, k []byte) *rec {
-	if tx.base == nil {
+	if tx.w == nil {
 		return tx.first(ti.name, ix.mdb, k)
 	}
 	// Candidates: the last row this transaction wrote with k, and the row
@@ -168,10 +168,10 @@ func (tx *Tx) holder(ti *tableInfo, ix *indexInfo, k []byte) *rec {
 		}
 		return nil
 	}
-	if r := current(tx.uniq[ix][string(k)]); r != nil {
+	if r := current(tx.w.uniq[ix][string(k)]); r != nil {
 		return r
 	}
-	return current(tx.firstIn(tx.base, ti.name, ix.mdb, k))
+	return current(tx.firstIn(tx.w.base, ti.name, ix.mdb, k))
 }
 
 // firstWith returns the first record of an index whose key starts with
@@ -260,8 +260,8 @@ func (tx *Tx) findSorted(ti *tableInfo, count int, key func(int) []byte, found f
 		return
 	}
 	m := tx.mtx
-	if tx.base != nil {
-		m = tx.base
+	if tx.w != nil {
+		m = tx.w.base
 	}
 	var it memdb.ResultIterator
 	var cur *rec

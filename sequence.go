@@ -39,24 +39,24 @@ type seqChange struct {
 
 // loadSeq makes sure table ti's sequence is loaded into the transaction.
 func (tx *Tx) loadSeq(ti *tableInfo) {
-	if tx.seq == nil {
+	if tx.w.seq == nil {
 		n := len(tx.db.schema.tables)
-		tx.seq, tx.seqState = make([]int64, n), make([]uint8, n)
+		tx.w.seq, tx.w.seqState = make([]int64, n), make([]uint8, n)
 	}
-	if tx.seqState[ti.id] != 0 {
+	if tx.w.seqState[ti.id] != 0 {
 		return
 	}
-	tx.seqState[ti.id] = 1
+	tx.w.seqState[ti.id] = 1
 	obj, err := tx.mtx.First(seqTable, "id", ti.seqKey)
 	must(err) // a sequence read as 0 would hand out keys again
 	if obj != nil {
-		tx.seq[ti.id] = obj.(*seqRec).last
+		tx.w.seq[ti.id] = obj.(*seqRec).last
 	}
 }
 
 func (tx *Tx) setSeq(ti *tableInfo, v int64) {
-	tx.seq[ti.id] = v
-	tx.seqState[ti.id] = 2
+	tx.w.seq[ti.id] = v
+	tx.w.seqState[ti.id] = 2
 }
 
 // nextID returns the next auto-increment key of ti. Like SQLite's
@@ -64,7 +64,7 @@ func (tx *Tx) setSeq(ti *tableInfo, v int64) {
 // is the highest key the table has ever had.
 func (tx *Tx) nextID(ti *tableInfo, max int64) (int64, error) {
 	tx.loadSeq(ti)
-	v := tx.seq[ti.id]
+	v := tx.w.seq[ti.id]
 	if v >= max {
 		return 0, invalid("%s: auto-increment sequence exhausted at %d", ti.name, v)
 	}
@@ -79,7 +79,7 @@ func (tx *Tx) nextID(ti *tableInfo, max int64) (int64, error) {
 // and re-keys raise it (cascaded re-keys too, through raiseSeq).
 func (tx *Tx) noteID(ti *tableInfo, v int64) bool {
 	tx.loadSeq(ti)
-	if v > tx.seq[ti.id] {
+	if v > tx.w.seq[ti.id] {
 		tx.setSeq(ti, v)
 		return true
 	}
@@ -93,8 +93,8 @@ func (tx *Tx) raiseSeq(ti *tableInfo, pk []byte) {
 		return
 	}
 	tx.loadSeq(ti)
-	if v > tx.seq[ti.id] {
-		tx.seqUndo = append(tx.seqUndo, seqChange{ti: ti, was: tx.seq[ti.id], state: tx.seqState[ti.id]})
+	if v > tx.w.seq[ti.id] {
+		tx.w.seqUndo = append(tx.w.seqUndo, seqChange{ti: ti, was: tx.w.seq[ti.id], state: tx.w.seqState[ti.id]})
 		tx.setSeq(ti, v)
 	}
 }

@@ -128,7 +128,7 @@ func (db *DB) beginWrite(skip int) (*Tx, error) {
 	if err := db.usable(); err != nil {
 		return nil, err
 	}
-	tx := &Tx{db: db, writable: true}
+	tx := &Tx{db: db, w: &writeState{}}
 	runtime.Callers(skip, tx.begun[:])
 	if err := db.writer.lock(tx); err != nil {
 		return nil, err
@@ -137,7 +137,7 @@ func (db *DB) beginWrite(skip int) (*Tx, error) {
 	// the other way round, a writer that waited would check keys and
 	// references against a store older than the one it writes to.
 	tx.mtx = db.mdb.Txn(true)
-	tx.base = db.mdb.Txn(false)
+	tx.w.base = db.mdb.Txn(false)
 	return tx, nil
 }
 

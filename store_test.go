@@ -611,8 +611,8 @@ func TestUndoLogIsPerOperation(t *testing.T) {
 	if err := b.users.Delete(tx, 1); err != nil { // cascades to posts and comments
 		t.Fatal(err)
 	}
-	if len(tx.undo) != 0 || tx.ops != 0 {
-		t.Fatalf("after the operations: %d undo entries, %d operations open", len(tx.undo), tx.ops)
+	if len(tx.w.undo) != 0 || tx.w.ops != 0 {
+		t.Fatalf("after the operations: %d undo entries, %d operations open", len(tx.w.undo), tx.w.ops)
 	}
 	mid := dumpTx(tx)
 	if _, err := b.posts.Insert(tx, Post{Title: "orphan", UserID: 9999}); !errors.Is(err, ErrForeignKey) {

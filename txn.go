@@ -20,23 +20,41 @@ import (
 // whole. Once it has ended, every method returns ErrTxDone, and a sequence
 // stops and records ErrTxDone (see Err).
 type Tx struct {
-	db       *DB
-	mu       sync.Mutex  // held by every method for the whole of its work, never across a yield
-	done     atomic.Bool // ended: read without mu by sequences between rows
-	mtx      *memdb.Txn
-	base     *memdb.Txn // write transactions: the store as the transaction began
-	writable bool
-	managed  bool // owned by Update or View: Commit is theirs
+	db      *DB
+	mu      sync.Mutex  // held by every method for the whole of its work, never across a yield
+	done    atomic.Bool // ended: read without mu by sequences between rows
+	mtx     *memdb.Txn
+	w       *writeState // nil for a read transaction, and once a write transaction has ended
+	managed bool        // owned by Update or View: Commit is theirs
+	strict  bool        // lazy navigation fails
+	err     error       // the first error a sequence or strict mode met, returned at the end
+	loads   []Loads
+	op      string     // the operation under way, for error messages
+	begun   [2]uintptr // write transactions: where BeginWrite or Update was called, for ErrBusy
+
+	// The rows found by primary key in the snapshot the transaction reads
+	// (see seen), by table id; nil until it has made seenAfter lookups.
+	seen    []seenMap
+	lookups int
+
+	// A row per relation (by id) that Parent copies its argument into, so
+	// that calling a field accessor on it does not move the argument to
+	// the heap on every call.
+	rowScratch []any
+
+	// Key lookups encode into scratch and hand go-memdb a pointer to arg,
+	// so that neither the key nor its boxing into an interface allocates.
+	scratch []byte
+	arg     []byte
+}
+
+// writeState is what only a write transaction has.
+type writeState struct {
+	base     *memdb.Txn // the store as the transaction began (see DESIGN.md)
 	deferAll bool
-	strict   bool  // lazy navigation fails
-	err      error // the first error a sequence or strict mode met, returned at the end
-	loads    []Loads
 	top      bool     // writing an operation's own row, not an action's
 	via      *relInfo // the relation whose action is running, for the undo log
 	action   Action   // and that action
-	op       string   // the operation under way, for error messages
-
-	begun [2]uintptr // write transactions: where BeginWrite or Update was called, for ErrBusy
 
 	undo    []undo  // the operation's changes, so that if it is rejected it can be undone
 	ops     int     // operations under way: marks neither released nor rolled back
@@ -59,21 +77,6 @@ type Tx struct {
 	// Sequences raised by cascaded key changes (the operation's own table
 	// is restored from its mark).
 	seqUndo []seqChange
-
-	// The rows found by primary key in the snapshot the transaction reads
-	// (see seen), by table id; nil until it has made seenAfter lookups.
-	seen    []seenMap
-	lookups int
-
-	// A row per relation (by id) that Parent copies its argument into, so
-	// that calling a field accessor on it does not move the argument to
-	// the heap on every call.
-	rowScratch []any
-
-	// Key lookups encode into scratch and hand go-memdb a pointer to arg,
-	// so that neither the key nor its boxing into an interface allocates.
-	scratch []byte
-	arg     []byte
 }
 
 // Err returns the first error that the transaction could not return from
@@ -121,7 +124,7 @@ func (tx *Tx) DeferConstraints() error {
 		return err
 	}
 	defer tx.mu.Unlock()
-	tx.deferAll = true
+	tx.w.deferAll = true
 	return nil
 }
 
@@ -142,19 +145,19 @@ func (tx *Tx) Commit() error {
 }
 
 func (tx *Tx) commit() error {
-	if err := tx.err; err != nil || !tx.writable {
+	if err := tx.err; err != nil || tx.w == nil {
 		tx.abort()
 		return err
 	}
-	if len(tx.pending) > 0 {
+	if len(tx.w.pending) > 0 {
 		if vs := tx.runDeferred(); len(vs) > 0 {
 			tx.abort()
 			return &IntegrityError{Op: "commit", Violations: vs}
 		}
 	}
-	for id, st := range tx.seqState {
+	for id, st := range tx.w.seqState {
 		if st == 2 {
-			must(tx.mtx.Insert(seqTable, &seqRec{table: tx.db.schema.tables[id].seqKey, last: tx.seq[id]}))
+			must(tx.mtx.Insert(seqTable, &seqRec{table: tx.db.schema.tables[id].seqKey, last: tx.w.seq[id]}))
 		}
 	}
 	tx.db.watches.commit(tx)
@@ -185,9 +188,9 @@ func (tx *Tx) abort() {
 func (tx *Tx) end() {
 	tx.flushLoads()
 	tx.done.Store(true)
-	tx.undo, tx.stack, tx.checks, tx.pending = nil, nil, nil, nil
-	tx.rows, tx.uniq, tx.base, tx.seen = nil, nil, nil, nil
-	if tx.writable {
+	tx.seen = nil
+	if tx.w != nil {
+		tx.w = nil
 		tx.db.writer.unlock(tx)
 	}
 }
@@ -217,7 +220,7 @@ func (tx *Tx) usable(ti *tableInfo, write bool) error {
 		return invalid("transaction not begun by BeginWrite, BeginRead, Update or View")
 	case tx.done.Load():
 		return ErrTxDone
-	case write && !tx.writable:
+	case write && tx.w == nil:
 		return ErrReadOnly
 	case ti == nil:
 		return nil

@@ -29,13 +29,13 @@ type mark struct {
 
 // mark returns the point a rejected operation on table ti goes back to.
 func (tx *Tx) mark(ti *tableInfo) mark {
-	tx.ops++
-	m := mark{undo: len(tx.undo), pending: len(tx.pending), seqUndo: len(tx.seqUndo), seqOf: ti}
+	tx.w.ops++
+	m := mark{undo: len(tx.w.undo), pending: len(tx.w.pending), seqUndo: len(tx.w.seqUndo), seqOf: ti}
 	if ti.intKey != nil {
 		tx.loadSeq(ti) // so that a rollback does not unload it
 	}
-	if tx.seq != nil {
-		m.seqWas, m.seqState = tx.seq[ti.id], tx.seqState[ti.id]
+	if tx.w.seq != nil {
+		m.seqWas, m.seqState = tx.w.seq[ti.id], tx.w.seqState[ti.id]
 	}
 	return m
 }
@@ -44,8 +44,8 @@ func (tx *Tx) mark(ti *tableInfo) mark {
 // deletes of records cannot fail (the indexers read stored bytes), so the
 // transaction ends up exactly as it was at m.
 func (tx *Tx) rollback(m mark) {
-	for i := len(tx.undo) - 1; i >= m.undo; i-- {
-		u := tx.undo[i]
+	for i := len(tx.w.undo) - 1; i >= m.undo; i-- {
+		u := tx.w.undo[i]
 		if u.new != nil {
 			must(tx.mtx.Delete(u.ti.name, u.new))
 			tx.note(u.ti, u.new.pk(), nil)
@@ -55,20 +55,20 @@ func (tx *Tx) rollback(m mark) {
 			tx.note(u.ti, u.old.pk(), u.old)
 		}
 	}
-	for i := len(tx.seqUndo) - 1; i >= m.seqUndo; i-- {
-		c := tx.seqUndo[i]
-		tx.seq[c.ti.id], tx.seqState[c.ti.id] = c.was, c.state
+	for i := len(tx.w.seqUndo) - 1; i >= m.seqUndo; i-- {
+		c := tx.w.seqUndo[i]
+		tx.w.seq[c.ti.id], tx.w.seqState[c.ti.id] = c.was, c.state
 	}
-	tx.seqUndo = tx.seqUndo[:m.seqUndo]
-	if tx.seq != nil && m.seqOf != nil {
-		tx.seq[m.seqOf.id], tx.seqState[m.seqOf.id] = m.seqWas, m.seqState
+	tx.w.seqUndo = tx.w.seqUndo[:m.seqUndo]
+	if tx.w.seq != nil && m.seqOf != nil {
+		tx.w.seq[m.seqOf.id], tx.w.seqState[m.seqOf.id] = m.seqWas, m.seqState
 	}
-	tx.undo = tx.undo[:m.undo]
-	tx.pending = tx.pending[:m.pending]
-	tx.stack = tx.stack[:0]
-	tx.checks = tx.checks[:0]
-	tx.top, tx.via, tx.action = false, nil, NoAction
-	tx.ops--
+	tx.w.undo = tx.w.undo[:m.undo]
+	tx.w.pending = tx.w.pending[:m.pending]
+	tx.w.stack = tx.w.stack[:0]
+	tx.w.checks = tx.w.checks[:0]
+	tx.w.top, tx.w.via, tx.w.action = false, nil, NoAction
+	tx.w.ops--
 }
 
 // atomically runs op as one operation on table ti: a mark, op's own write,
@@ -97,10 +97,10 @@ func (tx *Tx) atomically(ti *tableInfo, op func() error) error {
 // that a long transaction (a bulk load) does not keep a log entry per row
 // written. Aborting the transaction is go-memdb's business, not the log's.
 func (tx *Tx) release(m mark) {
-	tx.ops--
-	if tx.ops == 0 {
-		clear(tx.undo)
-		tx.undo = tx.undo[:0]
-		tx.seqUndo = tx.seqUndo[:0]
+	tx.w.ops--
+	if tx.w.ops == 0 {
+		clear(tx.w.undo)
+		tx.w.undo = tx.w.undo[:0]
+		tx.w.seqUndo = tx.w.seqUndo[:0]
 	}
 }

@@ -35,8 +35,8 @@ func (h *watchHub) watch(tx *Tx, rel *relInfo, key []byte) <-chan struct{} {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	seen := tx.mtx
-	if tx.base != nil {
-		seen = tx.base // a writer watches the committed store, not its own writes
+	if tx.w != nil {
+		seen = tx.w.base // a writer watches the committed store, not its own writes
 	}
 	if !sameChildren(seen, tx.db.mdb.Txn(false), rel, key) {
 		ch := make(chan struct{})
@@ -62,7 +62,7 @@ func (h *watchHub) commit(tx *Tx) {
 	defer h.mu.Unlock()
 	var fired []watchKey
 	for k := range h.m {
-		if tx.wrote(k.rel.child) && !sameChildren(tx.base, tx.mtx, k.rel, []byte(k.key)) {
+		if tx.wrote(k.rel.child) && !sameChildren(tx.w.base, tx.mtx, k.rel, []byte(k.key)) {
 			fired = append(fired, k)
 		}
 	}
