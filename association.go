@@ -259,9 +259,9 @@ func follow[A, F, T any, KF Key](tx *Tx, err error, from *Relation[A, F, KF], to
 }
 
 // LoadRights loads the rows of R linked to each row of L (posts with their
-// tags), for Eager and EagerAll: a merge join, through a join index, or
-// one seek per row of L, over the association table; then the rows of R
-// it needs, in one ordered pass over R's primary index, each copied once.
+// tags), for Eager and EagerAll: the links of every row of L in one pass
+// over the association table, then the rows of R they name, each found
+// once. Links whose R side is NULL link nothing.
 func (m *Association[A, L, R, KL, KR]) LoadRights() Loader[L, []R] {
 	if m == nil || m.left == nil || m.right == nil {
 		return through[L, R, KL]{} // fails with ErrInvalid

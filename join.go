@@ -99,11 +99,10 @@ func (c *joinCache) clone() *joinCache {
 
 // KeepJoinIndexes sets whether the store keeps the join indexes that eager
 // loading builds, for later loads to read (the default), or drops them,
-// and those it has, to save their memory: then every EagerAll walks its
-// relations' indexes again. A join index takes a pointer per entry of the
-// index it copies (4 bytes more for an association), and per distinct key
-// the key and 8 bytes; it holds on to the rows it was built from until a
-// load replaces it.
+// and those it has, to save their memory: then every EagerAll reads its
+// relations' indexes again. A join index takes about a pointer per child
+// row and holds on to the rows it was built from until a load replaces it
+// (DESIGN.md has its layout and costs).
 func (db *DB) KeepJoinIndexes(keep bool) {
 	if db == nil || db.joins == nil {
 		return

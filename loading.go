@@ -49,8 +49,8 @@ type scope struct {
 
 // Eager loads l for each of rows, in one batch per level: no call per row
 // from the caller. Rows may repeat; each gets its own With. It seeks the
-// relation's index once per distinct row, or searches its join index if
-// an EagerAll has left a current one.
+// relation's index once per distinct row, or reads the join index an
+// EagerAll has left, if it is current.
 func Eager[P, V any](tx *Tx, rows []P, l Loader[P, V]) ([]With[P, V], error) {
 	if l == nil {
 		return nil, invalid("nil loader")
@@ -71,10 +71,10 @@ func Eager[P, V any](tx *Tx, rows []P, l Loader[P, V]) ([]With[P, V], error) {
 
 // EagerAll loads every row of t, in key order, with l. Its first level is a
 // merge join: one pass over t and one over the relation's index, both in
-// key order, with no lookup per row. The pass over the relation's index is
-// kept as a join index, in flat arrays, which later eager loads read
-// instead for as long as that index is unchanged (see KeepJoinIndexes);
-// nested levels that load the children of every row build one too.
+// key order, with no lookup per row. What the pass read is kept as a join
+// index, which later eager loads of any transaction read instead, for as
+// long as the relation's index is unchanged (see KeepJoinIndexes); nested
+// levels that load the children of every row keep one too.
 func EagerAll[P any, K comparable, V any](tx *Tx, t *Table[P, K], l Loader[P, V]) ([]With[P, V], error) {
 	if l == nil {
 		return nil, invalid("nil loader")

@@ -1,0 +1,78 @@
+// Package memrel is an in-memory relational store for Go structs: typed
+// tables on github.com/hashicorp/go-memdb, foreign keys navigable both ways,
+// and referential integrity enforced with the semantics of SQLite and
+// PostgreSQL. It is SQLAlchemy's ForeignKey and relationship, done with
+// generics, for tests that want a fast stand-in for their database and for
+// prototyping data models.
+//
+// # Basics
+//
+// Declare a Schema of tables (NewTable, NewPairTable), indexes (NewIndex,
+// NewUniqueIndex) and relations (ForeignKey, NullableForeignKey), then Open
+// it. Tables and relations are typed Go values: a misspelt table or
+// relation does not compile. Every mistake in the schema itself is reported
+// by Open, each naming its table and field.
+//
+// Read and write through transactions: DB.Update and DB.View run a function
+// in a transaction that commits when it returns nil and aborts on an error
+// or a panic; BeginWrite and BeginRead give explicit control. DB.Snapshot
+// forks the store in constant time, for a test of its own.
+//
+// # Relations
+//
+// A Relation is a foreign key from child rows to parent rows, with its
+// backref: Children lists a parent's children lazily, from the index
+// behind the foreign key, and Parent follows a child to its parent.
+// ManyToMany joins two relations of an association table into a
+// many-to-many relationship (Association.Rights, Association.Lefts);
+// OrderChildren declares another order for a relation's children;
+// Descendants and Ancestors walk a self-referential relation to any depth.
+//
+// # Loading
+//
+// Lazy navigation is one index seek per call, so a loop over parents that
+// navigates each is the N+1 pattern. Eager (a batch of rows) and EagerAll (a
+// whole table) run a Loader for every row at once: Many (a parent's
+// children), One (a child's parent), ManyWith and OneWith (nested levels),
+// Association.LoadRights and LoadLefts. Tx.Strict makes lazy navigation fail
+// with ErrLazyLoad, naming the loader to use, and Tx.Loads and DB.Loads
+// count what each relation loaded, so a test can hold code to a budget.
+//
+// # Transactions and concurrency
+//
+// There is one writer at a time and any number of readers, each on its own
+// snapshot. A DB, its snapshots and its transactions are safe for
+// concurrent use. A Tx may be shared by goroutines: each call is atomic with
+// respect to the others, and an operation that fails or panics leaves
+// nothing behind. A write transaction waits for the writer lock at most
+// WriteWait, then fails with ErrBusy naming where the holder began, so a
+// write transaction begun while the same goroutine holds one fails instead
+// of hanging. Sequences (All, Children, Rights, Descendants ...) cannot
+// return an error: the transaction keeps it (Tx.Err), and Commit, Update
+// and View return it. Relation.Watch returns a channel closed when a commit
+// changes a parent's children.
+//
+// # Integrity
+//
+// A child whose non-NULL foreign key names no parent is rejected. Deleting a
+// parent, or changing its key, runs each referencing relation's action:
+// NoAction (checked when the operation ends, or at commit if deferred),
+// Restrict (checked at once, never deferred), Cascade, SetNull or SetDefault.
+// Actions cascade to any depth. An operation that is rejected anywhere in its
+// cascade leaves the transaction exactly as it was; the transaction remains
+// usable. Rejections are *ConstraintError values wrapping ErrForeignKey,
+// ErrRestrict or ErrUnique; Commit reports all deferred violations at once
+// in an *IntegrityError. Verify checks a whole store.
+//
+// # Caveats
+//
+// Rows go in and come out by value, and each row's keys are encoded once,
+// when it is written, so changing a struct you passed in or got back never
+// changes the store. But the copy is shallow: slices, maps and pointers
+// inside a row are shared with the store. Never modify what they point to;
+// Verify reports a row whose fields no longer match its stored keys.
+//
+// An integer key that is zero on insert takes the table's next sequence
+// number, so key 0 cannot be stored. A row's encoded keys may take up to
+// 64 KiB together.
+package memrel
