@@ -9,7 +9,8 @@ import (
 )
 
 // The README quotes runnable examples between <!-- example:Name --> and
-// <!-- /example --> markers; this keeps each quote identical to func Name.
+// <!-- /example --> markers; this keeps each quote identical to func Name,
+// and the seed, Example, first.
 func TestREADMEQuotesExamples(t *testing.T) {
 	readme, err := os.ReadFile("README.md")
 	if err != nil {
@@ -25,8 +26,11 @@ func TestREADMEQuotesExamples(t *testing.T) {
 		src.Write(b)
 	}
 	quotes := regexp.MustCompile("(?s)<!-- example:(\\w+) -->\n```go\n(.*?)```\n<!-- /example -->").FindAllStringSubmatch(string(readme), -1)
-	if len(quotes) < 5 {
+	if len(quotes) < 3 {
 		t.Fatalf("README.md quotes %d examples", len(quotes))
+	}
+	if quotes[0][1] != "Example" {
+		t.Errorf("README.md's first quoted example is %s, not the seed, Example", quotes[0][1])
 	}
 	for _, q := range quotes {
 		name, quoted := q[1], q[2]
@@ -75,6 +79,63 @@ func TestREADMEGuaranteesNameRealTests(t *testing.T) {
 	for _, n := range names {
 		if !strings.Contains(src.String(), "func "+n[1]+"(") {
 			t.Errorf("README.md's guarantees name %s, which does not exist", n[1])
+		}
+	}
+}
+
+// The README is a front door: it stays short, and what it links to exists.
+func TestREADMEIsShort(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(readme), "\n"); n > 300 {
+		t.Errorf("README.md has %d lines; keep it under 300 and move detail to DESIGN.md or bench/README.md", n)
+	}
+	for _, f := range []string{"README.md", "bench/README.md"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range regexp.MustCompile(`\]\(([^)#]+)(#[^)]*)?\)`).FindAllStringSubmatch(string(b), -1) {
+			target := m[1]
+			if strings.Contains(target, "://") {
+				continue
+			}
+			if _, err := os.Stat(filepath.Join(filepath.Dir(f), target)); err != nil {
+				t.Errorf("%s links to %s, which does not exist", f, target)
+			}
+		}
+	}
+}
+
+// scripts/bench.sh writes its tables between <!-- bench:NAME:start --> and
+// <!-- bench:NAME:end -->: every suite's in bench/README.md, the summary in
+// README.md. Each pair must be there once, in order, with a table inside.
+func TestREADMEBenchMarkers(t *testing.T) {
+	for f, tags := range map[string][]string{
+		"README.md":       {"summary"},
+		"bench/README.md": {"foundation", "loading", "peers", "lookup", "levers", "scale"},
+	} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(b)
+		for _, tag := range tags {
+			start, end := "<!-- bench:"+tag+":start -->\n", "<!-- bench:"+tag+":end -->\n"
+			if strings.Count(s, start) != 1 || strings.Count(s, end) != 1 {
+				t.Errorf("%s: want one %q and one %q", f, strings.TrimSpace(start), strings.TrimSpace(end))
+				continue
+			}
+			i, j := strings.Index(s, start), strings.Index(s, end)
+			if j < i {
+				t.Errorf("%s: bench:%s ends before it starts", f, tag)
+				continue
+			}
+			if body := s[i+len(start) : j]; !strings.HasPrefix(body, "Measured ") || !strings.Contains(body, "|") && !strings.Contains(body, "```") {
+				t.Errorf("%s: bench:%s holds no generated table; run REUSE=1 scripts/bench.sh", f, tag)
+			}
 		}
 	}
 }

@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# Measures memrel's benchmarks and rewrites the tables between the bench
-# markers in README.md. Anyone can rerun it:
+# Measures memrel's benchmarks and rewrites the generated tables: every
+# suite's tables between the bench markers in bench/README.md, and the one
+# summary table (memrel beside its peers) between the bench:summary markers
+# in README.md. Anyone can rerun it:
 #
 #   scripts/bench.sh            # -count 6 (COUNT=10 scripts/bench.sh for more)
-#   REUSE=1 scripts/bench.sh    # regenerate the tables from bench/*.txt
+#   REUSE=1 scripts/bench.sh    # regenerate the tables from bench/*.txt only
 #
 #   SUITES="Peers Scale" scripts/bench.sh   # rerun some suites; the tables of the rest come from bench/*.txt
 #   SCALE=1000,10000,100000 scripts/bench.sh   # the scaling sizes (the default
 #                                               # adds 1,000,000: ~20 GB of RAM)
 #
 # Raw results are kept in bench/*.txt (foundation, loading, peers, lookup,
-# levers, scale),
-# for benchstat comparisons.
+# levers, scale), for benchstat comparisons; each suite's tables are also
+# written to bench/<suite>.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,10 +37,13 @@ for suite in $suites; do
   esac
 done
 
-# header FILE: the machine and date a result file was measured on.
+# header FILE: the machine and date a result file was measured on, and how
+# many times each benchmark ran (read from the file, not from COUNT, so that
+# a reused file is described as it was measured).
 header() {
-  local raw=$1 n runs=${2:-$count}
+  local raw=$1 n runs
   n=$(grep -c '^Benchmark' "$raw" | awk '{print $1}')
+  runs=$(awk '/^Benchmark/ { c[$1]++ } END { for (k in c) if (c[k] > m) m = c[k]; print m + 0 }' "$raw")
   local when cores gov
   when=$(awk '/^date: / { print $2; exit }' "$raw")
   cores=$(awk '/^cores: / { print $2; exit }' "$raw")
@@ -159,7 +164,7 @@ targets() {
 
 # Scale: one run per size (the largest take minutes each), as a table.
 {
-  header bench/scale.txt 1
+  header bench/scale.txt
   echo
   awk '
     /^BenchmarkScale\// {
@@ -195,13 +200,65 @@ targets() {
   ' bench/scale.txt
 } > bench/scale.md
 
-# Replace what lies between each pair of markers.
-for t in foundation loading peers lookup levers scale; do
-  awk -v table=bench/$t.md -v tag=$t '
-    $0 == "<!-- bench:" tag ":start -->" { print; while ((getline line < table) > 0) print line; skip = 1; next }
-    $0 == "<!-- bench:" tag ":end -->" { skip = 0 }
+# Summary, for README.md: the peers' median time per item (benchstat's
+# center, the same figures as bench/README.md's peers table), one row per
+# operation, one column per engine.
+summary=$(mktemp)
+trap 'rm -f "$summary"' EXIT
+{
+  header bench/peers.txt
+  echo
+  go run "$benchstat" -format csv -col '/engine@(memrel memrel-cold memdb maps sqlite-mattn sqlite-modernc gorm)' -row /op bench/peers.txt 2>/dev/null | awk -F, '
+    # benchstat CSV: blocks separated by blank lines, each an engines line,
+    # a units line, then one line per operation.
+    /^$/ { state = 0; next }
+    state == 0 && $1 == "" && NF > 1 { split("", eng); split("", unit); for (j = 2; j <= NF; j++) eng[j] = $j; state = 1; next }
+    state == 1 { for (j = 2; j <= NF; j++) unit[j] = $j; state = 2; next }
+    state == 2 && $1 != "geomean" {
+      for (j = 2; j <= NF; j++)
+        if (eng[j] != "" && unit[j] ~ /^sec\/(row|post|pair|user|reject|fork)$/ && $j != "") v[$1, eng[j]] = $j
+    }
+    function t(s,   ns) {
+      if (s == "") return "-"
+      ns = s * 1e9
+      if (ns < 10) return sprintf("%.2f ns", ns)
+      if (ns < 100) return sprintf("%.1f ns", ns)
+      if (ns < 1000) return sprintf("%.0f ns", ns)
+      if (ns < 1e4) return sprintf("%.2f µs", ns / 1e3)
+      if (ns < 1e5) return sprintf("%.1f µs", ns / 1e3)
+      if (ns < 1e6) return sprintf("%.0f µs", ns / 1e3)
+      return sprintf("%.2f ms", ns / 1e6)
+    }
+    END {
+      n = split("memrel memrel-cold memdb maps sqlite-mattn sqlite-modernc gorm", e, " ")
+      print "| Median time per item | memrel | memrel, no join index | raw go-memdb | Go maps | SQLite (cgo) | SQLite (modernc) | GORM |"
+      print "| --- | --- | --- | --- | --- | --- | --- | --- |"
+      m = split("load|FK-checked load, per row;lazy|lazy children, per post;eager|eager children, per post;reverse|a post'"'"'s author, per post;m2m|eager many-to-many, per post-tag pair;cascade|cascade delete of a user, per user;reject|rejected foreign key;fork|per-test fork", ops, ";")
+      for (i = 1; i <= m; i++) {
+        split(ops[i], f, "|")
+        line = "| " f[2]
+        for (j = 1; j <= n; j++) line = line " | " t(v[f[1], e[j]])
+        print line " |"
+      }
+    }
+  '
+} > "$summary"
+
+# splice FILE TAG TABLE: replace what lies between FILE's
+# <!-- bench:TAG:start --> and <!-- bench:TAG:end --> markers with TABLE.
+splice() {
+  local file=$1 tag=$2 table=$3
+  awk -v table="$table" -v tag="$tag" -v file="$file" '
+    $0 == "<!-- bench:" tag ":start -->" { print; while ((getline line < table) > 0) print line; skip = 1; start = 1; next }
+    $0 == "<!-- bench:" tag ":end -->" { if (!skip) exit 1; skip = 0; end = 1 }
     !skip { print }
-  ' README.md > README.md.new
-  mv README.md.new README.md
+    END { if (!start || !end || skip) { print file ": no complete bench:" tag " markers" > "/dev/stderr"; exit 1 } }
+  ' "$file" > "$file.new" || { rm -f "$file.new"; exit 1; }
+  mv "$file.new" "$file"
+}
+
+for t in foundation loading peers lookup levers scale; do
+  splice bench/README.md "$t" "bench/$t.md"
 done
-echo "README.md updated; raw results in bench/" >&2
+splice README.md summary "$summary"
+echo "bench/README.md and README.md updated; raw results in bench/" >&2
