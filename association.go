@@ -120,7 +120,7 @@ func (m *Association[A, L, R, KL, KR]) Clear(tx *Tx, l KL) (int, error) {
 func (m *Association[A, L, R, KL, KR]) remove(tx *Tx, l KL, which func(*rec) bool) (int, error) {
 	n := 0
 	err := tx.atomically(m.left.child, func() error {
-		tx.op = "delete"
+		tx.op = OpDelete
 		for _, c := range m.links(tx, m.left.pc.encode(l)) {
 			if !which(c) || tx.current(m.left.child, c) != c {
 				continue // not this one, or gone in a cascade since
@@ -151,7 +151,7 @@ func (m *Association[A, L, R, KL, KR]) Replace(tx *Tx, l KL, rs []KR) error {
 		want[string(m.right.pc.encode(r))] = true
 	}
 	return tx.atomically(m.left.child, func() error {
-		tx.op = "delete"
+		tx.op = OpDelete
 		have := map[string]bool{}
 		for _, c := range m.links(tx, m.left.pc.encode(l)) {
 			rk := string(c.key(m.right.info.index.slot))

@@ -35,7 +35,7 @@
 // whole table) run a Loader for every row at once: Many (a parent's
 // children), One (a child's parent), ManyWith and OneWith (nested levels),
 // Association.LoadRights and LoadLefts. Tx.Strict makes lazy navigation fail
-// with ErrLazyLoad, naming the loader to use, and Tx.Loads and DB.Loads
+// with ErrLazyLoad, naming the loader to use, and Tx.LoadStats and DB.LoadStats
 // count what each relation loaded, so a test can hold code to a budget.
 //
 // # Transactions and concurrency

@@ -79,7 +79,7 @@ func TestEveryEntryPointRefusesBadTransactions(t *testing.T) {
 		{"Table.Has", false, false, func(tx *Tx) error { _, err := b.users.Has(tx, 1); return err }},
 		{"Table.Len", false, false, func(tx *Tx) error { _, err := b.users.Len(tx); return err }},
 		{"Table.All", false, true, func(tx *Tx) error { return seq(count(b.users.All(tx))) }},
-		{"Index.Get", false, true, func(tx *Tx) error { return seq(count(b.email.Get(tx, "ann@x"))) }},
+		{"Index.List", false, true, func(tx *Tx) error { return seq(count(b.email.List(tx, "ann@x"))) }},
 		{"Index.All", false, true, func(tx *Tx) error { return seq(count(b.email.All(tx))) }},
 		{"Index.First", false, false, func(tx *Tx) error { _, err := b.email.First(tx, "ann@x"); return err }},
 		{"Relation.Children", false, true, func(tx *Tx) error { return seq(countPosts(b.author.Children(tx, 1))) }},
@@ -239,9 +239,9 @@ func TestRelationEntryPointsRefuseBadTransactions(t *testing.T) {
 		tx.Abort()
 		return tx
 	}, entries)
-	// Loads of nil relations and stores are zero, not a panic.
+	// LoadStats of nil relations and stores are zero, not a panic.
 	var nilRel *Relation[Post, User, int64]
-	if (Loads{}) != db.Loads(nilRel) || (Loads{}) != finished.Loads(nil) {
-		t.Error("Loads of nothing is not zero")
+	if (LoadStats{}) != db.LoadStats(nilRel) || (LoadStats{}) != finished.LoadStats(nil) {
+		t.Error("LoadStats of nothing is not zero")
 	}
 }

@@ -62,6 +62,19 @@ var (
 	ErrCorrupt = errors.New("memrel: store corrupt")
 )
 
+// Op is the operation that a ConstraintError or an IntegrityError
+// describes.
+type Op string
+
+// The operations.
+const (
+	OpInsert Op = "insert" // Insert, an Upsert that inserts, Link, Replace
+	OpUpdate Op = "update" // Update, an Upsert that updates, UpdateKey
+	OpDelete Op = "delete" // Delete, Unlink, Clear, Replace
+	OpCommit Op = "commit" // the deferred checks of Commit
+	OpVerify Op = "verify" // Verify
+)
+
 // ConstraintError describes one rejected operation or one violation found at
 // commit or by Verify. It wraps one of ErrForeignKey, ErrRestrict, ErrUnique
 // or ErrCorrupt.
@@ -70,13 +83,22 @@ var (
 //
 //	memrel: delete users 1: restrict violation: posts 7 references it through posts.author
 type ConstraintError struct {
-	Op         string // "insert", "update", "delete", "commit" or "verify"
-	Table      string // the table the operation was applied to
-	Key        string // that row's key, formatted
+	Op         Op
+	Table      string // the table of the row the operation was applied to
+	Key        string // that row's key, formatted ("" for a violation of a whole index)
 	Constraint string // the relation or index: "posts.author", "users.email", "users.primary key"
-	Other      string // the other row: the missing parent, a child that references this row, or the row holding the value
-	ByChild    bool   // Other is a child that references this row (a parent deleted or re-keyed)
-	Err        error  // the sentinel
+
+	// For ErrForeignKey and ErrRestrict: the parent row, as "users 1", and
+	// the child row that references it, as "posts 7". The operation's row
+	// is one of them: the child whose parent is missing, or the parent
+	// that a child still references.
+	Parent, Child string
+
+	// For ErrUnique, the row that holds the value; for ErrCorrupt, what is
+	// wrong.
+	Other string
+
+	Err error // the sentinel
 }
 
 func (e *ConstraintError) Error() string {
@@ -87,10 +109,10 @@ func (e *ConstraintError) Error() string {
 	}
 	fmt.Fprintf(&b, ": %s", strings.TrimPrefix(e.Err.Error(), "memrel: "))
 	switch {
-	case e.ByChild:
-		fmt.Fprintf(&b, ": %s references it through %s", e.Other, e.Constraint)
-	case errors.Is(e.Err, ErrForeignKey) && e.Other != "":
-		fmt.Fprintf(&b, ": %s does not exist (%s)", e.Other, e.Constraint)
+	case e.Child != "" && e.Parent == e.Table+" "+e.Key:
+		fmt.Fprintf(&b, ": %s references it through %s", e.Child, e.Constraint)
+	case e.Parent != "":
+		fmt.Fprintf(&b, ": %s does not exist (%s)", e.Parent, e.Constraint)
 	case errors.Is(e.Err, ErrUnique):
 		fmt.Fprintf(&b, ": %s is taken by %s", e.Constraint, e.Other)
 	default:
@@ -109,7 +131,7 @@ func (e *ConstraintError) Unwrap() error { return e.Err }
 // IntegrityError lists every violation found by Commit (for deferred
 // constraints) or by Verify. errors.Is and errors.As see each violation.
 type IntegrityError struct {
-	Op         string // "commit" or "verify"
+	Op         Op // OpCommit or OpVerify
 	Violations []*ConstraintError
 }
 

@@ -109,7 +109,7 @@ func ExampleEagerAll() {
 		for _, a := range all {
 			fmt.Println(a.Row.Name, len(a.Loaded), "novels")
 		}
-		fmt.Println(tx.Loads(sh.wrote))
+		fmt.Println(tx.LoadStats(sh.wrote))
 		return nil
 	})
 	// Output:

@@ -157,7 +157,7 @@ func ExampleConstraintError() {
 	err := l.db.Update(func(tx *memrel.Tx) error { return l.authors.Delete(tx, 2) })
 	var ce *memrel.ConstraintError
 	if errors.As(err, &ce) {
-		fmt.Println(ce.Op, ce.Table, ce.Key, "blocked by", ce.Other, "through", ce.Constraint)
+		fmt.Println(ce.Op, ce.Table, ce.Key, "blocked by", ce.Child, "through", ce.Constraint)
 	}
 	fmt.Println(errors.Is(err, memrel.ErrRestrict))
 	// Output:

@@ -59,10 +59,10 @@ func (x *Index[T, K, V]) check(tx *Tx) error {
 	return nil
 }
 
-// Get returns the rows whose field equals v, in primary key order. If the
+// List returns the rows whose field equals v, in primary key order. If the
 // sequence cannot be read it yields nothing and the transaction records
 // the error (see Tx.Err).
-func (x *Index[T, K, V]) Get(tx *Tx, v V) iter.Seq[T] {
+func (x *Index[T, K, V]) List(tx *Tx, v V) iter.Seq[T] {
 	return func(yield func(T) bool) {
 		it := tx.startSeq(x.check(tx), func() (memdb.ResultIterator, error) {
 			return tx.iter(x.info.table.name, x.info.mdb, keyOf(tx, x.codec, v), false)

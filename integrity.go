@@ -84,9 +84,9 @@ func (tx *Tx) write(ti *tableInfo, oldKey []byte, r *rec, mode writeMode, fresh 
 	if !fresh || oldKey != nil {
 		old = tx.get(ti, key)
 	}
-	tx.op = "update"
+	tx.op = OpUpdate
 	if old == nil || mode == mustBeNew {
-		tx.op = "insert"
+		tx.op = OpInsert
 	}
 	switch {
 	case old != nil && mode == mustBeNew:
@@ -175,7 +175,7 @@ func (tx *Tx) checkRefs(ti *tableInfo, old, nw *rec) error {
 			}
 			continue
 		}
-		return tx.violation(ErrForeignKey, ti, nw.pk(), rel.qname, rel.parent.prefix+rel.parent.front.formatKey(fk))
+		return tx.missingParent(ti, nw.pk(), rel, fk)
 	}
 	return nil
 }
@@ -202,7 +202,7 @@ func (tx *Tx) checkParent(ti *tableInfo, key []byte, del bool) {
 
 // delete deletes the row with key pk from ti, as an operation.
 func (tx *Tx) delete(ti *tableInfo, pk []byte) error {
-	tx.op = "delete"
+	tx.op = OpDelete
 	r := tx.get(ti, pk)
 	if r == nil {
 		return ErrNotFound
@@ -355,7 +355,7 @@ func (tx *Tx) evalCheck(c check, deferrable bool, max int) []dangling {
 		if fk == nil || tx.get(rel.parent, fk) != nil || defers(rel) {
 			continue
 		}
-		vs = append(vs, dangling{rel, string(c.key), string(fk), tx.violation(ErrForeignKey, c.ti, c.key, rel.qname, rel.parent.prefix+rel.parent.front.formatKey(fk))})
+		vs = append(vs, dangling{rel, string(c.key), string(fk), tx.missingParent(c.ti, c.key, rel, fk)})
 		if len(vs) == max {
 			return vs
 		}
@@ -366,7 +366,7 @@ func (tx *Tx) evalCheck(c check, deferrable bool, max int) []dangling {
 // runDeferred runs the checks kept for Commit and returns every violation,
 // each once.
 func (tx *Tx) runDeferred() []*ConstraintError {
-	tx.op = "commit"
+	tx.op = OpCommit
 	type checkID struct {
 		ti     *tableInfo
 		key    string
@@ -399,8 +399,18 @@ func (tx *Tx) runDeferred() []*ConstraintError {
 // byChild is a violation of parent key key of ti that child, through rel,
 // references.
 func (tx *Tx) byChild(err error, ti *tableInfo, key []byte, rel *relInfo, child *rec) *ConstraintError {
-	v := tx.violation(err, ti, key, rel.qname, rel.child.prefix+rel.child.front.formatKey(child.pk()))
-	v.ByChild = true
+	v := tx.violation(err, ti, key, rel.qname, "")
+	v.Parent = ti.prefix + ti.front.formatKey(key)
+	v.Child = rel.child.prefix + rel.child.front.formatKey(child.pk())
+	return v
+}
+
+// missingParent is the violation of row key of ti, whose foreign key fk
+// through rel names no parent.
+func (tx *Tx) missingParent(ti *tableInfo, key []byte, rel *relInfo, fk []byte) *ConstraintError {
+	v := tx.violation(ErrForeignKey, ti, key, rel.qname, "")
+	v.Child = ti.prefix + ti.front.formatKey(key)
+	v.Parent = rel.parent.prefix + rel.parent.front.formatKey(fk)
 	return v
 }
 

@@ -167,7 +167,7 @@ func TestConstraintErrorMessage(t *testing.T) {
 	if !errors.As(err, &ce) {
 		t.Fatal("not a *ConstraintError")
 	}
-	wantCE := &ConstraintError{Op: "delete", Table: "users", Key: "2", Constraint: "posts.author", Other: "posts 20", ByChild: true, Err: ErrRestrict}
+	wantCE := &ConstraintError{Op: "delete", Table: "users", Key: "2", Constraint: "posts.author", Parent: "users 2", Child: "posts 20", Err: ErrRestrict}
 	if diff := cmp.Diff(*wantCE, *ce, cmpopts.EquateErrors()); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}

@@ -16,7 +16,7 @@ import (
 //
 // Eager runs a loader on a batch of rows; EagerAll on a whole table. Each
 // level is one batch from the caller's point of view, however many rows it
-// covers, and is counted as such in Loads. Results are copies: changing
+// covers, and is counted as such in LoadStats. Results are copies: changing
 // them never changes the store.
 
 // With is a row and what was loaded for it.

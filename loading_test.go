@@ -346,12 +346,12 @@ func TestNPlusOneMadeVisible(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		want := map[string]memrel.Loads{
+		want := map[string]memrel.LoadStats{
 			"author": {Batches: 1, Rows: 10000},
 			"tagged": {Batches: 1, Rows: 30000},
 			"tag":    {Batches: 1, Rows: 100}, // each tag loaded once
 		}
-		got := map[string]memrel.Loads{"author": tx.Loads(b.author), "tagged": tx.Loads(b.tagged), "tag": tx.Loads(b.tag)}
+		got := map[string]memrel.LoadStats{"author": tx.LoadStats(b.author), "tagged": tx.LoadStats(b.tagged), "tag": tx.LoadStats(b.tag)}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("load counters (-want +got):\n%s", diff)
 		}
@@ -392,13 +392,13 @@ func TestNPlusOneMadeVisible(t *testing.T) {
 	}
 
 	// Without strict mode the loop runs, and the counters show N+1.
-	before := b.db.Loads(b.author)
+	before := b.db.LoadStats(b.author)
 	err = b.db.View(func(tx *memrel.Tx) error {
 		for u := range b.users.All(tx) {
 			for range b.author.Children(tx, u.ID) {
 			}
 		}
-		if got := tx.Loads(b.author); got != (memrel.Loads{Lazy: 1000, Rows: 10000}) {
+		if got := tx.LoadStats(b.author); got != (memrel.LoadStats{Lazy: 1000, Rows: 10000}) {
 			t.Errorf("lazy loop: %+v", got)
 		}
 		return nil
@@ -406,7 +406,7 @@ func TestNPlusOneMadeVisible(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	after := b.db.Loads(b.author)
+	after := b.db.LoadStats(b.author)
 	if after.Lazy-before.Lazy != 1000 || after.Rows-before.Rows != 10000 {
 		t.Errorf("store counters moved from %+v to %+v", before, after)
 	}

@@ -2,43 +2,43 @@ package memrel
 
 import "sync/atomic"
 
-// Relationship is any relation, whatever its types: what Tx.Loads and
-// DB.Loads take. *Relation implements it.
-type Relationship interface {
+// AnyRelation is a *Relation of any types: what Tx.LoadStats and
+// DB.LoadStats take.
+type AnyRelation interface {
 	relation() *relInfo
 }
 
-// Loads counts what a relation has loaded, so that a test can hold code to
+// LoadStats counts what a relation has loaded, so that a test can hold code to
 // a budget ("this handler loads posts in at most 2 batches") and see N+1
 // access as a number.
-type Loads struct {
+type LoadStats struct {
 	Lazy    int64 // lazy navigations: one per Children, ListChildren, Child or Parent call
 	Batches int64 // eager loads: one per relation per Eager or EagerAll level
 	Rows    int64 // rows loaded through the relation, lazily or eagerly
 }
 
-// Loads returns what rel has loaded in this transaction so far.
-func (tx *Tx) Loads(rel Relationship) Loads {
+// LoadStats returns what rel has loaded in this transaction so far.
+func (tx *Tx) LoadStats(rel AnyRelation) LoadStats {
 	ri := relOf(rel)
 	if tx == nil || ri == nil || tx.db == nil || ri.child.schema != tx.db.schema {
-		return Loads{}
+		return LoadStats{}
 	}
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
 	if ri.id >= len(tx.loads) {
-		return Loads{}
+		return LoadStats{}
 	}
 	return tx.loads[ri.id]
 }
 
-// Loads returns what rel has loaded in the store's ended transactions.
-func (db *DB) Loads(rel Relationship) Loads {
+// LoadStats returns what rel has loaded in the store's ended transactions.
+func (db *DB) LoadStats(rel AnyRelation) LoadStats {
 	ri := relOf(rel)
 	if db == nil || ri == nil || ri.child.schema != db.schema || ri.id >= len(db.loads) {
-		return Loads{}
+		return LoadStats{}
 	}
 	c := &db.loads[ri.id]
-	return Loads{Lazy: c.lazy.Load(), Batches: c.batches.Load(), Rows: c.rows.Load()}
+	return LoadStats{Lazy: c.lazy.Load(), Batches: c.batches.Load(), Rows: c.rows.Load()}
 }
 
 // Strict makes lazy navigation in tx fail with ErrLazyLoad: SQLAlchemy's
@@ -54,7 +54,7 @@ func (tx *Tx) Strict() error {
 	return nil
 }
 
-func relOf(rel Relationship) *relInfo {
+func relOf(rel AnyRelation) *relInfo {
 	if rel == nil {
 		return nil
 	}
@@ -68,9 +68,9 @@ func relOf(rel Relationship) *relInfo {
 type atomicLoads struct{ lazy, batches, rows atomic.Int64 }
 
 // count returns the transaction's counters for rel.
-func (tx *Tx) count(rel *relInfo) *Loads {
+func (tx *Tx) count(rel *relInfo) *LoadStats {
 	if tx.loads == nil {
-		tx.loads = make([]Loads, len(tx.db.schema.rels))
+		tx.loads = make([]LoadStats, len(tx.db.schema.rels))
 	}
 	return &tx.loads[rel.id]
 }
@@ -78,7 +78,7 @@ func (tx *Tx) count(rel *relInfo) *Loads {
 // flushLoads adds the transaction's counters to the store's.
 func (tx *Tx) flushLoads() {
 	for i, l := range tx.loads {
-		if l == (Loads{}) {
+		if l == (LoadStats{}) {
 			continue
 		}
 		c := &tx.db.loads[i]

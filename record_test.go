@@ -75,7 +75,7 @@ func TestRecordLayout(t *testing.T) {
 				}
 			}
 			var n int
-			for range ixs[1].Get(tx, w.B) {
+			for range ixs[1].List(tx, w.B) {
 				n++
 			}
 			if n != 3 {

@@ -342,7 +342,7 @@ func (r *Relation[C, P, K]) Key(child C) (K, bool) {
 	return r.get(&child)
 }
 
-// relation makes *Relation a Relationship.
+// relation makes *Relation a AnyRelation.
 func (r *Relation[C, P, K]) relation() *relInfo {
 	if r == nil {
 		return nil

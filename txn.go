@@ -28,8 +28,8 @@ type Tx struct {
 	managed bool        // owned by Update or View: Commit is theirs
 	strict  bool        // lazy navigation fails
 	err     error       // the first error a sequence or strict mode met, returned at the end
-	loads   []Loads
-	op      string     // the operation under way, for error messages
+	loads   []LoadStats
+	op      Op         // the operation under way, for error messages
 	begun   [2]uintptr // write transactions: where BeginWrite or Update was called, for ErrBusy
 
 	// The rows found by primary key in the snapshot the transaction reads
@@ -152,7 +152,7 @@ func (tx *Tx) commit() error {
 	if len(tx.w.pending) > 0 {
 		if vs := tx.runDeferred(); len(vs) > 0 {
 			tx.abort()
-			return &IntegrityError{Op: "commit", Violations: vs}
+			return &IntegrityError{Op: OpCommit, Violations: vs}
 		}
 	}
 	for id, st := range tx.w.seqState {

@@ -11,7 +11,7 @@ func (tx *Tx) Verify() error {
 	}
 	defer tx.mu.Unlock()
 	op := tx.op
-	tx.op = "verify"
+	tx.op = OpVerify
 	defer func() { tx.op = op }()
 	var vs []*ConstraintError
 	corrupt := func(ti *tableInfo, key []byte, what, detail string) {
@@ -41,7 +41,7 @@ func (tx *Tx) Verify() error {
 					}
 				}
 				if rel := ix.rel; rel != nil && tx.get(rel.parent, k) == nil {
-					vs = append(vs, tx.violation(ErrForeignKey, ti, r.pk(), rel.qname, rel.parent.prefix+rel.parent.front.formatKey(k)))
+					vs = append(vs, tx.missingParent(ti, r.pk(), rel, k))
 				}
 			}
 		}
@@ -57,13 +57,13 @@ func (tx *Tx) Verify() error {
 				}
 			}
 			if n != filled[ix.slot] {
-				vs = append(vs, &ConstraintError{Op: "verify", Table: ti.name, Constraint: ti.name + "." + ix.name,
+				vs = append(vs, &ConstraintError{Op: OpVerify, Table: ti.name, Constraint: ti.name + "." + ix.name,
 					Other: fmt.Sprintf("%d index entries for %d rows with a value", n, filled[ix.slot]), Err: ErrCorrupt})
 			}
 		}
 	}
 	if len(vs) > 0 {
-		return &IntegrityError{Op: "verify", Violations: vs}
+		return &IntegrityError{Op: OpVerify, Violations: vs}
 	}
 	return nil
 }

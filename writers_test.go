@@ -255,7 +255,7 @@ func TestSharedReadTransaction(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if got := tx.Loads(b.author).Lazy; got != 4*20*200 {
+	if got := tx.LoadStats(b.author).Lazy; got != 4*20*200 {
 		t.Errorf("%d lazy loads counted, want %d", got, 4*20*200)
 	}
 	if err := tx.Err(); err != nil {
