@@ -78,7 +78,7 @@ func TestSequencesReportErrors(t *testing.T) {
 	tags := newTagged(t)
 	seqs := map[string]func(tx *Tx) iter.Seq[any]{
 		"Table.All":         func(tx *Tx) iter.Seq[any] { return anySeq(b.users.All(tx)) },
-		"Index.List":         func(tx *Tx) iter.Seq[any] { return anySeq(b.email.List(tx, "ann@x")) },
+		"Index.List":        func(tx *Tx) iter.Seq[any] { return anySeq(b.email.List(tx, "ann@x")) },
 		"Index.All":         func(tx *Tx) iter.Seq[any] { return anySeq(b.email.All(tx)) },
 		"Relation.Children": func(tx *Tx) iter.Seq[any] { return anySeq(b.author.Children(tx, 1)) },
 		"Descendants":       func(tx *Tx) iter.Seq[any] { return anySeq2(b.replies.Descendants(tx, 100, 0)) },
