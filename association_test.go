@@ -243,9 +243,9 @@ func TestAssociationObject(t *testing.T) {
 	users := memrel.NewTable(s, "users", func(u *LUser) *int64 { return &u.ID })
 	groups := memrel.NewTable(s, "groups", func(g *Group) *int64 { return &g.ID })
 	members := memrel.NewTable(s, "members", func(m *Member) *int64 { return &m.ID })
-	cascade := memrel.Rules[int64]{OnDelete: memrel.Cascade}
-	ofUser := memrel.ForeignKey(members, "user", func(m *Member) *int64 { return &m.UserID }, users, cascade)
-	ofGroup := memrel.ForeignKey(members, "group", func(m *Member) *int64 { return &m.GroupID }, groups, cascade)
+	cascade := []memrel.Rule{memrel.OnDelete(memrel.Cascade)}
+	ofUser := memrel.ForeignKey(members, "user", func(m *Member) *int64 { return &m.UserID }, users, cascade...)
+	ofGroup := memrel.ForeignKey(members, "group", func(m *Member) *int64 { return &m.GroupID }, groups, cascade...)
 	membership := memrel.ManyToMany(ofUser, ofGroup)
 	db, err := memrel.Open(s)
 	if err != nil {

@@ -60,7 +60,7 @@ func newMemBlog(tb testing.TB) *memBlog {
 	m.users = memrel.NewTable(s, "users", func(u *BUser) *int64 { return &u.ID })
 	m.posts = memrel.NewTable(s, "posts", func(p *BPost) *int64 { return &p.ID })
 	m.author = memrel.ForeignKey(m.posts, "author", func(p *BPost) *int64 { return &p.UserID }, m.users,
-		memrel.Rules[int64]{OnDelete: memrel.Cascade})
+		memrel.OnDelete(memrel.Cascade))
 	db, err := memrel.Open(s)
 	if err != nil {
 		tb.Fatal(err)

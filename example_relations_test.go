@@ -48,13 +48,13 @@ func openShelf() *shelf {
 	links := memrel.NewPairTable(s, "book_genres",
 		func(bg *BookGenre) *int64 { return &bg.BookID },
 		func(bg *BookGenre) *int64 { return &bg.GenreID })
-	cascade := memrel.Rules[int64]{OnDelete: memrel.Cascade}
-	sh.wrote = memrel.ForeignKey(sh.novels, "author", func(n *Novel) *int64 { return &n.AuthorID }, sh.authors, cascade)
+	cascade := []memrel.Rule{memrel.OnDelete(memrel.Cascade)}
+	sh.wrote = memrel.ForeignKey(sh.novels, "author", func(n *Novel) *int64 { return &n.AuthorID }, sh.authors, cascade...)
 	sh.byYear = memrel.OrderChildren(sh.wrote, "by_year", func(n *Novel) *int64 { return &n.Year })
 	sh.sequels = memrel.NullableForeignKey(sh.novels, "sequel_of", func(n *Novel) *memrel.Null[int64] { return &n.SequelOf }, sh.novels,
-		memrel.Rules[int64]{OnDelete: memrel.SetNull})
-	book := memrel.ForeignKey(links, "book", func(bg *BookGenre) *int64 { return &bg.BookID }, sh.novels, cascade)
-	genre := memrel.ForeignKey(links, "genre", func(bg *BookGenre) *int64 { return &bg.GenreID }, sh.genres, cascade)
+		memrel.OnDelete(memrel.SetNull))
+	book := memrel.ForeignKey(links, "book", func(bg *BookGenre) *int64 { return &bg.BookID }, sh.novels, cascade...)
+	genre := memrel.ForeignKey(links, "genre", func(bg *BookGenre) *int64 { return &bg.GenreID }, sh.genres, cascade...)
 	sh.bookGenres = memrel.ManyToMany(book, genre)
 	db, err := memrel.Open(s)
 	if err != nil {

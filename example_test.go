@@ -93,14 +93,14 @@ type library struct {
 
 // openLibrary declares authors and books: deleting an author deletes their
 // books (CASCADE) and clears the editor of the books they edited (SET NULL).
-func openLibrary(rules memrel.Rules[int64]) *library {
+func openLibrary(rules []memrel.Rule) *library {
 	s := memrel.NewSchema()
 	l := &library{}
 	l.authors = memrel.NewTable(s, "authors", func(a *Author) *int64 { return &a.ID })
 	l.books = memrel.NewTable(s, "books", func(b *Book) *int64 { return &b.ID })
-	l.wrote = memrel.ForeignKey(l.books, "author", func(b *Book) *int64 { return &b.AuthorID }, l.authors, rules)
+	l.wrote = memrel.ForeignKey(l.books, "author", func(b *Book) *int64 { return &b.AuthorID }, l.authors, rules...)
 	l.edited = memrel.NullableForeignKey(l.books, "editor", func(b *Book) *memrel.Null[int64] { return &b.EditorID }, l.authors,
-		memrel.Rules[int64]{OnDelete: memrel.SetNull})
+		memrel.OnDelete(memrel.SetNull))
 	db, err := memrel.Open(s)
 	if err != nil {
 		panic(err)
@@ -130,7 +130,7 @@ func (l *library) load() error {
 }
 
 func ExampleForeignKey() {
-	l := openLibrary(memrel.Rules[int64]{OnDelete: memrel.Cascade})
+	l := openLibrary([]memrel.Rule{memrel.OnDelete(memrel.Cascade)})
 	if err := l.load(); err != nil {
 		panic(err)
 	}
@@ -150,7 +150,7 @@ func ExampleForeignKey() {
 }
 
 func ExampleConstraintError() {
-	l := openLibrary(memrel.Rules[int64]{OnDelete: memrel.Restrict})
+	l := openLibrary([]memrel.Rule{memrel.OnDelete(memrel.Restrict)})
 	if err := l.load(); err != nil {
 		panic(err)
 	}
@@ -168,7 +168,7 @@ func ExampleConstraintError() {
 // Deferred checks let rows go in in any order; Commit reports every
 // reference still dangling, and then nothing of the transaction persists.
 func ExampleTx_DeferConstraints() {
-	l := openLibrary(memrel.Rules[int64]{})
+	l := openLibrary([]memrel.Rule{})
 	err := l.db.Update(func(tx *memrel.Tx) error {
 		if err := tx.DeferConstraints(); err != nil {
 			return err
@@ -198,7 +198,7 @@ func ExampleTx_DeferConstraints() {
 
 // A snapshot is an O(1) fork: load fixtures once, give each test its own.
 func ExampleDB_Snapshot() {
-	l := openLibrary(memrel.Rules[int64]{OnDelete: memrel.Cascade})
+	l := openLibrary([]memrel.Rule{memrel.OnDelete(memrel.Cascade)})
 	if err := l.load(); err != nil {
 		panic(err)
 	}
@@ -214,7 +214,7 @@ func ExampleDB_Snapshot() {
 }
 
 func ExampleRelation_Children() {
-	l := openLibrary(memrel.Rules[int64]{})
+	l := openLibrary([]memrel.Rule{})
 	if err := l.load(); err != nil {
 		panic(err)
 	}

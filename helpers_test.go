@@ -44,15 +44,15 @@ type blog struct {
 // blogRules are the rules of the blog's relations; zero values mean NO
 // ACTION everywhere.
 type blogRules struct {
-	author, editor, onPost, replies Rules[int64]
+	author, editor, onPost, replies []Rule
 }
 
 func defaultRules() blogRules {
 	return blogRules{
-		author:  Rules[int64]{OnDelete: Cascade, OnUpdate: Cascade},
-		editor:  Rules[int64]{OnDelete: SetNull, OnUpdate: Cascade},
-		onPost:  Rules[int64]{OnDelete: Cascade, OnUpdate: Cascade},
-		replies: Rules[int64]{OnDelete: Cascade, OnUpdate: Cascade},
+		author:  []Rule{OnDelete(Cascade), OnUpdate(Cascade)},
+		editor:  []Rule{OnDelete(SetNull), OnUpdate(Cascade)},
+		onPost:  []Rule{OnDelete(Cascade), OnUpdate(Cascade)},
+		replies: []Rule{OnDelete(Cascade), OnUpdate(Cascade)},
 	}
 }
 
@@ -64,10 +64,10 @@ func newBlog(tb testing.TB, r blogRules) *blog {
 	b.posts = NewTable(s, "posts", func(p *Post) *int64 { return &p.ID })
 	b.comments = NewTable(s, "comments", func(c *Comment) *int64 { return &c.ID })
 	b.email = NewUniqueIndex(b.users, "email", func(u *User) *string { return &u.Email })
-	b.author = ForeignKey(b.posts, "author", func(p *Post) *int64 { return &p.UserID }, b.users, r.author)
-	b.editor = NullableForeignKey(b.posts, "editor", func(p *Post) *Null[int64] { return &p.EditorID }, b.users, r.editor)
-	b.onPost = ForeignKey(b.comments, "post", func(c *Comment) *int64 { return &c.PostID }, b.posts, r.onPost)
-	b.replies = NullableForeignKey(b.comments, "parent", func(c *Comment) *Null[int64] { return &c.ParentID }, b.comments, r.replies)
+	b.author = ForeignKey(b.posts, "author", func(p *Post) *int64 { return &p.UserID }, b.users, r.author...)
+	b.editor = NullableForeignKey(b.posts, "editor", func(p *Post) *Null[int64] { return &p.EditorID }, b.users, r.editor...)
+	b.onPost = ForeignKey(b.comments, "post", func(c *Comment) *int64 { return &c.PostID }, b.posts, r.onPost...)
+	b.replies = NullableForeignKey(b.comments, "parent", func(c *Comment) *Null[int64] { return &c.ParentID }, b.comments, r.replies...)
 	db, err := Open(s)
 	if err != nil {
 		tb.Fatalf("Open: %v", err)

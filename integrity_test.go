@@ -24,13 +24,13 @@ type pair struct {
 	rel     *Relation[kid, parent, int64]
 }
 
-func newPair(tb testing.TB, r Rules[int64]) *pair {
+func newPair(tb testing.TB, r ...Rule) *pair {
 	tb.Helper()
 	s := NewSchema()
 	p := &pair{}
 	p.parents = NewTable(s, "parents", func(r *parent) *int64 { return &r.ID })
 	p.kids = NewTable(s, "kids", func(r *kid) *int64 { return &r.ID })
-	p.rel = NullableForeignKey(p.kids, "p", func(k *kid) *Null[int64] { return &k.P }, p.parents, r)
+	p.rel = NullableForeignKey(p.kids, "p", func(k *kid) *Null[int64] { return &k.P }, p.parents, r...)
 	db, err := Open(s)
 	if err != nil {
 		tb.Fatal(err)
@@ -48,7 +48,7 @@ func TestActions(t *testing.T) {
 	cases := []struct {
 		action  Action
 		event   event
-		def     int64 // Rules.Default; parent 7 exists
+		def     int64 // Default; parent 7 exists
 		wantErr error
 		want    kid // the child afterwards; deleted for none
 	}{
@@ -69,8 +69,8 @@ func TestActions(t *testing.T) {
 		for _, withChild := range []bool{true, false} {
 			name := fmt.Sprintf("%s/%s/default=%d/child=%v", c.action, c.event, c.def, withChild)
 			t.Run(name, func(t *testing.T) {
-				r := Rules[int64]{OnDelete: c.action, OnUpdate: c.action, Default: c.def}
-				p := newPair(t, r)
+				r := []Rule{OnDelete(c.action), OnUpdate(c.action), Default(int64(c.def))}
+				p := newPair(t, r...)
 				mustUpdate(t, p.db, func(tx *Tx) error {
 					for _, id := range []int64{1, 7} {
 						if _, err := p.parents.Insert(tx, parent{id}); err != nil {
@@ -156,7 +156,7 @@ func TestInsertChildWithoutParent(t *testing.T) {
 }
 
 func TestConstraintErrorMessage(t *testing.T) {
-	b := newBlog(t, blogRules{author: Rules[int64]{OnDelete: Restrict}})
+	b := newBlog(t, blogRules{author: []Rule{OnDelete(Restrict)}})
 	b.seed(t)
 	err := b.db.Update(func(tx *Tx) error { return b.users.Delete(tx, 2) })
 	want := "memrel: delete users 2: restrict violation: posts 20 references it through posts.author"
@@ -177,7 +177,7 @@ func TestConstraintErrorMessage(t *testing.T) {
 // transaction goes on.
 func TestFailedDeepCascadeLeavesTransactionAsBefore(t *testing.T) {
 	r := defaultRules()
-	r.replies = Rules[int64]{OnDelete: Restrict} // replies block their parents' deletion
+	r.replies = []Rule{OnDelete(Restrict)} // replies block their parents' deletion
 	b := newBlog(t, r)
 	b.seed(t)
 	tx := mustTx(b.db.BeginWrite())
@@ -243,7 +243,7 @@ func TestSelfReferentialCascade(t *testing.T) {
 	for _, action := range []Action{Cascade, SetNull} {
 		t.Run(action.String(), func(t *testing.T) {
 			r := defaultRules()
-			r.replies = Rules[int64]{OnDelete: action}
+			r.replies = []Rule{OnDelete(action)}
 			b := newBlog(t, r)
 			b.seed(t)
 			mustUpdate(t, b.db, func(tx *Tx) error { return b.comments.Delete(tx, 100) })
@@ -264,7 +264,7 @@ func TestSelfReferentialCascade(t *testing.T) {
 // A row that references itself does not block its own deletion.
 func TestSelfReferenceRestrictOnItself(t *testing.T) {
 	r := defaultRules()
-	r.replies = Rules[int64]{OnDelete: Restrict}
+	r.replies = []Rule{OnDelete(Restrict)}
 	b := newBlog(t, r)
 	b.seed(t)
 	mustUpdate(t, b.db, func(tx *Tx) error {
@@ -306,7 +306,7 @@ func TestDeepChainCascades(t *testing.T) {
 	for _, action := range []Action{Cascade, SetNull} {
 		t.Run(action.String(), func(t *testing.T) {
 			r := defaultRules()
-			r.replies = Rules[int64]{OnDelete: action, OnUpdate: Cascade}
+			r.replies = []Rule{OnDelete(action), OnUpdate(Cascade)}
 			b := newBlog(t, r)
 			chain(t, b, n)
 			// Re-keying the root moves its child's reference, one level only.
@@ -348,8 +348,8 @@ func TestDeepChainRejectedAtTheBottom(t *testing.T) {
 	s := NewSchema()
 	nodes := NewTable(s, "nodes", func(n *node) *int64 { return &n.ID })
 	pins := NewTable(s, "pins", func(p *pin) *int64 { return &p.ID })
-	NullableForeignKey(nodes, "parent", func(n *node) *Null[int64] { return &n.Parent }, nodes, Rules[int64]{OnDelete: Cascade})
-	ForeignKey(pins, "node", func(p *pin) *int64 { return &p.Node }, nodes, Rules[int64]{OnDelete: Restrict})
+	NullableForeignKey(nodes, "parent", func(n *node) *Null[int64] { return &n.Parent }, nodes, OnDelete(Cascade))
+	ForeignKey(pins, "node", func(p *pin) *int64 { return &p.Node }, nodes, OnDelete(Restrict))
 	db, err := Open(s)
 	if err != nil {
 		t.Fatal(err)
@@ -379,8 +379,8 @@ func TestDeepChainRejectedAtTheBottom(t *testing.T) {
 
 func TestDeferred(t *testing.T) {
 	deferred := defaultRules()
-	deferred.author = Rules[int64]{Deferred: true}
-	deferred.onPost = Rules[int64]{Deferred: true}
+	deferred.author = []Rule{Deferred()}
+	deferred.onPost = []Rule{Deferred()}
 
 	t.Run("any order, then commit", func(t *testing.T) {
 		b := newBlog(t, deferred)
@@ -458,7 +458,7 @@ func TestDeferred(t *testing.T) {
 		// Two users who are each other's... posts' authors: a cycle through
 		// a deferred self-reference.
 		r := defaultRules()
-		r.replies = Rules[int64]{Deferred: true}
+		r.replies = []Rule{Deferred()}
 		b := newBlog(t, r)
 		b.seed(t)
 		mustUpdate(t, b.db, func(tx *Tx) error {
@@ -491,7 +491,7 @@ func TestDeferred(t *testing.T) {
 
 	t.Run("restrict is never deferred", func(t *testing.T) {
 		r := defaultRules()
-		r.author = Rules[int64]{OnDelete: Restrict, Deferred: true}
+		r.author = []Rule{OnDelete(Restrict), Deferred()}
 		b := newBlog(t, r)
 		b.seed(t)
 		unchanged(t, b.db, func() {
@@ -511,7 +511,7 @@ func TestDeferred(t *testing.T) {
 
 	t.Run("actions still run at once", func(t *testing.T) {
 		r := defaultRules()
-		r.author = Rules[int64]{OnDelete: Cascade, Deferred: true}
+		r.author = []Rule{OnDelete(Cascade), Deferred()}
 		b := newBlog(t, r)
 		b.seed(t)
 		mustUpdate(t, b.db, func(tx *Tx) error {
@@ -631,7 +631,7 @@ func TestUnique(t *testing.T) {
 // the same key, is an update: no key goes away, no action runs, the child
 // stays.
 func TestSameKeyWritesAreUpdates(t *testing.T) {
-	p := newPair(t, Rules[int64]{OnUpdate: Restrict, OnDelete: Restrict})
+	p := newPair(t, OnUpdate(Restrict), OnDelete(Restrict))
 	mustUpdate(t, p.db, func(tx *Tx) error {
 		if _, err := p.parents.Insert(tx, parent{1}); err != nil {
 			return err
@@ -649,7 +649,7 @@ func TestSameKeyWritesAreUpdates(t *testing.T) {
 // Regression: SET DEFAULT whose default is the very key being deleted writes
 // the child back unchanged; it must still be found dangling.
 func TestSetDefaultToTheDeletedKeyIsRejected(t *testing.T) {
-	p := newPair(t, Rules[int64]{OnDelete: SetDefault, Default: 1})
+	p := newPair(t, OnDelete(SetDefault), Default(int64(1)))
 	mustUpdate(t, p.db, func(tx *Tx) error {
 		if _, err := p.parents.Insert(tx, parent{1}); err != nil {
 			return err
@@ -668,7 +668,7 @@ func TestSetDefaultToTheDeletedKeyIsRejected(t *testing.T) {
 // Regression: a child inserted with a dangling deferred reference and then
 // re-keyed must still be reported at commit, under its new key.
 func TestRekeyedChildKeepsItsDeferredCheck(t *testing.T) {
-	p := newPair(t, Rules[int64]{Deferred: true})
+	p := newPair(t, Deferred())
 	err := p.db.Update(func(tx *Tx) error {
 		if _, err := p.kids.Insert(tx, kid{4, Valid[int64](9)}); err != nil {
 			return err
@@ -693,7 +693,7 @@ func TestRestrictSeesTheRewrittenRow(t *testing.T) {
 	s := NewSchema()
 	nodes := NewTable(s, "nodes", func(n *node) *int64 { return &n.ID })
 	NewUniqueIndex(nodes, "name", func(n *node) *string { return &n.Name })
-	NullableForeignKey(nodes, "parent", func(n *node) *Null[int64] { return &n.Parent }, nodes, Rules[int64]{OnUpdate: Restrict})
+	NullableForeignKey(nodes, "parent", func(n *node) *Null[int64] { return &n.Parent }, nodes, OnUpdate(Restrict))
 	db, _ := Open(s)
 	mustUpdate(t, db, func(tx *Tx) error {
 		if _, err := nodes.Insert(tx, node{ID: 5, Name: "a"}); err != nil {
@@ -725,7 +725,7 @@ func TestCascadedKeyRaisesSequence(t *testing.T) {
 	s := NewSchema()
 	users := NewTable(s, "users", func(p *parent) *int64 { return &p.ID })
 	profiles := NewTable(s, "profiles", func(p *profile) *int64 { return &p.UserID })
-	ForeignKey(profiles, "user", func(p *profile) *int64 { return &p.UserID }, users, Rules[int64]{OnUpdate: Cascade, OnDelete: Cascade})
+	ForeignKey(profiles, "user", func(p *profile) *int64 { return &p.UserID }, users, OnUpdate(Cascade), OnDelete(Cascade))
 	db, err := Open(s)
 	if err != nil {
 		t.Fatal(err)
@@ -771,7 +771,7 @@ func TestRejectedCascadeRestoresSequence(t *testing.T) {
 	users := NewTable(s, "users", func(p *parent) *int64 { return &p.ID })
 	profiles := NewTable(s, "profiles", func(p *profile) *int64 { return &p.UserID })
 	pins := NewTable(s, "pins", func(p *pin) *int64 { return &p.ID })
-	ForeignKey(profiles, "user", func(p *profile) *int64 { return &p.UserID }, users, Rules[int64]{OnUpdate: Cascade})
+	ForeignKey(profiles, "user", func(p *profile) *int64 { return &p.UserID }, users, OnUpdate(Cascade))
 	ForeignKey(pins, "user", func(p *pin) *int64 { return &p.UserID }, users) // NO ACTION: fails at the end
 	db, _ := Open(s)
 	tx := mustTx(db.BeginWrite())
@@ -806,7 +806,7 @@ func TestStringKeysWithNULThroughActions(t *testing.T) {
 	dirs := NewTable(s, "dirs", func(d *dir) *string { return &d.Path })
 	files := NewTable(s, "files", func(f *file) *string { return &f.Name })
 	in := ForeignKey(files, "dir", func(f *file) *string { return &f.Dir }, dirs,
-		Rules[string]{OnUpdate: Cascade, OnDelete: SetDefault, Default: "root\x00"})
+		OnUpdate(Cascade), OnDelete(SetDefault), Default(string("root\x00")))
 	db, _ := Open(s)
 	mustUpdate(t, db, func(tx *Tx) error {
 		for _, d := range []string{"root\x00", "a\x00b"} {

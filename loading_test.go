@@ -65,20 +65,20 @@ func newLBlogLayout(tb testing.TB, pair bool, users, postsPer, tags, tagsPer int
 	b.users = memrel.NewTable(s, "users", func(u *LUser) *int64 { return &u.ID })
 	b.posts = memrel.NewTable(s, "posts", func(p *LPost) *int64 { return &p.ID })
 	b.tags = memrel.NewTable(s, "tags", func(t *LTag) *int64 { return &t.ID })
-	cascade := memrel.Rules[int64]{OnDelete: memrel.Cascade}
-	b.author = memrel.ForeignKey(b.posts, "author", func(p *LPost) *int64 { return &p.UserID }, b.users, cascade)
+	cascade := []memrel.Rule{memrel.OnDelete(memrel.Cascade)}
+	b.author = memrel.ForeignKey(b.posts, "author", func(p *LPost) *int64 { return &p.UserID }, b.users, cascade...)
 	b.editor = memrel.NullableForeignKey(b.posts, "editor", func(p *LPost) *memrel.Null[int64] { return &p.EditorID }, b.users,
-		memrel.Rules[int64]{OnDelete: memrel.SetNull})
+		memrel.OnDelete(memrel.SetNull))
 	postID := func(pt *LPostTag) *int64 { return &pt.PostID }
 	tagID := func(pt *LPostTag) *int64 { return &pt.TagID }
 	if pair {
 		b.pairTags = memrel.NewPairTable(s, "post_tags", postID, tagID)
-		b.tagged = memrel.ForeignKey(b.pairTags, "post", postID, b.posts, cascade)
-		b.tag = memrel.ForeignKey(b.pairTags, "tag", tagID, b.tags, cascade)
+		b.tagged = memrel.ForeignKey(b.pairTags, "post", postID, b.posts, cascade...)
+		b.tag = memrel.ForeignKey(b.pairTags, "tag", tagID, b.tags, cascade...)
 	} else {
 		b.postTags = memrel.NewTable(s, "post_tags", func(pt *LPostTag) *int64 { return &pt.ID })
-		b.tagged = memrel.ForeignKey(b.postTags, "post", postID, b.posts, cascade)
-		b.tag = memrel.ForeignKey(b.postTags, "tag", tagID, b.tags, cascade)
+		b.tagged = memrel.ForeignKey(b.postTags, "post", postID, b.posts, cascade...)
+		b.tag = memrel.ForeignKey(b.postTags, "tag", tagID, b.tags, cascade...)
 	}
 	b.tagging = memrel.ManyToMany(b.tagged, b.tag)
 	db, err := memrel.Open(s)
@@ -444,7 +444,7 @@ func TestOneToOne(t *testing.T) {
 	users := memrel.NewTable(s, "users", func(u *LUser) *int64 { return &u.ID })
 	profiles := memrel.NewTable(s, "profiles", func(p *Profile) *int64 { return &p.ID })
 	of := memrel.ForeignKey(profiles, "user", func(p *Profile) *int64 { return &p.UserID }, users,
-		memrel.Rules[int64]{Unique: true, OnDelete: memrel.Cascade})
+		memrel.Unique(), memrel.OnDelete(memrel.Cascade))
 	db, err := memrel.Open(s)
 	if err != nil {
 		t.Fatal(err)

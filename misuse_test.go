@@ -179,8 +179,8 @@ func newTagged(tb testing.TB) *tagged {
 	g.posts = NewTable(s, "posts", func(p *Post) *int64 { return &p.ID })
 	g.tags = NewTable(s, "tags", func(p *parent) *int64 { return &p.ID })
 	g.links = NewTable(s, "links", func(l *link) *int64 { return &l.ID })
-	post := ForeignKey(g.links, "post", func(l *link) *int64 { return &l.PostID }, g.posts, Rules[int64]{OnDelete: Cascade})
-	tag := NullableForeignKey(g.links, "tag", func(l *link) *Null[int64] { return &l.TagID }, g.tags, Rules[int64]{OnDelete: SetNull})
+	post := ForeignKey(g.links, "post", func(l *link) *int64 { return &l.PostID }, g.posts, OnDelete(Cascade))
+	tag := NullableForeignKey(g.links, "tag", func(l *link) *Null[int64] { return &l.TagID }, g.tags, OnDelete(SetNull))
 	g.m = ManyToMany(post, tag)
 	db, err := Open(s)
 	if err != nil {
@@ -311,8 +311,8 @@ func TestPanicInsideAnOperationUndoesIt(t *testing.T) {
 	s := NewSchema()
 	users := NewTable(s, "users", func(u *User) *int64 { return &u.ID })
 	posts := NewTable(s, "posts", func(p *Post) *int64 { return &p.ID })
-	ForeignKey(posts, "author", func(p *Post) *int64 { return &p.UserID }, users, Rules[int64]{OnDelete: Cascade})
-	NullableForeignKey(posts, "editor", func(p *Post) *Null[int64] { return &p.EditorID }, users, Rules[int64]{OnDelete: SetNull})
+	ForeignKey(posts, "author", func(p *Post) *int64 { return &p.UserID }, users, OnDelete(Cascade))
+	NullableForeignKey(posts, "editor", func(p *Post) *Null[int64] { return &p.EditorID }, users, OnDelete(SetNull))
 	NewIndex(posts, "title", func(p *Post) *string {
 		if p.Title == "boom" && !p.EditorID.Valid {
 			panic("accessor failed")

@@ -134,7 +134,7 @@ func TestPairTable(t *testing.T) {
 	roles := memrel.NewTable(s, "roles", func(r *Role) *string { return &r.Name })
 	grants := memrel.NewPairTable(s, "grants", func(g *Grant) *string { return &g.Role }, func(g *Grant) *string { return &g.Perm })
 	of := memrel.ForeignKey(grants, "role", func(g *Grant) *string { return &g.Role }, roles,
-		memrel.Rules[string]{OnDelete: memrel.Cascade, OnUpdate: memrel.Cascade})
+		memrel.OnDelete(memrel.Cascade), memrel.OnUpdate(memrel.Cascade))
 	db, err := memrel.Open(s)
 	if err != nil {
 		t.Fatal(err)

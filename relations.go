@@ -7,24 +7,44 @@ import (
 	memdb "github.com/hashicorp/go-memdb"
 )
 
-// Rules are the referential actions and timing of a foreign key. The zero
-// value is what SQL does by default: NO ACTION on delete and on update,
-// checked when each operation ends.
-type Rules[K Key] struct {
-	OnDelete Action
-	OnUpdate Action
-	// Deferred postpones the NO ACTION check to commit (SQL's DEFERRABLE
-	// INITIALLY DEFERRED), so rows may go in in any order and cycles can be
-	// built. Actions still run at once; RESTRICT is never deferred.
-	Deferred bool
-	// Default is the value SetDefault writes into the foreign key. Its
-	// parent must exist when the action runs.
-	Default K
-	// Unique makes the relation one-to-one: no two children may reference
-	// the same parent (ErrUnique). NULL foreign keys do not collide. Child
-	// returns a parent's only child.
-	Unique bool
+// A Rule is one clause of a foreign key's declaration, as in SQL: its
+// actions (OnDelete, OnUpdate), its timing (Deferred), one-to-one (Unique)
+// and the value SET DEFAULT writes (Default). With none, a foreign key is
+// what SQL makes by default: NO ACTION on delete and on update, checked
+// when each operation ends. A later clause of the same kind wins.
+//
+//	memrel.ForeignKey(posts, "author", field, users, memrel.OnDelete(memrel.Cascade), memrel.OnUpdate(memrel.Cascade))
+type Rule struct{ apply func(*rules) }
+
+// rules are a foreign key's clauses, gathered.
+type rules struct {
+	onDelete, onUpdate Action
+	deferred, unique   bool
+	def                any // Default's key, nil if not given
 }
+
+// OnDelete is what happens to the children when their parent is deleted.
+func OnDelete(a Action) Rule { return Rule{func(r *rules) { r.onDelete = a }} }
+
+// OnUpdate is what happens to the children when their parent's key
+// changes (UpdateKey).
+func OnUpdate(a Action) Rule { return Rule{func(r *rules) { r.onUpdate = a }} }
+
+// Deferred postpones the NO ACTION check to commit (SQL's DEFERRABLE
+// INITIALLY DEFERRED), so rows may go in in any order and cycles can be
+// built. Actions still run at once; RESTRICT is never deferred.
+func Deferred() Rule { return Rule{func(r *rules) { r.deferred = true }} }
+
+// Unique makes the relation one-to-one: no two children may reference the
+// same parent (ErrUnique). NULL foreign keys do not collide. Child returns
+// a parent's only child.
+func Unique() Rule { return Rule{func(r *rules) { r.unique = true }} }
+
+// Default is the key SetDefault writes into the foreign key; its parent
+// must exist when the action runs. Its type must be the foreign key's
+// (Open reports it otherwise): write Default(int64(7)) for an int64 key,
+// since an untyped 7 is an int.
+func Default[K Key](k K) Rule { return Rule{func(r *rules) { r.def = k }} }
 
 // Relation is a foreign key from child rows of type C to parent rows of type
 // P whose key type is K: SQLAlchemy's ForeignKey together with the
@@ -47,12 +67,12 @@ type Relation[C, P any, K Key] struct {
 // ForeignKey declares that the field of child rows that field points to
 // references the primary key of parent. name names the relation from the
 // child's side (a post's "author"); it is unique among the child table's
-// relations and indexes. At most one Rules may be given.
+// relations and indexes. Rules give its actions and timing.
 //
 //	author := memrel.ForeignKey(posts, "author", func(p *Post) *int64 { return &p.UserID }, users)
 //
 // The field's type must be the parent's key type, which the compiler checks.
-func ForeignKey[C any, CK comparable, P any, K Key](child *Table[C, CK], name string, field func(*C) *K, parent *Table[P, K], rules ...Rules[K]) *Relation[C, P, K] {
+func ForeignKey[C any, CK comparable, P any, K Key](child *Table[C, CK], name string, field func(*C) *K, parent *Table[P, K], rules ...Rule) *Relation[C, P, K] {
 	pc := newCodec[K]()
 	return declare(child, name, field, parent, false, rules,
 		func(c *C) (K, bool) { return *field(c), true },
@@ -68,7 +88,7 @@ func ForeignKey[C any, CK comparable, P any, K Key](child *Table[C, CK], name st
 
 // NullableForeignKey declares a foreign key that may be NULL: a Null[K] field
 // that is not Valid references nothing and is never checked.
-func NullableForeignKey[C any, CK comparable, P any, K Key](child *Table[C, CK], name string, field func(*C) *Null[K], parent *Table[P, K], rules ...Rules[K]) *Relation[C, P, K] {
+func NullableForeignKey[C any, CK comparable, P any, K Key](child *Table[C, CK], name string, field func(*C) *Null[K], parent *Table[P, K], rules ...Rule) *Relation[C, P, K] {
 	pc := newCodec[K]()
 	return declare(child, name, field, parent, true, rules,
 		func(c *C) (K, bool) { n := field(c); return n.V, n.Valid },
@@ -92,7 +112,7 @@ func NullableForeignKey[C any, CK comparable, P any, K Key](child *Table[C, CK],
 		})
 }
 
-func declare[C any, CK comparable, P any, K Key, F any](child *Table[C, CK], name string, field func(*C) *F, parent *Table[P, K], nullable bool, rules []Rules[K],
+func declare[C any, CK comparable, P any, K Key, F any](child *Table[C, CK], name string, field func(*C) *F, parent *Table[P, K], nullable bool, clauses []Rule,
 	get func(*C) (K, bool), put func(*C, K), size func(*C) int, appendKey func(*C, []byte) []byte, set func(*C, []byte) bool) *Relation[C, P, K] {
 	if child == nil || child.info == nil || child.info.schema == nil {
 		return &Relation[C, P, K]{} // every use fails with ErrInvalid
@@ -112,21 +132,26 @@ func declare[C any, CK comparable, P any, K Key, F any](child *Table[C, CK], nam
 	if err != nil {
 		errs = append(errs, err)
 	}
-	if len(rules) > 1 {
-		errs = append(errs, schemaError("relation %s.%s: at most one Rules", child.info.name, name))
-	}
-	if len(rules) > 0 {
-		r := rules[0]
-		info.onDelete, info.onUpdate, info.deferred = r.OnDelete, r.OnUpdate, r.Deferred
-		info.def = newCodec[K]().encode(r.Default)
-		if newCodec[K]().kind == kindString && isZero(r.Default) && (r.OnDelete == SetDefault || r.OnUpdate == SetDefault) {
-			errs = append(errs, schemaError("relation %s.%s: SET DEFAULT needs a non-empty Default", child.info.name, name))
+	var r rules
+	for _, c := range clauses {
+		if c.apply != nil {
+			c.apply(&r)
 		}
-	} else {
-		var zero K
-		info.def = newCodec[K]().encode(zero)
 	}
-	unique := len(rules) > 0 && rules[0].Unique
+	info.onDelete, info.onUpdate, info.deferred = r.onDelete, r.onUpdate, r.deferred
+	var def K
+	if r.def != nil {
+		d, ok := r.def.(K)
+		if !ok {
+			errs = append(errs, schemaError("relation %s.%s: Default(%v) has type %T, the foreign key type %s", child.info.name, name, r.def, r.def, rel.pc.typ))
+		}
+		def = d
+	}
+	info.def = rel.pc.encode(def)
+	if rel.pc.kind == kindString && isZero(def) && (r.onDelete == SetDefault || r.onUpdate == SetDefault) {
+		errs = append(errs, schemaError("relation %s.%s: SET DEFAULT needs a non-empty Default", child.info.name, name))
+	}
+	unique := r.unique
 	info.setRef = func(row any, key []byte) (*rec, error) {
 		v := *row.(*C)
 		if !set(&v, key) {
@@ -245,7 +270,7 @@ func (r *Relation[C, P, K]) ListChildren(tx *Tx, k K) ([]C, error) {
 }
 
 // Child returns the only child of the parent whose key is k, for a
-// one-to-one relation (Rules.Unique), or the first in key order otherwise;
+// one-to-one relation (Unique), or the first in key order otherwise;
 // ErrNotFound if there is none.
 func (r *Relation[C, P, K]) Child(tx *Tx, k K) (C, error) {
 	var zero C

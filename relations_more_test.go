@@ -53,7 +53,7 @@ func TestPlanDeleteMatchesDelete(t *testing.T) {
 
 func TestPlanDeleteBlocked(t *testing.T) {
 	r := defaultRules()
-	r.replies = Rules[int64]{OnDelete: Restrict}
+	r.replies = []Rule{OnDelete(Restrict)}
 	b := newBlog(t, r)
 	b.seed(t)
 	unchanged(t, b.db, func() {
@@ -76,7 +76,7 @@ func TestPlanDeleteBlocked(t *testing.T) {
 }
 
 func TestTraversal(t *testing.T) {
-	b := newBlog(t, blogRules{replies: Rules[int64]{Deferred: true}})
+	b := newBlog(t, blogRules{replies: []Rule{Deferred()}})
 	// 1 <- 2 <- 4, 1 <- 3, and a cycle 5 <- 6 <- 5 (deferred, so it can be built).
 	mustUpdate(t, b.db, func(tx *Tx) error {
 		if _, err := b.users.Insert(tx, User{ID: 1, Email: "a"}); err != nil {

@@ -96,7 +96,7 @@ const (
 	// keys accept it; Open rejects it on others.
 	SetNull
 	// SetDefault sets the children's foreign key to the relation's default
-	// (Rules.Default), which must name an existing parent.
+	// (Default), which must name an existing parent.
 	SetDefault
 )
 

@@ -401,15 +401,15 @@ func TestSchemaValidation(t *testing.T) {
 		}, "table a: relation name b is used twice"},
 		{"set null on a non-nullable key", func(s *Schema) {
 			a := NewTable(s, "a", func(a *A) *int64 { return &a.ID })
-			ForeignKey(a, "b", func(a *A) *int64 { return &a.BID }, a, Rules[int64]{OnDelete: SetNull})
+			ForeignKey(a, "b", func(a *A) *int64 { return &a.BID }, a, OnDelete(SetNull))
 		}, "relation a.b: SET NULL on a.BID, which is not nullable"},
-		{"two rules", func(s *Schema) {
+		{"a default of another type", func(s *Schema) {
 			a := NewTable(s, "a", func(a *A) *int64 { return &a.ID })
-			ForeignKey(a, "b", func(a *A) *int64 { return &a.BID }, a, Rules[int64]{}, Rules[int64]{})
-		}, "relation a.b: at most one Rules"},
+			ForeignKey(a, "b", func(a *A) *int64 { return &a.BID }, a, OnDelete(SetDefault), Default(7))
+		}, "relation a.b: Default(7) has type int, the foreign key type int64"},
 		{"unknown action", func(s *Schema) {
 			a := NewTable(s, "a", func(a *A) *int64 { return &a.ID })
-			NullableForeignKey(a, "b", func(a *A) *Null[int64] { return &a.Opt }, a, Rules[int64]{OnDelete: 9})
+			NullableForeignKey(a, "b", func(a *A) *Null[int64] { return &a.Opt }, a, OnDelete(9))
 		}, "relation a.b (a.Opt): unknown action"},
 		{"parent from another schema", func(s *Schema) {
 			a := NewTable(s, "a", func(a *A) *int64 { return &a.ID })

@@ -32,13 +32,13 @@ func openLevers(w *workload, idKeyed bool) (*leverStore, error) {
 	l.users = memrel.NewTable(s, "users", func(u *User) *int64 { return &u.ID })
 	l.posts = memrel.NewTable(s, "posts", func(p *Post) *int64 { return &p.ID })
 	tags := memrel.NewTable(s, "tags", func(t *Tag) *int64 { return &t.ID })
-	cascade := memrel.Rules[int64]{OnDelete: memrel.Cascade}
-	memrel.ForeignKey(l.posts, "author", func(p *Post) *int64 { return &p.UserID }, l.users, cascade)
+	cascade := []memrel.Rule{memrel.OnDelete(memrel.Cascade)}
+	memrel.ForeignKey(l.posts, "author", func(p *Post) *int64 { return &p.UserID }, l.users, cascade...)
 	var link func(tx *memrel.Tx, pt PostTag) error
 	if idKeyed {
 		links := memrel.NewTable(s, "post_tags", func(r *linkRow) *int64 { return &r.ID })
-		memrel.ForeignKey(links, "post", func(r *linkRow) *int64 { return &r.PostID }, l.posts, cascade)
-		memrel.ForeignKey(links, "tag", func(r *linkRow) *int64 { return &r.TagID }, tags, cascade)
+		memrel.ForeignKey(links, "post", func(r *linkRow) *int64 { return &r.PostID }, l.posts, cascade...)
+		memrel.ForeignKey(links, "tag", func(r *linkRow) *int64 { return &r.TagID }, tags, cascade...)
 		link = func(tx *memrel.Tx, pt PostTag) error {
 			_, err := links.Insert(tx, linkRow{PostID: pt.PostID, TagID: pt.TagID})
 			return err
@@ -48,8 +48,8 @@ func openLevers(w *workload, idKeyed bool) (*leverStore, error) {
 		postID := func(pt *PostTag) *int64 { return &pt.PostID }
 		tagID := func(pt *PostTag) *int64 { return &pt.TagID }
 		links := memrel.NewPairTable(s, "post_tags", postID, tagID)
-		memrel.ForeignKey(links, "post", postID, l.posts, cascade)
-		memrel.ForeignKey(links, "tag", tagID, tags, cascade)
+		memrel.ForeignKey(links, "post", postID, l.posts, cascade...)
+		memrel.ForeignKey(links, "tag", tagID, tags, cascade...)
 		link = func(tx *memrel.Tx, pt PostTag) error { _, err := links.Insert(tx, pt); return err }
 		l.count = func(tx *memrel.Tx) (int, error) { return links.Len(tx) }
 	}

@@ -30,11 +30,11 @@ func (e *memrelEngine) load(w *workload) error {
 	postID := func(pt *PostTag) *int64 { return &pt.PostID }
 	tagID := func(pt *PostTag) *int64 { return &pt.TagID }
 	e.links = memrel.NewPairTable(s, "post_tags", postID, tagID)
-	cascade := memrel.Rules[int64]{OnDelete: memrel.Cascade}
-	e.author = memrel.ForeignKey(e.posts, "author", func(p *Post) *int64 { return &p.UserID }, e.users, cascade)
+	cascade := []memrel.Rule{memrel.OnDelete(memrel.Cascade)}
+	e.author = memrel.ForeignKey(e.posts, "author", func(p *Post) *int64 { return &p.UserID }, e.users, cascade...)
 	e.tagging = memrel.ManyToMany(
-		memrel.ForeignKey(e.links, "post", postID, e.posts, cascade),
-		memrel.ForeignKey(e.links, "tag", tagID, e.tags, cascade))
+		memrel.ForeignKey(e.links, "post", postID, e.posts, cascade...),
+		memrel.ForeignKey(e.links, "tag", tagID, e.tags, cascade...))
 	db, err := memrel.Open(s)
 	if err != nil {
 		return err

@@ -119,8 +119,12 @@ type memEngine struct {
 	problems []string // Verify failures
 }
 
-func rules(r rel) memrel.Rules[int64] {
-	return memrel.Rules[int64]{OnDelete: r.OnDelete, OnUpdate: r.OnUpdate, Deferred: r.Deferred, Default: r.Default}
+func rules(r rel) []memrel.Rule {
+	rs := []memrel.Rule{memrel.OnDelete(r.OnDelete), memrel.OnUpdate(r.OnUpdate), memrel.Default(r.Default)}
+	if r.Deferred {
+		rs = append(rs, memrel.Deferred())
+	}
+	return rs
 }
 
 func newMem(t testing.TB, c config) (*memEngine, error) {
@@ -130,16 +134,16 @@ func newMem(t testing.TB, c config) (*memEngine, error) {
 	e.posts = memrel.NewTable(s, "posts", func(p *Post) *int64 { return &p.ID })
 	e.comments = memrel.NewTable(s, "comments", func(c *Comment) *int64 { return &c.ID })
 	memrel.NewUniqueIndex(e.users, "email", func(u *User) *string { return &u.Email })
-	memrel.ForeignKey(e.posts, "author", func(p *Post) *int64 { return &p.UserID }, e.users, rules(c.Author))
-	memrel.NullableForeignKey(e.posts, "editor", func(p *Post) *memrel.Null[int64] { return &p.EditorID }, e.users, rules(c.Editor))
-	memrel.ForeignKey(e.comments, "post", func(c *Comment) *int64 { return &c.PostID }, e.posts, rules(c.Post))
-	memrel.NullableForeignKey(e.comments, "parent", func(c *Comment) *memrel.Null[int64] { return &c.ParentID }, e.comments, rules(c.Parent))
+	memrel.ForeignKey(e.posts, "author", func(p *Post) *int64 { return &p.UserID }, e.users, rules(c.Author)...)
+	memrel.NullableForeignKey(e.posts, "editor", func(p *Post) *memrel.Null[int64] { return &p.EditorID }, e.users, rules(c.Editor)...)
+	memrel.ForeignKey(e.comments, "post", func(c *Comment) *int64 { return &c.PostID }, e.posts, rules(c.Post)...)
+	memrel.NullableForeignKey(e.comments, "parent", func(c *Comment) *memrel.Null[int64] { return &c.ParentID }, e.comments, rules(c.Parent)...)
 	e.tags = memrel.NewTable(s, "tags", func(t *Tag) *int64 { return &t.ID })
 	postID := func(pt *PostTag) *int64 { return &pt.PostID }
 	tagID := func(pt *PostTag) *int64 { return &pt.TagID }
 	e.postTags = memrel.NewPairTable(s, "post_tags", postID, tagID)
-	tagged := memrel.ForeignKey(e.postTags, "post", postID, e.posts, rules(c.Tagged))
-	tag := memrel.ForeignKey(e.postTags, "tag", tagID, e.tags, rules(c.Tag))
+	tagged := memrel.ForeignKey(e.postTags, "post", postID, e.posts, rules(c.Tagged)...)
+	tag := memrel.ForeignKey(e.postTags, "tag", tagID, e.tags, rules(c.Tag)...)
 	memrel.ManyToMany(tagged, tag)
 	db, err := memrel.Open(s)
 	if err != nil {

@@ -70,10 +70,10 @@ func openBlog() (*blog, error) {
 	b.postTags = memrel.NewTable(s, "post_tags", func(pt *PostTag) *int64 { return &pt.ID })
 	memrel.NewUniqueIndex(b.users, "email", func(u *User) *string { return &u.Email })
 	memrel.NewUniqueIndex(b.tags, "name", func(t *Tag) *string { return &t.Name })
-	cascade := memrel.Rules[int64]{OnDelete: memrel.Cascade, OnUpdate: memrel.Cascade}
-	b.author = memrel.ForeignKey(b.posts, "author", func(p *Post) *int64 { return &p.UserID }, b.users, cascade)
-	b.tagged = memrel.ForeignKey(b.postTags, "post", func(pt *PostTag) *int64 { return &pt.PostID }, b.posts, cascade)
-	b.tag = memrel.ForeignKey(b.postTags, "tag", func(pt *PostTag) *int64 { return &pt.TagID }, b.tags, cascade)
+	cascade := []memrel.Rule{memrel.OnDelete(memrel.Cascade), memrel.OnUpdate(memrel.Cascade)}
+	b.author = memrel.ForeignKey(b.posts, "author", func(p *Post) *int64 { return &p.UserID }, b.users, cascade...)
+	b.tagged = memrel.ForeignKey(b.postTags, "post", func(pt *PostTag) *int64 { return &pt.PostID }, b.posts, cascade...)
+	b.tag = memrel.ForeignKey(b.postTags, "tag", func(pt *PostTag) *int64 { return &pt.TagID }, b.tags, cascade...)
 	b.tagging = memrel.ManyToMany(b.tagged, b.tag)
 	db, err := memrel.Open(s)
 	b.db = db
