@@ -125,7 +125,7 @@ func (m *Association[A, L, R, KL, KR]) remove(tx *Tx, l KL, which func(*rec) boo
 			if !which(c) || tx.current(m.left.child, c) != c {
 				continue // not this one, or gone in a cascade since
 			}
-			if err := tx.remove(m.left.child, c); err != nil {
+			if err := tx.remove(m.left.child, c, cause{}); err != nil {
 				return err
 			}
 			n++
@@ -162,7 +162,7 @@ func (m *Association[A, L, R, KL, KR]) Replace(tx *Tx, l KL, rs []KR) error {
 			if tx.current(m.left.child, c) != c {
 				continue
 			}
-			if err := tx.remove(m.left.child, c); err != nil {
+			if err := tx.remove(m.left.child, c, cause{}); err != nil {
 				return err
 			}
 		}

@@ -94,9 +94,7 @@ func (tx *Tx) write(ti *tableInfo, oldKey []byte, r *rec, mode writeMode, fresh 
 	case old == nil && mode == mustExist:
 		return ErrNotFound
 	}
-	tx.w.top = true
-	defer func() { tx.w.top = false }()
-	return tx.replace(ti, old, r)
+	return tx.replace(ti, old, r, cause{})
 }
 
 // replace writes nw in place of old (nil for a new row). It is the one way
@@ -104,7 +102,7 @@ func (tx *Tx) write(ti *tableInfo, oldKey []byte, r *rec, mode writeMode, fresh 
 // first, then the write, then RESTRICT on a changed key (so a re-keyed row
 // that still references its old key restricts itself, as in SQLite and
 // PostgreSQL), then the ON UPDATE actions are queued.
-func (tx *Tx) replace(ti *tableInfo, old, nw *rec) error {
+func (tx *Tx) replace(ti *tableInfo, old, nw *rec, why cause) error {
 	rekeyed := old != nil && !bytes.Equal(old.pk(), nw.pk())
 	if rekeyed {
 		if other := tx.get(ti, nw.pk()); other != nil {
@@ -127,7 +125,7 @@ func (tx *Tx) replace(ti *tableInfo, old, nw *rec) error {
 	// references changed: a SET DEFAULT may write back the very key being
 	// deleted, and a deferred check queued under a re-keyed row's old key
 	// would find no row at commit.
-	if tx.w.top && !rekeyed {
+	if why.rel == nil && !rekeyed {
 		if err := tx.checkRefs(ti, old, nw); err != nil {
 			return err
 		}
@@ -140,7 +138,7 @@ func (tx *Tx) replace(ti *tableInfo, old, nw *rec) error {
 	}
 	must(tx.mtx.Insert(ti.name, nw))
 	tx.note(ti, nw.pk(), nw)
-	tx.w.undo = append(tx.w.undo, undo{ti: ti, old: old, new: nw, via: tx.w.via, action: tx.w.action})
+	tx.w.undo = append(tx.w.undo, undo{ti: ti, old: old, new: nw, why: why})
 	if rekeyed {
 		if ti.intKey != nil {
 			tx.raiseSeq(ti, nw.pk())
@@ -207,14 +205,14 @@ func (tx *Tx) delete(ti *tableInfo, pk []byte) error {
 	if r == nil {
 		return ErrNotFound
 	}
-	return tx.remove(ti, r)
+	return tx.remove(ti, r, cause{})
 }
 
 // remove deletes r, checks RESTRICT, and queues the ON DELETE actions.
-func (tx *Tx) remove(ti *tableInfo, r *rec) error {
+func (tx *Tx) remove(ti *tableInfo, r *rec, why cause) error {
 	must(tx.mtx.Delete(ti.name, r))
 	tx.note(ti, r.pk(), nil)
-	tx.w.undo = append(tx.w.undo, undo{ti: ti, old: r, via: tx.w.via, action: tx.w.action})
+	tx.w.undo = append(tx.w.undo, undo{ti: ti, old: r, why: why})
 	if err := tx.restrict(ti, r.pk(), true); err != nil {
 		return err
 	}
@@ -272,13 +270,12 @@ func (tx *Tx) run(f frame) error {
 		return nil // gone, or moved, since the frame was queued
 	}
 	a := rel.action(f.del)
-	tx.w.via, tx.w.action = rel, a
-	defer func() { tx.w.via = nil }()
+	why := cause{rel, a}
 	var key []byte
 	switch a {
 	case Cascade:
 		if f.del {
-			return tx.remove(rel.child, c)
+			return tx.remove(rel.child, c, why)
 		}
 		key = f.new
 	case SetNull:
@@ -290,7 +287,7 @@ func (tx *Tx) run(f frame) error {
 	if err != nil {
 		return err
 	}
-	return tx.replace(rel.child, c, nw)
+	return tx.replace(rel.child, c, nw, why)
 }
 
 // verifyCheck runs one check and returns the first violation it finds.

@@ -42,8 +42,8 @@ func (t *Table[T, K]) PlanDelete(tx *Tx, k K) ([]Step, error) {
 			} else {
 				s.Key = u.ti.front.formatKey(u.old.pk())
 			}
-			if u.via != nil {
-				s.Relation, s.Action = u.via.qname, u.action
+			if u.why.rel != nil {
+				s.Relation, s.Action = u.why.rel.qname, u.why.action
 			}
 			steps = append(steps, s)
 		}

@@ -52,9 +52,6 @@ type Tx struct {
 type writeState struct {
 	base     *memdb.Txn // the store as the transaction began (see DESIGN.md)
 	deferAll bool
-	top      bool     // writing an operation's own row, not an action's
-	via      *relInfo // the relation whose action is running, for the undo log
-	action   Action   // and that action
 
 	undo    []undo  // the operation's changes, so that if it is rejected it can be undone
 	ops     int     // operations under way: marks neither released nor rolled back

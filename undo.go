@@ -12,8 +12,15 @@ package memrel
 type undo struct {
 	ti       *tableInfo
 	old, new *rec
-	via      *relInfo // the relation whose action made the change; nil for the operation's own
-	action   Action
+	why      cause
+}
+
+// cause says why a row is written or removed: by the operation itself
+// (rel nil), or by relation rel's action. It goes down the calls that
+// write, and into the undo log, where PlanDelete reads it.
+type cause struct {
+	rel    *relInfo
+	action Action
 }
 
 // mark is a point in a transaction that a rejected operation returns to:
@@ -67,7 +74,6 @@ func (tx *Tx) rollback(m mark) {
 	tx.w.pending = tx.w.pending[:m.pending]
 	tx.w.stack = tx.w.stack[:0]
 	tx.w.checks = tx.w.checks[:0]
-	tx.w.top, tx.w.via, tx.w.action = false, nil, NoAction
 	tx.w.ops--
 }
 
