@@ -245,3 +245,77 @@ func TestRelationEntryPointsRefuseBadTransactions(t *testing.T) {
 		t.Error("LoadStats of nothing is not zero")
 	}
 }
+
+// The zero value of every handle is refused with ErrInvalid, never a panic.
+func TestZeroHandles(t *testing.T) {
+	b := newBlog(t, defaultRules())
+	b.seed(t)
+	var (
+		table Table[User, int64]
+		index Index[User, int64, string]
+		rel   Relation[Post, User, int64]
+		assoc Association[link, Post, parent, int64, int64]
+		order Ordering[Post, User, int64]
+		db    DB
+		tx    Tx
+	)
+	if table.Name() != "" || rel.Name() != "" || ForeignKey[Post, int64](nil, "x", func(p *Post) *int64 { return &p.UserID }, b.users).Name() != "" {
+		t.Error("a zero handle has a name")
+	}
+	if _, err := Open(NewSchema(), nil); !errors.Is(err, ErrSchema) {
+		t.Errorf("Open of an empty schema: %v", err)
+	}
+	if db.Snapshot() != nil {
+		t.Error("a zero store made a snapshot")
+	}
+	for name, err := range map[string]error{
+		"DB.BeginWrite": func() error { _, err := db.BeginWrite(); return err }(),
+		"DB.BeginRead":  func() error { _, err := db.BeginRead(); return err }(),
+		"DB.Update":     db.Update(func(*Tx) error { return nil }),
+		"DB.View":       db.View(func(*Tx) error { return nil }),
+		"DB.Verify":     db.Verify(),
+		"Tx.Commit":     tx.Commit(),
+		"Tx.Err":        tx.Err(),
+		"Tx.Strict":     tx.Strict(),
+		"Tx.Verify":     tx.Verify(),
+	} {
+		if !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s of a zero value: %v", name, err)
+		}
+	}
+	tx.Abort()
+	err := b.db.Update(func(tx *Tx) error {
+		for name, err := range map[string]error{
+			"Table.Insert":  func() error { _, err := table.Insert(tx, User{}); return err }(),
+			"Table.Get":     func() error { _, err := table.Get(tx, 1); return err }(),
+			"Table.Len":     func() error { _, err := table.Len(tx); return err }(),
+			"Table.Delete":  table.Delete(tx, 1),
+			"Index.First":   func() error { _, err := index.First(tx, ""); return err }(),
+			"Relation":      func() error { _, err := rel.ListChildren(tx, 1); return err }(),
+			"Relation.Key":  func() error { _, ok := rel.Key(Post{}); return map[bool]error{false: ErrInvalid}[ok] }(),
+			"Association":   func() error { _, err := assoc.Link(tx, 1, 1); return err }(),
+			"Count":         func() error { _, err := assoc.Count(tx, 1); return err }(),
+			"Eager":         func() error { _, err := Eager(tx, []Post{{}}, One(&rel)); return err }(),
+			"EagerAll":      func() error { _, err := EagerAll(tx, &table, Many(b.author)); return err }(),
+			"LoadRights":    func() error { _, err := Eager(tx, []Post{{}}, assoc.LoadRights()); return err }(),
+			"Ordering":      func() error { _, err := Eager(tx, []User{{ID: 1}}, Many(b.author).OrderedBy(&order)); return err }(),
+			"Table.Name":    map[bool]error{true: ErrInvalid}[table.Name() == ""],
+			"Relation.Name": map[bool]error{true: ErrInvalid}[rel.Name() == ""],
+		} {
+			if !errors.Is(err, ErrInvalid) {
+				t.Errorf("%s of a zero value: %v", name, err)
+			}
+		}
+		for range table.All(tx) {
+			t.Error("a zero table yielded a row")
+		}
+		for range order.Children(tx, 1) {
+			t.Error("a zero ordering yielded a row")
+		}
+		return nil
+	})
+	if !errors.Is(err, ErrInvalid) {
+		t.Errorf("Update that ranged over zero handles: %v", err)
+	}
+	verify(t, b.db)
+}

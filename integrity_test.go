@@ -870,3 +870,49 @@ func TestLargeFanOut(t *testing.T) {
 		return nil
 	})
 }
+
+// Deferred checks are told apart by table and key as values: with more
+// than 112 tables, a child check of table 112 ("p") and a parent check of
+// table 5 used to share a key, and the second was skipped.
+func TestDeferredChecksDoNotCollide(t *testing.T) {
+	type node struct {
+		ID  string
+		Ref Null[string]
+	}
+	s := NewSchema()
+	var tables []*Table[node, string]
+	for i := range 113 {
+		tables = append(tables, NewTable(s, fmt.Sprintf("t%d", i), func(n *node) *string { return &n.ID }))
+	}
+	NullableForeignKey(tables[6], "ref", func(n *node) *Null[string] { return &n.Ref }, tables[5])
+	NullableForeignKey(tables[112], "ref", func(n *node) *Null[string] { return &n.Ref }, tables[5])
+	db, err := Open(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustUpdate(t, db, func(tx *Tx) error {
+		if _, err := tables[5].Insert(tx, node{ID: "abc"}); err != nil {
+			return err
+		}
+		_, err := tables[6].Insert(tx, node{ID: "child", Ref: Valid("abc")})
+		return err
+	})
+	err = db.Update(func(tx *Tx) error {
+		if err := tx.DeferConstraints(); err != nil {
+			return err
+		}
+		if err := tables[5].Delete(tx, "abc"); err != nil { // a parent check of (t5, "abc")
+			return err
+		}
+		if err := tables[6].Delete(tx, "child"); err != nil { // which then passes
+			return err
+		}
+		// A child check of (t112, "\x05abc"), which fails.
+		_, err := tables[112].Insert(tx, node{ID: "\x05abc", Ref: Valid("missing")})
+		return err
+	})
+	if !errors.Is(err, ErrForeignKey) {
+		t.Fatalf("commit with a dangling deferred reference: %v", err)
+	}
+	verify(t, db)
+}

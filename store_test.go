@@ -629,3 +629,16 @@ func TestUndoLogIsPerOperation(t *testing.T) {
 		t.Errorf("an aborted transaction left changes (-want +got):\n%s", diff)
 	}
 }
+
+// UpdateKey may not move a row to key 0, which Insert and Upsert take for
+// "assign a key": the row could never be addressed by them again.
+func TestUpdateKeyToZero(t *testing.T) {
+	b := newBlog(t, defaultRules())
+	b.seed(t)
+	unchanged(t, b.db, func() {
+		err := b.db.Update(func(tx *Tx) error { return b.users.UpdateKey(tx, 2, User{ID: 0, Email: "bob@x"}) })
+		if !errors.Is(err, ErrInvalid) {
+			t.Errorf("UpdateKey to 0: %v", err)
+		}
+	})
+}

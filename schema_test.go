@@ -1,0 +1,64 @@
+package memrel
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// Parallel tests open one package-level schema at once (run with -race).
+func TestOpenOneSchemaConcurrently(t *testing.T) {
+	s := NewSchema()
+	users := NewTable(s, "users", func(u *User) *int64 { return &u.ID })
+	NewUniqueIndex(users, "email", func(u *User) *string { return &u.Email })
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			db, err := Open(s)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if err := db.Update(func(tx *Tx) error { _, err := users.Insert(tx, User{Email: "a"}); return err }); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// An index or an ordering declared after Open is refused when used, like
+// a late table or relation, instead of silently doing nothing.
+func TestIndexAndOrderingDeclaredAfterOpen(t *testing.T) {
+	b := newBlog(t, defaultRules())
+	b.seed(t)
+	name := NewUniqueIndex(b.users, "name", func(u *User) *string { return &u.Name })
+	byTitle := OrderChildren(b.author, "by_title", func(p *Post) *string { return &p.Title })
+	err := b.db.Update(func(tx *Tx) error {
+		if _, err := b.users.Insert(tx, User{ID: 3, Name: "ann", Email: "c"}); err != nil {
+			return err // the late unique index is not part of the store
+		}
+		if _, err := name.First(tx, "ann"); !errors.Is(err, ErrSchema) {
+			t.Errorf("First on an index declared after Open: %v", err)
+		}
+		if _, err := Eager(tx, []User{{ID: 1}}, Many(b.author).OrderedBy(byTitle)); !errors.Is(err, ErrSchema) {
+			t.Errorf("loading in an order declared after Open: %v", err)
+		}
+		for range byTitle.Children(tx, 1) {
+			t.Error("an ordering declared after Open yielded a row")
+		}
+		if err := tx.Err(); !errors.Is(err, ErrSchema) {
+			t.Errorf("Err after ranging over a late ordering: %v", err)
+		}
+		return nil
+	})
+	if !errors.Is(err, ErrSchema) {
+		t.Errorf("Update that ranged over a late ordering: %v", err)
+	}
+	if _, err := Open(b.db.schema); err == nil || !strings.Contains(err.Error(), "index users.name declared after Open") {
+		t.Errorf("reopening: %v", err)
+	}
+}
