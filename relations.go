@@ -67,7 +67,8 @@ type Relation[C, P any, K Key] struct {
 // ForeignKey declares that the field of child rows that field points to
 // references the primary key of parent. name names the relation from the
 // child's side (a post's "author"); it is unique among the child table's
-// relations and indexes. Rules give its actions and timing.
+// relations and indexes. Rules (OnDelete, OnUpdate, Deferred, Unique,
+// Default) give its actions and timing.
 //
 //	author := memrel.ForeignKey(posts, "author", func(p *Post) *int64 { return &p.UserID }, users)
 //

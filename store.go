@@ -13,7 +13,7 @@ import (
 type DB struct {
 	schema  *Schema
 	mdb     *memdb.MemDB
-	loads   []atomicLoads // by relation, for DB.Loads
+	loads   []atomicLoads // by relation, for DB.LoadStats
 	joins   *joinCache    // eager loading's join indexes (join.go)
 	writer  *writerLock   // lock.go
 	watches *watchHub     // watch.go
