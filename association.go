@@ -213,7 +213,11 @@ func (m *Association[A, L, R, KL, KR]) Count(tx *Tx, l KL) (int, error) {
 // nothing and the transaction records the error (see Tx.Err).
 func (m *Association[A, L, R, KL, KR]) Rights(tx *Tx, l KL) iter.Seq[R] {
 	return func(yield func(R) bool) {
-		follow(tx, m.check(tx, false), m.left, m.right.info, "Rights", "LoadRights", func() []byte { return m.left.pc.encode(l) }, yield)
+		if err := m.check(tx, false); err != nil {
+			tx.failSeq(err)
+			return
+		}
+		follow(tx, m.left, m.right.info, "Rights", "LoadRights", m.left.pc.encode(l), yield)
 	}
 }
 
@@ -221,19 +225,24 @@ func (m *Association[A, L, R, KL, KR]) Rights(tx *Tx, l KL) iter.Seq[R] {
 // does.
 func (m *Association[A, L, R, KL, KR]) Lefts(tx *Tx, r KR) iter.Seq[L] {
 	return func(yield func(L) bool) {
-		follow(tx, m.check(tx, false), m.right, m.left.info, "Lefts", "LoadLefts", func() []byte { return m.right.pc.encode(r) }, yield)
+		if err := m.check(tx, false); err != nil {
+			tx.failSeq(err)
+			return
+		}
+		follow(tx, m.right, m.left.info, "Lefts", "LoadLefts", m.right.pc.encode(r), yield)
 	}
 }
 
 // follow yields the parents, through to, of the association rows that
-// reference key() through from: a lazy load through from. Each row is
-// looked up with tx locked, and yielded without the lock.
-func follow[A, F, T any, KF Key](tx *Tx, err error, from *Relation[A, F, KF], to *relInfo, how, eager string, key func() []byte, yield func(T) bool) {
-	it := tx.startSeq(err, func() (memdb.ResultIterator, error) {
+// reference key through from: a lazy load through from, which the caller
+// has checked. Each row is looked up with tx locked, and yielded without
+// the lock.
+func follow[A, F, T any, KF Key](tx *Tx, from *Relation[A, F, KF], to *relInfo, how, eager string, key []byte, yield func(T) bool) {
+	it := tx.startSeq(nil, func() (memdb.ResultIterator, error) {
 		if err := from.lazy(tx, how, "Association."+eager); err != nil {
 			return nil, err
 		}
-		return tx.iter(from.info.child.name, from.info.index.mdb, key(), false)
+		return tx.iter(from.info.child.name, from.info.index.mdb, key, false)
 	})
 	if it == nil {
 		return
@@ -245,9 +254,8 @@ func follow[A, F, T any, KF Key](tx *Tx, err error, from *Relation[A, F, KF], to
 		if k == nil {
 			continue // a link whose other side was SET NULL
 		}
-		tx.mu.Lock()
-		p := tx.get(to.parent, k)
-		tx.mu.Unlock()
+		var p *rec
+		tx.locked(func() { p = tx.get(to.parent, k) })
 		if p == nil {
 			continue // dangling under a deferred check
 		}

@@ -140,12 +140,13 @@ func relink(bl *lblog) func(tx *memrel.Tx) error {
 // cold makes c run on db without join indexes (strategy "X-cold"): every
 // eager load walks the relation's index again, as the first load of a
 // snapshot does.
-func cold(c loadCase, db *memrel.DB) loadCase {
+func cold(c loadCase, db **memrel.DB) loadCase {
 	c.name = strings.Replace(c.name, "/engine=", "-cold/engine=", 1)
 	visit := c.visit
 	c.visit = func(b *testing.B) (int64, int64) {
-		db.KeepJoinIndexes(false)
-		defer db.KeepJoinIndexes(true)
+		kept := *db
+		*db = kept.Snapshot(memrel.KeepJoinIndexes(false))
+		defer func() { *db = kept }()
 		return visit(b)
 	}
 	return c
@@ -237,11 +238,11 @@ func BenchmarkLoading(b *testing.B) {
 			}},
 			// In this order: batch reads the join index merge leaves,
 			// and the cold cases drop it (every -count repeats them all).
-			cold(batch, bl.db),
+			cold(batch, &bl.db),
 			merge,
 			batch,
 			afterWrite(merge, bl.db, touchPost(bl)),
-			cold(merge, bl.db),
+			cold(merge, &bl.db),
 			{"op=children/strategy=merge/engine=maps", "post", func(b *testing.B) (int64, int64) {
 				ws := make([]memrel.With[LUser, []LPost], len(m.users))
 				for i, u := range m.users {
@@ -337,7 +338,7 @@ func BenchmarkLoading(b *testing.B) {
 				m2mLazy("engine=memrel", bl, view),
 				m2mMerge("engine=memrel", bl, view),
 				afterWrite(m2mMerge("engine=memrel", bl, view), bl.db, relink(bl)),
-				cold(m2mMerge("engine=memrel", bl, view), bl.db),
+				cold(m2mMerge("engine=memrel", bl, view), &bl.db),
 				loadCase{"op=post-tags/strategy=merge/engine=maps", "pair", func(b *testing.B) (count, sum int64) {
 					ws := make([]memrel.With[LPost, []LTag], 0, len(m.posts))
 					for p := range int64(len(m.posts)) {
@@ -368,7 +369,7 @@ func BenchmarkLoading(b *testing.B) {
 					})
 				}},
 				tagPosts,
-				cold(tagPosts, bl.db),
+				cold(tagPosts, &bl.db),
 			)
 		}
 		if size.tagsPer > 0 {
@@ -382,7 +383,7 @@ func BenchmarkLoading(b *testing.B) {
 				return
 			}
 			cases = append(cases, m2mLazy("engine=memrel-pair", bp, pview), m2mMerge("engine=memrel-pair", bp, pview),
-				cold(m2mMerge("engine=memrel-pair", bp, pview), bp.db))
+				cold(m2mMerge("engine=memrel-pair", bp, pview), &bp.db))
 		}
 		runtime.GC() // so that the first case does not pay for the setup's garbage
 		for _, c := range cases {

@@ -312,6 +312,16 @@ func TestZeroHandles(t *testing.T) {
 		for range order.Children(tx, 1) {
 			t.Error("a zero ordering yielded a row")
 		}
+		var nilAssoc *Association[link, Post, parent, int64, int64]
+		half := ManyToMany((*Relation[link, Post, int64])(nil), (*Relation[link, parent, int64])(nil))
+		for _, m := range []*Association[link, Post, parent, int64, int64]{&assoc, nilAssoc, half} {
+			for range m.Rights(tx, 1) {
+				t.Error("an undeclared association yielded a row")
+			}
+			for range m.Lefts(tx, 1) {
+				t.Error("an undeclared association yielded a row")
+			}
+		}
 		return nil
 	})
 	if !errors.Is(err, ErrInvalid) {

@@ -365,9 +365,9 @@ func (tx *Tx) evalCheck(c check, deferrable bool, max int) []dangling {
 func (tx *Tx) runDeferred() []*ConstraintError {
 	tx.op = OpCommit
 	type checkID struct {
-		ti     *tableInfo
-		key    string
-		parent bool
+		ti          *tableInfo
+		key         string
+		parent, del bool // a parent check of a deletion and one of a re-key see different relations
 	}
 	type danglingID struct {
 		rel           *relInfo
@@ -377,7 +377,7 @@ func (tx *Tx) runDeferred() []*ConstraintError {
 	done := map[checkID]bool{}
 	seen := map[danglingID]bool{}
 	for _, c := range tx.w.pending {
-		id := checkID{c.ti, string(c.key), c.parent}
+		id := checkID{c.ti, string(c.key), c.parent, c.del}
 		if done[id] {
 			continue
 		}

@@ -916,3 +916,45 @@ func TestDeferredChecksDoNotCollide(t *testing.T) {
 	}
 	verify(t, db)
 }
+
+// A deferred parent check of a re-key and one of a deletion of the same key
+// see different relations (those NO ACTION on update, on delete): both run
+// at commit.
+func TestDeferredParentChecksOfRekeyAndDelete(t *testing.T) {
+	s := NewSchema()
+	users := NewTable(s, "users", func(u *User) *int64 { return &u.ID })
+	posts := NewTable(s, "posts", func(p *Post) *int64 { return &p.ID })
+	comments := NewTable(s, "comments", func(c *Comment) *int64 { return &c.ID })
+	ForeignKey(posts, "author", func(p *Post) *int64 { return &p.UserID }, users, OnDelete(Cascade), Deferred())
+	ForeignKey(comments, "by", func(c *Comment) *int64 { return &c.PostID }, users, OnUpdate(Cascade), Deferred())
+	db, err := Open(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustUpdate(t, db, func(tx *Tx) error {
+		if _, err := users.Insert(tx, User{ID: 1}); err != nil {
+			return err
+		}
+		_, err := posts.Insert(tx, Post{ID: 10, UserID: 1})
+		return err
+	})
+	err = db.Update(func(tx *Tx) error {
+		// The re-key leaves post 10 on key 1 (NO ACTION on update).
+		if err := users.UpdateKey(tx, 1, User{ID: 2}); err != nil {
+			return err
+		}
+		// User 1 again, with a comment by it; its deletion cascades post 10
+		// away and leaves comment 20 on key 1 (NO ACTION on delete).
+		if _, err := users.Insert(tx, User{ID: 1}); err != nil {
+			return err
+		}
+		if _, err := comments.Insert(tx, Comment{ID: 20, PostID: 1}); err != nil {
+			return err
+		}
+		return users.Delete(tx, 1)
+	})
+	if !errors.Is(err, ErrForeignKey) {
+		t.Fatalf("commit with comment 20 dangling: %v", err)
+	}
+	verify(t, db)
+}

@@ -2,7 +2,6 @@ package memrel
 
 import (
 	"bytes"
-	"encoding/binary"
 	"math"
 	"slices"
 	"sort"
@@ -95,25 +94,6 @@ func (c *joinCache) clone() *joinCache {
 		n.m[k] = j
 	}
 	return n
-}
-
-// KeepJoinIndexes sets whether the store keeps the join indexes that eager
-// loading builds, for later loads to read (the default), or drops them,
-// and those it has, to save their memory: then every EagerAll reads its
-// relations' indexes again. A join index takes about a pointer per child
-// row and holds on to the rows it was built from until a load replaces it
-// (DESIGN.md has its layout and costs).
-func (db *DB) KeepJoinIndexes(keep bool) {
-	if db == nil || db.joins == nil {
-		return
-	}
-	c := db.joins
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.drop = !keep
-	if !keep {
-		c.m = nil
-	}
 }
 
 // span returns the piece of buf that ends[i] closes.
@@ -334,10 +314,9 @@ func (j *joinIndex) finish(vals *distinctKeys, val int) *joinIndex {
 // distinctKeys numbers the distinct keys of a value slot as they come;
 // sort then renumbers them in key order.
 type distinctKeys struct {
-	ints  map[uint64]uint32 // 8-byte keys (integers), by value
-	strs  map[string]uint32 // others
-	keys  [][]byte          // by number
-	lastN uint32            // the number of the last key added
+	numbers keyMap[uint32] // by key
+	keys    [][]byte       // by number
+	lastN   uint32         // the number of the last key added
 }
 
 func (d *distinctKeys) add(v []byte) uint32 {
@@ -347,26 +326,10 @@ func (d *distinctKeys) add(v []byte) uint32 {
 	if len(d.keys) > 0 && bytes.Equal(v, d.keys[d.lastN]) {
 		return d.lastN // keys often repeat in runs: a parent's children
 	}
-	n, ok := uint32(0), false
-	if len(v) == 8 {
-		if d.ints == nil {
-			d.ints = map[uint64]uint32{}
-		}
-		u := binary.BigEndian.Uint64(v)
-		if n, ok = d.ints[u]; !ok {
-			n = uint32(len(d.keys))
-			d.ints[u] = n
-		}
-	} else {
-		if d.strs == nil {
-			d.strs = map[string]uint32{}
-		}
-		if n, ok = d.strs[string(v)]; !ok {
-			n = uint32(len(d.keys))
-			d.strs[string(v)] = n
-		}
-	}
+	n, ok := d.numbers.get(v)
 	if !ok {
+		n = uint32(len(d.keys))
+		d.numbers.set(v, n)
 		d.keys = append(d.keys, v)
 	}
 	d.lastN = n
@@ -403,6 +366,5 @@ func (tx *Tx) wrote(ti *tableInfo) bool {
 	if tx.w == nil || tx.w.rows == nil {
 		return false
 	}
-	m := &tx.w.rows[ti.id]
-	return len(m.ints) > 0 || len(m.strs) > 0
+	return tx.w.rows[ti.id].len() > 0
 }

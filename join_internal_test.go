@@ -152,8 +152,9 @@ func TestFindSorted(t *testing.T) {
 	}
 }
 
-// A store told not to keep join indexes drops the ones it has, keeps none,
-// and loads the same rows; its snapshots inherit the setting.
+// A store opened or forked with KeepJoinIndexes(false) keeps none, and
+// loads the same rows; its forks inherit the setting unless told
+// otherwise.
 func TestKeepJoinIndexes(t *testing.T) {
 	b := newBlog(t, defaultRules())
 	b.seed(t)
@@ -175,23 +176,28 @@ func TestKeepJoinIndexes(t *testing.T) {
 	if b.db.joins.get(key) == nil {
 		t.Fatal("no join index kept by default")
 	}
-	b.db.KeepJoinIndexes(false)
-	if b.db.joins.get(key) != nil {
-		t.Fatal("KeepJoinIndexes(false) kept the join index")
+	none := b.db.Snapshot(KeepJoinIndexes(false))
+	if none.joins.get(key) != nil {
+		t.Fatal("a fork with KeepJoinIndexes(false) has the original's join index")
 	}
-	if diff := cmp.Diff(want, load(b.db)); diff != "" {
+	if diff := cmp.Diff(want, load(none)); diff != "" {
 		t.Errorf("without join indexes (-with +without):\n%s", diff)
 	}
-	snap := b.db.Snapshot()
-	load(snap)
-	if b.db.joins.get(key) != nil || snap.joins.get(key) != nil {
-		t.Fatal("a join index kept after KeepJoinIndexes(false)")
+	inherited := none.Snapshot()
+	load(inherited)
+	if none.joins.get(key) != nil || inherited.joins.get(key) != nil {
+		t.Fatal("a join index kept with KeepJoinIndexes(false)")
 	}
-	b.db.KeepJoinIndexes(true)
-	load(b.db)
-	if b.db.joins.get(key) == nil {
-		t.Fatal("no join index kept after KeepJoinIndexes(true)")
+	again := none.Snapshot(KeepJoinIndexes(true))
+	load(again)
+	if again.joins.get(key) == nil {
+		t.Fatal("no join index kept by a fork with KeepJoinIndexes(true)")
 	}
-	var nilDB *DB
-	nilDB.KeepJoinIndexes(true) // no panic
+	opened, err := Open(b.db.schema, KeepJoinIndexes(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !opened.joins.drop {
+		t.Error("Open ignored KeepJoinIndexes(false)")
+	}
 }

@@ -2,7 +2,6 @@ package memrel
 
 import (
 	"bytes"
-	"encoding/binary"
 	"slices"
 )
 
@@ -313,14 +312,12 @@ func walkChildren(tx *Tx, rel *relInfo, ix *indexInfo, keys [][]byte, sc scope, 
 func inOrder(keys [][]byte) bool { return slices.IsSortedFunc(keys, bytes.Compare) }
 
 // parentLookup finds parents by encoded key, each distinct key once, and
-// keeps one copy of each: integer keys dedupe in a map[uint64], others in a
-// map[string].
+// keeps one copy of each.
 type parentLookup[P any] struct {
 	tx    *Tx
 	ti    *tableInfo
-	byInt map[uint64]found[P]
-	byStr map[string]found[P]
-	found int // distinct parents found
+	byKey keyMap[found[P]] // every key looked up: what was found, if anything
+	found int              // distinct parents found
 }
 
 type found[P any] struct {
@@ -329,37 +326,15 @@ type found[P any] struct {
 }
 
 func newParentLookup[P any](tx *Tx, ti *tableInfo) *parentLookup[P] {
-	l := &parentLookup[P]{tx: tx, ti: ti, byStr: map[string]found[P]{}}
-	if ti.intKey != nil {
-		l.byInt = map[uint64]found[P]{}
-	}
-	return l
-}
-
-// seen returns what looking up k found, and whether k has been looked up.
-func (l *parentLookup[P]) seen(k []byte) (found[P], bool) {
-	if l.byInt != nil && len(k) == 8 {
-		f, ok := l.byInt[binary.BigEndian.Uint64(k)]
-		return f, ok
-	}
-	f, ok := l.byStr[string(k)]
-	return f, ok
-}
-
-func (l *parentLookup[P]) set(k []byte, f found[P]) {
-	if l.byInt != nil && len(k) == 8 {
-		l.byInt[binary.BigEndian.Uint64(k)] = f
-	} else {
-		l.byStr[string(k)] = f
-	}
+	return &parentLookup[P]{tx: tx, ti: ti}
 }
 
 // get returns the parent with encoded key k and its copy, or nils.
 func (l *parentLookup[P]) get(k []byte) found[P] {
-	f, ok := l.seen(k)
+	f, ok := l.byKey.get(k)
 	if !ok {
 		f = l.load(k)
-		l.set(k, f)
+		l.byKey.set(k, f)
 	}
 	return f
 }
@@ -374,16 +349,16 @@ func (l *parentLookup[P]) prefetch(ks [][]byte) {
 		if k == nil || bytes.Equal(k, last) {
 			continue // repeats often come together: children of one parent
 		}
-		if _, ok := l.seen(k); ok {
+		if _, ok := l.byKey.get(k); ok {
 			continue
 		}
 		last = k
-		l.set(k, found[P]{}) // not found, unless the pass finds it
+		l.byKey.set(k, found[P]{}) // not found, unless the pass finds it
 		want = append(want, k)
 	}
 	slices.SortFunc(want, bytes.Compare)
 	l.tx.findSorted(l.ti, len(want), func(n int) []byte { return want[n] }, func(n int, r *rec) {
-		l.set(want[n], l.keep(r))
+		l.byKey.set(want[n], l.keep(r))
 	})
 }
 

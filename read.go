@@ -2,7 +2,6 @@ package memrel
 
 import (
 	"bytes"
-	"encoding/binary"
 	"iter"
 
 	memdb "github.com/hashicorp/go-memdb"
@@ -11,12 +10,6 @@ import (
 // Reads: point lookups through a write transaction's own rows, its
 // snapshot, and the identity map; scans of an index; ordered passes over
 // the primary index. Every function here runs with the transaction locked.
-
-// rowMap holds a table's written rows: by integer key, or by string.
-type rowMap struct {
-	ints map[uint64]*rec
-	strs map[string]*rec
-}
 
 // get returns the record with primary key pk, or nil.
 func (tx *Tx) get(ti *tableInfo, pk []byte) *rec {
@@ -28,19 +21,14 @@ func (tx *Tx) get(ti *tableInfo, pk []byte) *rec {
 		return tx.lookup(tx.mtx, ti, pk)
 	}
 	if tx.w.rows != nil {
-		m := &tx.w.rows[ti.id]
-		if ti.intKey != nil && len(pk) == 8 {
-			if r, ok := m.ints[binary.BigEndian.Uint64(pk)]; ok {
-				return r
-			}
-		} else if r, ok := m.strs[string(pk)]; ok {
+		if r, ok := tx.w.rows[ti.id].get(pk); ok {
 			return r
 		}
 	}
 	return tx.lookup(tx.w.base, ti, pk)
 }
 
-// seenMap is an identity map, like that of SQLAlchemy's Session: the rows a
+// The identity map (Tx.seen), like that of SQLAlchemy's Session: the rows a
 // transaction has found by primary key in the snapshot it reads, which no
 // write can change (a write transaction's own writes are looked up first,
 // in rows). go-memdb spends most of a point lookup finding the index's tree
@@ -50,11 +38,6 @@ func (tx *Tx) get(ti *tableInfo, pk []byte) *rec {
 // from here. It starts after seenAfter lookups, so that a short transaction
 // pays nothing, and holds at most seenMax rows per table: when full, it
 // starts over, so that a long scan keeps the keys it is using now.
-type seenMap struct {
-	ints map[uint64]*rec
-	strs map[string]*rec
-}
-
 const (
 	seenAfter = 16
 	seenMax   = 1 << 12
@@ -63,40 +46,23 @@ const (
 // lookup returns the record with primary key pk in m, the snapshot the
 // transaction reads, or nil.
 func (tx *Tx) lookup(m *memdb.Txn, ti *tableInfo, pk []byte) *rec {
-	var s *seenMap
+	var s *keyMap[*rec]
 	if tx.seen != nil {
 		s = &tx.seen[ti.id]
-		if ti.intKey != nil && len(pk) == 8 {
-			if r, ok := s.ints[binary.BigEndian.Uint64(pk)]; ok {
-				return r
-			}
-		} else if r, ok := s.strs[string(pk)]; ok {
+		if r, ok := s.get(pk); ok {
 			return r
 		}
 	} else if tx.lookups++; tx.lookups > seenAfter {
-		tx.seen = make([]seenMap, len(tx.db.schema.tables))
+		tx.seen = make([]keyMap[*rec], len(tx.db.schema.tables))
 	}
 	r := tx.firstIn(m, ti.name, "id", pk)
 	if r == nil || s == nil {
 		return r
 	}
-	if ti.intKey != nil && len(pk) == 8 {
-		if s.ints == nil {
-			s.ints = make(map[uint64]*rec)
-		}
-		if len(s.ints) >= seenMax {
-			clear(s.ints)
-		}
-		s.ints[binary.BigEndian.Uint64(pk)] = r
-	} else {
-		if s.strs == nil {
-			s.strs = make(map[string]*rec)
-		}
-		if len(s.strs) >= seenMax {
-			clear(s.strs)
-		}
-		s.strs[string(pk)] = r
+	if s.len() >= seenMax {
+		s.clear()
 	}
+	s.set(pk, r)
 	return r
 }
 
@@ -106,12 +72,7 @@ func (tx *Tx) current(ti *tableInfo, r *rec) *rec {
 	if tx.w == nil || tx.w.rows == nil {
 		return r
 	}
-	m := &tx.w.rows[ti.id]
-	if ti.intKey != nil && len(r.pk()) == 8 {
-		if w, ok := m.ints[binary.BigEndian.Uint64(r.pk())]; ok {
-			return w
-		}
-	} else if w, ok := m.strs[string(r.pk())]; ok {
+	if w, ok := tx.w.rows[ti.id].get(r.pk()); ok {
 		return w
 	}
 	return r
@@ -120,20 +81,9 @@ func (tx *Tx) current(ti *tableInfo, r *rec) *rec {
 // note records that the row with key pk of ti is now r (nil: deleted).
 func (tx *Tx) note(ti *tableInfo, pk []byte, r *rec) {
 	if tx.w.rows == nil {
-		tx.w.rows = make([]rowMap, len(tx.db.schema.tables))
+		tx.w.rows = make([]keyMap[*rec], len(tx.db.schema.tables))
 	}
-	m := &tx.w.rows[ti.id]
-	if ti.intKey != nil && len(pk) == 8 {
-		if m.ints == nil {
-			m.ints = map[uint64]*rec{}
-		}
-		m.ints[binary.BigEndian.Uint64(pk)] = r
-	} else {
-		if m.strs == nil {
-			m.strs = map[string]*rec{}
-		}
-		m.strs[string(pk)] = r
-	}
+	tx.w.rows[ti.id].set(pk, r)
 	if r == nil {
 		return
 	}

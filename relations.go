@@ -160,7 +160,8 @@ func declare[C any, CK comparable, P any, K Key, F any](child *Table[C, CK], nam
 		}
 		return child.newRec(&v)
 	}
-	info.index = s.addIndex(child.info, name, fname, unique, info, func(ix *indexInfo) {
+	late := s.addIndex(child.info, name, fname, unique, info, func(ix *indexInfo) {
+		info.index = ix
 		if fname != "" && fname == child.info.lead && !unique {
 			// The primary key begins with this foreign key: seeks on the
 			// primary key find a parent's children, in key order, and the
@@ -172,6 +173,9 @@ func declare[C any, CK comparable, P any, K Key, F any](child *Table[C, CK], nam
 			child.slots = append(child.slots, slotKey[C]{size: size, append: appendKey})
 		}
 	}, errs...)
+	if info.index == nil {
+		info.index = late // declared after Open: never used, since the relation is not open
+	}
 	return rel
 }
 
@@ -221,6 +225,9 @@ func (tx *Tx) addRows(rel *relInfo, n int64) {
 	}
 	tx.mu.Lock()
 	tx.count(rel).Rows += n
+	if tx.done.Load() {
+		tx.flushLoads() // the transaction's were flushed when it ended
+	}
 	tx.mu.Unlock()
 }
 

@@ -143,10 +143,10 @@ func (s *Schema) failLocked(errs ...error) {
 	}
 }
 
-func (s *Schema) addTable(name string, f front, keyName string, errs ...error) *tableInfo {
+func (s *Schema) addTable(name string, f front, keyName, lead string, intKey func([]byte) (int64, bool), errs ...error) *tableInfo {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ti := &tableInfo{schema: s, name: name, prefix: name + " ", front: f, keyName: keyName, id: len(s.tables)}
+	ti := &tableInfo{schema: s, name: name, prefix: name + " ", front: f, keyName: keyName, id: len(s.tables), lead: lead, intKey: intKey}
 	ti.seqKey = seqKey(ti.id)
 	if s.frozen {
 		s.errs = append(s.errs, schemaError("table %s declared after Open", name))

@@ -62,3 +62,25 @@ func TestIndexAndOrderingDeclaredAfterOpen(t *testing.T) {
 		t.Errorf("reopening: %v", err)
 	}
 }
+
+// A declaration in one goroutine and an Open of the same schema in another
+// (run with -race): Open sees all of the declaration or none of it.
+func TestDeclareWhileOpening(t *testing.T) {
+	for range 50 {
+		s := NewSchema()
+		users := NewTable(s, "users", func(u *User) *int64 { return &u.ID })
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			posts := NewTable(s, "posts", func(p *Post) *int64 { return &p.ID })
+			ForeignKey(posts, "author", func(p *Post) *int64 { return &p.UserID }, users)
+			NewIndex(posts, "title", func(p *Post) *string { return &p.Title })
+		}()
+		go func() {
+			defer wg.Done()
+			_, _ = Open(s) // may fail (a declaration after Open), must not race
+		}()
+		wg.Wait()
+	}
+}

@@ -25,6 +25,27 @@ type Option func(*options)
 
 type options struct {
 	writeWait time.Duration
+	noJoins   bool // keep no join indexes
+}
+
+// apply returns o with opts applied.
+func (o options) apply(opts []Option) options {
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	return o
+}
+
+// KeepJoinIndexes sets whether the store keeps the join indexes that eager
+// loading builds, for later loads to read (the default), or keeps none, to
+// save their memory: then every EagerAll reads its relations' indexes
+// again. A join index takes about a pointer per child row and holds on to
+// the rows it was built from until a load replaces it (DESIGN.md has its
+// layout and costs).
+func KeepJoinIndexes(keep bool) Option {
+	return func(o *options) { o.noJoins = !keep }
 }
 
 // WriteWait sets how long BeginWrite and Update wait for the writer lock
@@ -35,6 +56,11 @@ func WriteWait(d time.Duration) Option {
 }
 
 func newDB(s *Schema, m *memdb.MemDB, joins *joinCache, o options) *DB {
+	if o.noJoins {
+		joins = &joinCache{drop: true} // and none of the original's
+	} else {
+		joins.drop = false // a fresh cache, not yet shared
+	}
 	return &DB{schema: s, mdb: m, loads: make([]atomicLoads, len(s.rels)), joins: joins,
 		writer: newWriterLock(o.writeWait), watches: &watchHub{}, opts: o}
 }
@@ -44,12 +70,14 @@ func newDB(s *Schema, m *memdb.MemDB, joins *joinCache, o options) *DB {
 // per-test forks: load a fixture once, then give each test a snapshot.
 //
 // A snapshot has watches, a writer lock and load counters of its own: its
-// writes do not wake the original's watches, nor the other way round.
-func (db *DB) Snapshot() *DB {
+// writes do not wake the original's watches, nor the other way round. It
+// has the original's options, and opts on top of them: a fork may wait
+// longer for its writer lock, or keep no join indexes.
+func (db *DB) Snapshot(opts ...Option) *DB {
 	if db.usable() != nil {
 		return nil
 	}
-	return newDB(db.schema, db.mdb.Snapshot(), db.joins.clone(), db.opts)
+	return newDB(db.schema, db.mdb.Snapshot(), db.joins.clone(), db.opts.apply(opts))
 }
 
 // Verify checks the whole store and returns an *IntegrityError listing every
@@ -72,7 +100,7 @@ func (db *DB) beginWrite(skip int) (*Tx, error) {
 	if err := db.usable(); err != nil {
 		return nil, err
 	}
-	tx := &Tx{db: db, w: &writeState{}}
+	tx := &Tx{db: db, w: &writeState{}, writer: true}
 	runtime.Callers(skip, tx.begun[:])
 	if err := db.writer.lock(tx); err != nil {
 		return nil, err
@@ -122,6 +150,9 @@ func (db *DB) Update(fn func(tx *Tx) error) error {
 	}
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
+	if tx.done.Load() {
+		return ErrTxDone // fn, or a Where function, ended it: nothing is stored
+	}
 	return tx.commit()
 }
 
@@ -149,12 +180,7 @@ func Open(s *Schema, opts ...Option) (*DB, error) {
 	if s == nil {
 		return nil, schemaError("nil schema")
 	}
-	o := options{writeWait: DefaultWriteWait}
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&o)
-		}
-	}
+	o := options{writeWait: DefaultWriteWait}.apply(opts)
 	s.mu.Lock()
 	if !s.frozen {
 		s.freeze()

@@ -83,15 +83,15 @@ func (t *Table[T, K]) declare(s *Schema, name, keyName, lead string, errs ...err
 		t.info = &tableInfo{name: name, prefix: name + " ", front: t, keyName: keyName}
 		return
 	}
-	t.info = s.addTable(name, t, keyName, errs...)
-	t.info.lead = lead
+	var intKey func([]byte) (int64, bool)
 	if a := t.auto; a != nil {
 		c := t.codec
-		t.info.intKey = func(pk []byte) (int64, bool) {
+		intKey = func(pk []byte) (int64, bool) {
 			k, ok := c.decode(pk)
 			return a.int64Of(&k), ok
 		}
 	}
+	t.info = s.addTable(name, t, keyName, lead, intKey, errs...)
 }
 
 // Name returns the table's name ("" for a table that was never declared).

@@ -1,6 +1,9 @@
 package memrel
 
-import "iter"
+import (
+	"iter"
+	"slices"
+)
 
 // Recursive traversal of a self-referential relation (comment replies,
 // employee -> manager): iterative, so any depth is fine, and safe on cycles
@@ -32,27 +35,24 @@ func (r *Relation[C, P, K]) Descendants(tx *Tx, k K, maxDepth int) iter.Seq2[C, 
 		for len(stack) > 0 {
 			it := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			if tx.enter(nil) != nil {
-				tx.failSeq(ErrTxDone)
+			var c *rec
+			if !tx.step(func() {
+				if it.depth > 0 {
+					c = tx.get(r.child, it.key)
+				}
+				if it.depth == 0 || c != nil && (maxDepth <= 0 || it.depth < maxDepth) {
+					start := len(stack)
+					for c := range tx.scan(r.child.name, r.info.index.mdb, it.key) {
+						if !seen[string(c.pk())] {
+							seen[string(c.pk())] = true
+							stack = append(stack, item{key: c.pk(), depth: it.depth + 1})
+						}
+					}
+					slices.Reverse(stack[start:])
+				}
+			}) {
 				return
 			}
-			var c *rec
-			if it.depth > 0 {
-				c = tx.get(r.child, it.key)
-			}
-			if it.depth == 0 || c != nil && (maxDepth <= 0 || it.depth < maxDepth) {
-				start := len(stack)
-				for c := range tx.scan(r.child.name, r.info.index.mdb, it.key) {
-					if !seen[string(c.pk())] {
-						seen[string(c.pk())] = true
-						stack = append(stack, item{key: c.pk(), depth: it.depth + 1})
-					}
-				}
-				for i, j := start, len(stack)-1; i < j; i, j = i+1, j-1 {
-					stack[i], stack[j] = stack[j], stack[i]
-				}
-			}
-			tx.mu.Unlock()
 			if c == nil {
 				continue
 			}
@@ -89,12 +89,10 @@ func (r *Relation[C, P, K]) Ancestors(tx *Tx, child C, maxDepth int) iter.Seq2[P
 				return // a cycle
 			}
 			seen[string(key)] = true
-			if tx.enter(nil) != nil {
-				tx.failSeq(ErrTxDone)
+			var p *rec
+			if !tx.step(func() { p = tx.get(r.parent.info, key) }) {
 				return
 			}
-			p := tx.get(r.parent.info, key)
-			tx.mu.Unlock()
 			if p == nil {
 				return
 			}

@@ -15,6 +15,8 @@ import (
 // A Tx may be shared by goroutines: each method call is atomic with respect
 // to the others (a write is all-or-nothing and no other goroutine sees it
 // half done), and a sequence reads its rows from the snapshot it started on.
+// A load whose Where function runs lets other calls in while the function
+// runs, since the function may itself use the transaction.
 // Sharing a write transaction only makes its operations take turns; it does
 // not make them independent: the transaction still commits or aborts as a
 // whole. Once it has ended, every method returns ErrTxDone, and a sequence
@@ -25,6 +27,7 @@ type Tx struct {
 	done    atomic.Bool // ended: read without mu by sequences between rows
 	mtx     *memdb.Txn
 	w       *writeState // nil for a read transaction, and once a write transaction has ended
+	writer  bool        // a write transaction: set when it begins, never changed
 	managed bool        // owned by Update or View: Commit is theirs
 	strict  bool        // lazy navigation fails
 	err     error       // the first error a sequence or strict mode met, returned at the end
@@ -32,9 +35,10 @@ type Tx struct {
 	op      Op         // the operation under way, for error messages
 	begun   [2]uintptr // write transactions: where BeginWrite or Update was called, for ErrBusy
 
-	// The rows found by primary key in the snapshot the transaction reads
-	// (see seen), by table id; nil until it has made seenAfter lookups.
-	seen    []seenMap
+	// The identity map: the rows found by primary key in the snapshot the
+	// transaction reads (see lookup), by table id; nil until it has made
+	// seenAfter lookups.
+	seen    []keyMap[*rec]
 	lookups int
 
 	// A row per relation (by id) that Parent copies its argument into, so
@@ -69,7 +73,7 @@ type writeState struct {
 	// transaction has modified drops that index's cache of writable nodes,
 	// so the next write copies the whole path again (most of an insert's
 	// cost, measured in bench_test.go).
-	rows []rowMap
+	rows []keyMap[*rec]
 	uniq map[*indexInfo]map[string]*rec
 	// Sequences raised by cascaded key changes (the operation's own table
 	// is restored from its mark).
@@ -217,7 +221,7 @@ func (tx *Tx) usable(ti *tableInfo, write bool) error {
 		return invalid("transaction not begun by BeginWrite, BeginRead, Update or View")
 	case tx.done.Load():
 		return ErrTxDone
-	case write && tx.w == nil:
+	case write && !tx.writer:
 		return ErrReadOnly
 	case ti == nil:
 		return nil
@@ -262,6 +266,26 @@ func (tx *Tx) next(it memdb.ResultIterator) *rec {
 		return nil
 	}
 	return obj.(*rec)
+}
+
+// locked runs f with tx locked, for a sequence between its yields.
+func (tx *Tx) locked(f func()) {
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	f()
+}
+
+// step runs f with tx locked, for a sequence between its yields, unless
+// tx has ended: then it records ErrTxDone and returns false.
+func (tx *Tx) step(f func()) bool {
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	if tx.done.Load() {
+		tx.fail(ErrTxDone)
+		return false
+	}
+	f()
+	return true
 }
 
 // callout calls f(v), user code, without tx's lock, so that f may use the

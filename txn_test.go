@@ -149,3 +149,17 @@ func TestRangeAcrossTheEnd(t *testing.T) {
 		}
 	}
 }
+
+// Rows a sequence counts after its transaction ended still reach the
+// store's counters.
+func TestRowsCountedAfterTheEnd(t *testing.T) {
+	b := newBlog(t, defaultRules())
+	b.seed(t)
+	tx := mustTx(b.db.BeginRead())
+	for range b.author.Children(tx, 1) {
+		tx.Abort()
+	}
+	if got := b.db.LoadStats(b.author); got.Lazy != 1 || got.Rows != 1 {
+		t.Errorf("store's counters: %+v, want 1 lazy load of 1 row", got)
+	}
+}

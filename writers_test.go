@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -172,8 +173,14 @@ func TestSharedWriteTransaction(t *testing.T) {
 			defer wg.Done()
 			for i := range each {
 				for p := range b.author.Children(tx, int64(w*each+i+1)) {
-					if ok, err := b.users.Has(tx, p.UserID); err != nil || !ok {
-						errs <- fmt.Errorf("post %d without its author %d (%v)", p.ID, p.UserID, err)
+					if p.UserID != int64(w*each+i+1) {
+						errs <- fmt.Errorf("post %d of user %d among user %d's", p.ID, p.UserID, w*each+i+1)
+						return
+					}
+				}
+				if i%50 == 0 { // Verify holds the lock: it sees no operation half done
+					if err := tx.Verify(); err != nil {
+						errs <- err
 						return
 					}
 				}
@@ -260,5 +267,62 @@ func TestSharedReadTransaction(t *testing.T) {
 	}
 	if err := tx.Err(); err != nil {
 		t.Error(err)
+	}
+}
+
+// Ending a shared write transaction while other goroutines write through
+// it: they get ErrTxDone, and nothing races (run with -race).
+func TestEndingASharedWriteTransaction(t *testing.T) {
+	b := newBlog(t, defaultRules())
+	var email atomic.Int64
+	for range 20 {
+		tx := mustTx(b.db.BeginWrite())
+		var wg sync.WaitGroup
+		for range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					_, err := b.users.Insert(tx, User{Email: fmt.Sprint(email.Add(1))})
+					if errors.Is(err, ErrTxDone) {
+						return
+					}
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if err := tx.DeferConstraints(); err != nil && !errors.Is(err, ErrTxDone) {
+						t.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		time.Sleep(time.Millisecond)
+		tx.Abort()
+		wg.Wait()
+	}
+	verify(t, b.db)
+	mustView(t, b.db, func(tx *Tx) error {
+		if n, _ := b.users.Len(tx); n != 0 {
+			t.Errorf("%d users stored by aborted transactions", n)
+		}
+		return nil
+	})
+}
+
+// An Update whose function ended its own transaction reports ErrTxDone
+// instead of success: nothing was stored.
+func TestUpdateAfterItsTransactionEnded(t *testing.T) {
+	b := newBlog(t, defaultRules())
+	err := b.db.Update(func(tx *Tx) error {
+		if _, err := b.users.Insert(tx, User{ID: 1}); err != nil {
+			return err
+		}
+		tx.Abort()
+		return nil
+	})
+	if !errors.Is(err, ErrTxDone) {
+		t.Errorf("Update whose function aborted: %v, want ErrTxDone", err)
 	}
 }

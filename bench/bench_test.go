@@ -148,7 +148,8 @@ func BenchmarkOp(b *testing.B) {
 		// memrel's eager loads again, without the join indexes that the
 		// loads above kept: what the first eager load after a write costs.
 		if me, ok := e.(*memrelEngine); ok {
-			me.db.KeepJoinIndexes(false)
+			kept := me.db
+			me.db = kept.Snapshot(memrel.KeepJoinIndexes(false))
 			if err := check(e, w); err != nil {
 				b.Fatalf("%s without join indexes: %v", en.name, err)
 			}
@@ -157,7 +158,7 @@ func BenchmarkOp(b *testing.B) {
 					b.Run("op="+r.op+"/engine="+en.name+"-cold", r.bench)
 				}
 			}
-			me.db.KeepJoinIndexes(true)
+			me.db = kept
 		}
 		b.Run("op=reject/engine="+en.name, func(b *testing.B) {
 			b.ReportAllocs()

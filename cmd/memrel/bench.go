@@ -224,8 +224,9 @@ func (w workload) measure(benchtime time.Duration, progress io.Writer) ([]benchR
 	}
 	fork := func() *blog { c := *loaded; c.db = loaded.db.Snapshot(); return &c }
 	// The same store keeping no join indexes: every eager load is a first.
-	noJoins := fork()
-	noJoins.db.KeepJoinIndexes(false)
+	noJoins := &blog{}
+	*noJoins = *loaded
+	noJoins.db = loaded.db.Snapshot(memrel.KeepJoinIndexes(false))
 	nPosts, nPairs := len(d.Posts), len(d.PostTags)
 	view := func(b *blog, fn func(tx *memrel.Tx) (int, int64, error)) (n int, sum int64, err error) {
 		err = b.db.View(func(tx *memrel.Tx) error { n, sum, err = fn(tx); return err })
