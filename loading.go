@@ -59,8 +59,9 @@ func Eager[P, V any](tx *Tx, rows []P, l Loader[P, V]) ([]With[P, V], error) {
 	}
 	defer tx.mu.Unlock()
 	vs, err := l.load(tx, rows, nil, scope{})
-	if err == nil && tx.done.Load() {
-		err = ErrTxDone // ended by a Where function
+	if tx.done.Load() {
+		tx.flushLoads() // ended by a Where function: count what the load did
+		err = ErrTxDone
 	}
 	if err != nil {
 		return nil, err
@@ -95,8 +96,9 @@ func EagerAll[P any, K comparable, V any](tx *Tx, t *Table[P, K], l Loader[P, V]
 		out[i].Row = *r.row.(*P)
 	}
 	vs, err := l.load(tx, nil, recs, scope{sorted: true, whole: true})
-	if err == nil && tx.done.Load() {
-		err = ErrTxDone // ended by a Where function
+	if tx.done.Load() {
+		tx.flushLoads() // ended by a Where function: count what the load did
+		err = ErrTxDone
 	}
 	if err != nil {
 		return nil, err
