@@ -51,9 +51,11 @@ var (
 	// long to index, or an exhausted auto-increment sequence.
 	ErrInvalid = errors.New("memrel: invalid argument")
 
-	// ErrLazyLoad is returned by lazy navigation (Children, ListChildren,
-	// Child, Parent) in a strict transaction: the error names the relation
-	// and the eager loader that would avoid the N+1 queries.
+	// ErrLazyLoad is returned, or recorded for Tx.Err, by lazy navigation
+	// in a strict transaction (Children, ListChildren, Child, Parent, an
+	// Ordering's Children and Backward, Association.Rights and Lefts,
+	// Descendants, Ancestors): the error names the relation and the eager
+	// loader that would avoid the N+1 queries.
 	ErrLazyLoad = errors.New("memrel: lazy load in strict mode")
 
 	// ErrCorrupt is returned by Verify when an index disagrees with the rows

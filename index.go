@@ -96,7 +96,7 @@ func (x *Index[T, K, V]) First(tx *Tx, v V) (T, error) {
 }
 
 // All returns every row ordered by the indexed field, then by primary key,
-// as a sequence like Get's.
+// as a sequence like List's.
 func (x *Index[T, K, V]) All(tx *Tx) iter.Seq[T] {
 	return func(yield func(T) bool) {
 		it := tx.startSeq(x.check(tx), func() (memdb.ResultIterator, error) {

@@ -12,7 +12,7 @@ type AnyRelation interface {
 // a budget ("this handler loads posts in at most 2 batches") and see N+1
 // access as a number.
 type LoadStats struct {
-	Lazy    int64 // lazy navigations: one per Children, ListChildren, Child or Parent call
+	Lazy    int64 // lazy navigations: one per call of Children, ListChildren, Child, Parent, Descendants, Ancestors; Rights counts on the association's left relation, Lefts on its right one
 	Batches int64 // eager loads: one per relation per Eager or EagerAll level
 	Rows    int64 // rows loaded through the relation, lazily or eagerly
 }
@@ -42,9 +42,12 @@ func (db *DB) LoadStats(rel AnyRelation) LoadStats {
 }
 
 // Strict makes lazy navigation in tx fail with ErrLazyLoad: SQLAlchemy's
-// "raise" loading. A sequence from Children then yields nothing, and the
-// transaction's Commit (or the Update or View running it) returns the
-// error. Eager loading, Count and Exists are allowed.
+// "raise" loading. A method such as ListChildren or Parent returns the
+// error, and a sequence such as Children yields nothing; either way the
+// transaction records it, so its Commit (or the Update or View running
+// it) fails too, even if the caller handled the error: a strict test
+// cannot pass with a lazy load in it. Eager loading, Count and Exists are
+// allowed.
 func (tx *Tx) Strict() error {
 	if err := tx.enter(tx.usable(nil, false)); err != nil {
 		return err

@@ -4,11 +4,11 @@ import "errors"
 
 // Step is one row change that a delete would make.
 type Step struct {
-	Op       string // "delete" or "update"
+	Op       Op // OpDelete or OpUpdate
 	Table    string
 	Key      string // the row's key, formatted as in errors
 	Relation string // the relation whose rule made the change ("posts.author"); "" for the row deleted itself
-	Action   Action // that relation's rule for the event: Cascade, SetNull or SetDefault
+	Action   Action // that relation's rule for the event: Cascade, SetNull or SetDefault; NoAction for the row deleted itself
 }
 
 // PlanDelete returns what Delete(tx, k) would do, without doing it: every
@@ -35,9 +35,9 @@ func (t *Table[T, K]) PlanDelete(tx *Tx, k K) ([]Step, error) {
 		err = tx.finish(tx.delete(t.info, encodeWith(t.codec, k)))
 		steps = make([]Step, 0, len(tx.w.undo)-undo)
 		for _, u := range tx.w.undo[undo:] {
-			s := Step{Op: "delete", Table: u.ti.name}
+			s := Step{Op: OpDelete, Table: u.ti.name}
 			if u.new != nil {
-				s.Op = "update"
+				s.Op = OpUpdate
 				s.Key = u.ti.front.formatKey(u.new.pk())
 			} else {
 				s.Key = u.ti.front.formatKey(u.old.pk())

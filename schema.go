@@ -210,7 +210,7 @@ func (s *Schema) freeze() {
 				s.errs = append(s.errs, err)
 			}
 			if names[ix.name] {
-				s.errs = append(s.errs, schemaError("table %s: %s name %s is used twice", ti.name, what, ix.name))
+				s.errs = append(s.errs, schemaError("table %s: name %s is used twice among its relations and indexes", ti.name, ix.name))
 			}
 			names[ix.name] = true
 		}

@@ -393,12 +393,12 @@ func TestSchemaValidation(t *testing.T) {
 			a := NewTable(s, "a", func(a *A) *int64 { return &a.ID })
 			ForeignKey(a, "b", func(a *A) *int64 { return &a.BID }, a)
 			ForeignKey(a, "b", func(a *A) *int64 { return &a.BID }, a)
-		}, "table a: relation name b is used twice"},
+		}, "table a: name b is used twice among its relations and indexes"},
 		{"index and relation share a name", func(s *Schema) {
 			a := NewTable(s, "a", func(a *A) *int64 { return &a.ID })
 			NewIndex(a, "b", func(a *A) *string { return &a.Name })
 			ForeignKey(a, "b", func(a *A) *int64 { return &a.BID }, a)
-		}, "table a: relation name b is used twice"},
+		}, "table a: name b is used twice among its relations and indexes"},
 		{"set null on a non-nullable key", func(s *Schema) {
 			a := NewTable(s, "a", func(a *A) *int64 { return &a.ID })
 			ForeignKey(a, "b", func(a *A) *int64 { return &a.BID }, a, OnDelete(SetNull))

@@ -65,7 +65,7 @@ func (r *Relation[C, P, K]) Descendants(tx *Tx, k K, maxDepth int) iter.Seq2[C, 
 }
 
 // Ancestors returns the rows above child: its parent (depth 1), the
-// parent's parent, and so on, up to maxDepth (> 0) or to a row whose
+// parent's parent, and so on, up to maxDepth (0: no limit) or to a row whose
 // foreign key is NULL, stopping if the chain comes back on itself. It
 // reports errors as Descendants does.
 func (r *Relation[C, P, K]) Ancestors(tx *Tx, child C, maxDepth int) iter.Seq2[P, int] {

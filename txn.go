@@ -85,7 +85,8 @@ type writeState struct {
 // that could not be read (a table or relation of another schema, a
 // transaction that has ended) or was stopped by strict mode. Such a
 // sequence yields nothing more. Unlike an error a method returns, which
-// leaves the transaction usable, a recorded error fails the transaction:
+// leaves the transaction usable (except strict mode's, which is recorded
+// too: see Strict), a recorded error fails the transaction:
 // Commit aborts it and returns the error, and so do Update and View, so a
 // loop that saw no rows because of it cannot pass for an empty result. A
 // sequence ranged over after its transaction ended can only record the
