@@ -305,15 +305,8 @@ func (t through[P, T, K]) load(tx *Tx, parents []P, recs []*rec, sc scope) ([][]
 		return nil, err
 	}
 	from := t.from.relation()
-	n := batchLen(parents, recs)
-	keys := make([][]byte, n)
-	for i := range n {
-		if recs != nil {
-			keys[i] = recs[i].pk()
-		} else {
-			keys[i] = t.from.parentKey(&parents[i])
-		}
-	}
+	keys := batchKeys(parents, recs, t.from.parentKey)
+	n := len(keys)
 	if j := tx.join(from, from.index, t.to.index.slot, sc.whole); j != nil {
 		return t.joined(tx, j, n, keys, sc), nil
 	}

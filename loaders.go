@@ -70,15 +70,8 @@ func (m ManyLoader[C, P, K]) children(tx *Tx, parents []P, recs []*rec, sc scope
 	case m.index != nil && !m.index.open:
 		return nil, nil, schemaError("ordering %s.%s was declared after Open", m.index.table.name, m.index.name)
 	}
-	n := batchLen(parents, recs)
-	keys := make([][]byte, n)
-	for i := range n {
-		if recs != nil {
-			keys[i] = recs[i].pk()
-		} else {
-			keys[i] = r.pc.encode(*r.parent.ptr(&parents[i]))
-		}
-	}
+	keys := batchKeys(parents, recs, r.parentKey)
+	n := len(keys)
 	rows := make([][]C, n)
 	var crecs [][]*rec
 	if withRecs {

@@ -118,6 +118,20 @@ func batchLen[P any](parents []P, recs []*rec) int {
 	return len(parents)
 }
 
+// batchKeys returns the encoded keys of a batch of parents: their records'
+// primary keys, or key of each parent row when there are no records.
+func batchKeys[P any](parents []P, recs []*rec, key func(*P) []byte) [][]byte {
+	keys := make([][]byte, batchLen(parents, recs))
+	for i := range keys {
+		if recs != nil {
+			keys[i] = recs[i].pk()
+		} else {
+			keys[i] = key(&parents[i])
+		}
+	}
+	return keys
+}
+
 func zipWith[P, V any](rows []P, vs []V) []With[P, V] {
 	out := make([]With[P, V], len(rows))
 	for i := range rows {
