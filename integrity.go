@@ -397,7 +397,7 @@ func (tx *Tx) runDeferred() []*ConstraintError {
 // references.
 func (tx *Tx) byChild(err error, ti *tableInfo, key []byte, rel *relInfo, child *rec) *ConstraintError {
 	v := tx.violation(err, ti, key, rel.qname, "")
-	v.Parent = ti.prefix + ti.front.formatKey(key)
+	v.Parent = ti.prefix + v.Key
 	v.Child = rel.child.prefix + rel.child.front.formatKey(child.pk())
 	return v
 }
@@ -406,7 +406,7 @@ func (tx *Tx) byChild(err error, ti *tableInfo, key []byte, rel *relInfo, child 
 // through rel names no parent.
 func (tx *Tx) missingParent(ti *tableInfo, key []byte, rel *relInfo, fk []byte) *ConstraintError {
 	v := tx.violation(ErrForeignKey, ti, key, rel.qname, "")
-	v.Child = ti.prefix + ti.front.formatKey(key)
+	v.Child = ti.prefix + v.Key
 	v.Parent = rel.parent.prefix + rel.parent.front.formatKey(fk)
 	return v
 }
