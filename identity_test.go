@@ -6,7 +6,7 @@ import (
 )
 
 // warm looks up every user often enough that the transaction's identity map
-// (seenMap) is active, and fails unless it is.
+// (keyMap) is active, and fails unless it is.
 func warm(tb testing.TB, b *blog, tx *Tx) {
 	tb.Helper()
 	for range seenAfter + 1 {
