@@ -74,7 +74,7 @@ func (m *Association[A, L, R, KL, KR]) Link(tx *Tx, l KL, r KR) (A, error) {
 		return a, err
 	}
 	defer tx.mu.Unlock()
-	lk, rk := m.left.pc.encode(l), m.right.pc.encode(r)
+	lk, rk := encodeKey(m.left.pc, l), encodeKey(m.right.pc, r)
 	for _, c := range m.links(tx, lk) {
 		if bytes.Equal(c.key(m.right.info.index.slot), rk) {
 			return *c.row.(*A), nil
@@ -104,7 +104,7 @@ func (m *Association[A, L, R, KL, KR]) Unlink(tx *Tx, l KL, r KR) (int, error) {
 		return 0, err
 	}
 	defer tx.mu.Unlock()
-	rk := m.right.pc.encode(r)
+	rk := encodeKey(m.right.pc, r)
 	return m.remove(tx, l, func(c *rec) bool { return bytes.Equal(c.key(m.right.info.index.slot), rk) })
 }
 
@@ -121,7 +121,7 @@ func (m *Association[A, L, R, KL, KR]) remove(tx *Tx, l KL, which func(*rec) boo
 	n := 0
 	err := tx.atomically(m.left.child, func() error {
 		tx.op = OpDelete
-		for _, c := range m.links(tx, m.left.pc.encode(l)) {
+		for _, c := range m.links(tx, encodeKey(m.left.pc, l)) {
 			if !which(c) || tx.current(m.left.child, c) != c {
 				continue // not this one, or gone in a cascade since
 			}
@@ -148,12 +148,12 @@ func (m *Association[A, L, R, KL, KR]) Replace(tx *Tx, l KL, rs []KR) error {
 	defer tx.mu.Unlock()
 	want := map[string]bool{}
 	for _, r := range rs {
-		want[string(m.right.pc.encode(r))] = true
+		want[string(encodeKey(m.right.pc, r))] = true
 	}
 	return tx.atomically(m.left.child, func() error {
 		tx.op = OpDelete
 		have := map[string]bool{}
-		for _, c := range m.links(tx, m.left.pc.encode(l)) {
+		for _, c := range m.links(tx, encodeKey(m.left.pc, l)) {
 			rk := string(c.key(m.right.info.index.slot))
 			if want[rk] && !have[rk] {
 				have[rk] = true
@@ -167,7 +167,7 @@ func (m *Association[A, L, R, KL, KR]) Replace(tx *Tx, l KL, rs []KR) error {
 			}
 		}
 		for _, r := range rs {
-			rk := string(m.right.pc.encode(r))
+			rk := string(encodeKey(m.right.pc, r))
 			if have[rk] {
 				continue
 			}
@@ -200,7 +200,7 @@ func (m *Association[A, L, R, KL, KR]) Count(tx *Tx, l KL) (int, error) {
 	// counting needs no lookup.
 	exact := tx.w != nil && len(tx.w.pending) > 0
 	n := 0
-	for c := range tx.scan(m.left.child.name, m.left.info.index.mdb, m.left.pc.encode(l)) {
+	for c := range tx.scan(m.left.child.name, m.left.info.index.mdb, encodeKey(m.left.pc, l)) {
 		if k := c.key(m.right.info.index.slot); k != nil && (!exact || tx.get(m.right.info.parent, k) != nil) {
 			n++
 		}
@@ -217,7 +217,7 @@ func (m *Association[A, L, R, KL, KR]) Rights(tx *Tx, l KL) iter.Seq[R] {
 			tx.failSeq(err)
 			return
 		}
-		follow(tx, m.left, m.right.info, "Rights", "LoadRights", m.left.pc.encode(l), yield)
+		follow(tx, m.left, m.right.info, "Rights", "LoadRights", encodeKey(m.left.pc, l), yield)
 	}
 }
 
@@ -229,7 +229,7 @@ func (m *Association[A, L, R, KL, KR]) Lefts(tx *Tx, r KR) iter.Seq[L] {
 			tx.failSeq(err)
 			return
 		}
-		follow(tx, m.right, m.left.info, "Lefts", "LoadLefts", m.right.pc.encode(r), yield)
+		follow(tx, m.right, m.left.info, "Lefts", "LoadLefts", encodeKey(m.right.pc, r), yield)
 	}
 }
 
@@ -440,5 +440,5 @@ func (t through[P, T, K]) count(tx *Tx, pairs, targets int) {
 
 // parentKey encodes the key of parent p.
 func (r *Relation[C, P, K]) parentKey(p *P) []byte {
-	return r.pc.encode(*r.parent.ptr(p))
+	return encodeKey(r.pc, *r.parent.ptr(p))
 }

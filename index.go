@@ -38,8 +38,8 @@ func newIndex[T any, K comparable, V Key](t *Table[T, K], name string, field fun
 	x.info = t.info.schema.addIndex(t.info, name, fname, unique, nil, func(*indexInfo) {
 		if err == nil {
 			t.slots = append(t.slots, slotKey[T]{
-				size:   func(r *T) int { return c.encodedLen(field(r)) },
-				append: func(r *T, dst []byte) []byte { return c.append(dst, field(r)) },
+				size:   func(r *T) int { return c.encodedLen(*field(r)) },
+				append: func(r *T, dst []byte) []byte { return c.append(dst, *field(r)) },
 			})
 		}
 	}, err)
@@ -65,7 +65,7 @@ func (x *Index[T, K, V]) check(tx *Tx) error {
 func (x *Index[T, K, V]) List(tx *Tx, v V) iter.Seq[T] {
 	return func(yield func(T) bool) {
 		it := tx.startSeq(x.check(tx), func() (memdb.ResultIterator, error) {
-			return tx.iter(x.info.table.name, x.info.mdb, keyOf(tx, x.codec, v), false)
+			return tx.iter(x.info.table.name, x.info.mdb, scratchKey(tx, x.codec, v), false)
 		})
 		for r := tx.next(it); r != nil; r = tx.next(it) {
 			if !yield(*r.row.(*T)) {
@@ -84,7 +84,7 @@ func (x *Index[T, K, V]) First(tx *Tx, v V) (T, error) {
 	}
 	defer tx.mu.Unlock()
 	var r *rec
-	if k := keyOf(tx, x.codec, v); x.info.unique {
+	if k := scratchKey(tx, x.codec, v); x.info.unique {
 		r = tx.first(x.info.table.name, x.info.mdb, k)
 	} else {
 		r = tx.firstWith(x.info.table.name, x.info.mdb, k)

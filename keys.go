@@ -132,11 +132,11 @@ func (c codec[K]) maxInt() int64 {
 }
 
 // encodedLen is the length of k's encoding.
-func (c codec[K]) encodedLen(k *K) int {
+func (c codec[K]) encodedLen(k K) int {
 	if c.kind != kindString {
 		return 8
 	}
-	s := *(*string)(unsafe.Pointer(k))
+	s := *(*string)(unsafe.Pointer(&k))
 	n := len(s) + 2
 	for i := 0; i < len(s); i++ {
 		if s[i] == 0 {
@@ -146,18 +146,15 @@ func (c codec[K]) encodedLen(k *K) int {
 	return n
 }
 
-// appendKey is append for a key passed by value.
-func (c codec[K]) appendKey(dst []byte, k K) []byte { return c.append(dst, &k) }
-
 // append appends the encoding of k to dst.
-func (c codec[K]) append(dst []byte, k *K) []byte {
+func (c codec[K]) append(dst []byte, k K) []byte {
 	switch c.kind {
 	case kindInt:
-		return binary.BigEndian.AppendUint64(dst, uint64(c.int64Of(k))^(1<<63))
+		return binary.BigEndian.AppendUint64(dst, uint64(c.int64Of(&k))^(1<<63))
 	case kindUint:
-		return binary.BigEndian.AppendUint64(dst, uint64(c.int64Of(k)))
+		return binary.BigEndian.AppendUint64(dst, uint64(c.int64Of(&k)))
 	}
-	s := *(*string)(unsafe.Pointer(k))
+	s := *(*string)(unsafe.Pointer(&k))
 	for i := 0; i < len(s); i++ {
 		if s[i] == 0 {
 			dst = append(dst, 0, 0xFF)
@@ -168,15 +165,7 @@ func (c codec[K]) append(dst []byte, k *K) []byte {
 	return append(dst, 0, 1)
 }
 
-// encode returns the encoding of k in a slice of its own whose capacity is
-// its length, so that go-memdb's append of the primary key cannot write into
-// it.
-func (c codec[K]) encode(k K) []byte {
-	n := c.encodedLen(&k)
-	return c.append(make([]byte, 0, n), &k)[:n:n]
-}
-
-// decode is the inverse of encode. It reports false for bytes that are not an
+// decode is the inverse of append. It reports false for bytes that are not an
 // encoding of a K.
 func (c codec[K]) decode(b []byte) (K, bool) {
 	var k K
@@ -236,7 +225,7 @@ func (c codec[K]) format(b []byte) string {
 }
 
 // empty reports whether k is an empty string, which no key may be.
-func (c codec[K]) empty(k *K) bool { return c.kind == kindString && isZero(*k) }
+func (c codec[K]) empty(k K) bool { return c.kind == kindString && isZero(k) }
 
 // split returns the length of the encoded key at the start of b.
 func (c codec[K]) split(b []byte) (int, bool) {
@@ -254,24 +243,32 @@ func (c codec[K]) split(b []byte) (int, bool) {
 	return 0, false
 }
 
-// keyCodec is what a table needs of its primary key's encoding: a scalar
-// key's codec, or a pair's.
+// keyCodec is a key's encoding: a scalar key's codec, or a pair's. Keys are
+// passed by value, so that no call through the interface (a table holds its
+// primary key's codec as one) moves a key to the heap.
 type keyCodec[K any] interface {
-	encodedLen(k *K) int
-	append(dst []byte, k *K) []byte
-	// appendKey is append for a key passed by value, which, unlike a
-	// pointer passed through an interface, does not move it to the heap.
-	appendKey(dst []byte, k K) []byte
+	encodedLen(k K) int
+	append(dst []byte, k K) []byte
 	decode(b []byte) (K, bool)
 	format(b []byte) string
-	empty(k *K) bool
+	empty(k K) bool
 }
 
-// encodeWith returns the encoding of k in a slice whose capacity is its
-// length.
-func encodeWith[K any](c keyCodec[K], k K) []byte {
-	n := c.encodedLen(&k)
-	return c.append(make([]byte, 0, n), &k)[:n:n]
+// encodeKey returns the encoding of k in a slice of its own whose capacity
+// is its length, so that go-memdb's append of the primary key cannot write
+// into it. It is the one encode path: every key a lookup, a write or a log
+// holds is made here or by scratchKey. C is a type parameter, not the
+// interface, so that a concrete codec is not boxed to call it.
+func encodeKey[K any, C keyCodec[K]](c C, k K) []byte {
+	n := c.encodedLen(k)
+	return c.append(make([]byte, 0, n), k)[:n:n]
+}
+
+// scratchKey encodes k into the transaction's scratch buffer, for a lookup
+// that is done with it before the next one starts.
+func scratchKey[K any, C keyCodec[K]](tx *Tx, c C, k K) []byte {
+	tx.scratch = c.append(tx.scratch[:0], k)
+	return tx.scratch
 }
 
 // Pair is the primary key of a table keyed by two fields (NewPairTable),
@@ -288,14 +285,12 @@ type pairCodec[A, B Key] struct {
 	b codec[B]
 }
 
-func (p pairCodec[A, B]) encodedLen(k *Pair[A, B]) int {
-	return p.a.encodedLen(&k.A) + p.b.encodedLen(&k.B)
+func (p pairCodec[A, B]) encodedLen(k Pair[A, B]) int {
+	return p.a.encodedLen(k.A) + p.b.encodedLen(k.B)
 }
 
-func (p pairCodec[A, B]) appendKey(dst []byte, k Pair[A, B]) []byte { return p.append(dst, &k) }
-
-func (p pairCodec[A, B]) append(dst []byte, k *Pair[A, B]) []byte {
-	return p.b.append(p.a.append(dst, &k.A), &k.B)
+func (p pairCodec[A, B]) append(dst []byte, k Pair[A, B]) []byte {
+	return p.b.append(p.a.append(dst, k.A), k.B)
 }
 
 func (p pairCodec[A, B]) decode(b []byte) (Pair[A, B], bool) {
@@ -316,7 +311,7 @@ func (p pairCodec[A, B]) format(b []byte) string {
 	return "(" + p.a.format(b[:n]) + ", " + p.b.format(b[n:]) + ")"
 }
 
-func (p pairCodec[A, B]) empty(k *Pair[A, B]) bool { return p.a.empty(&k.A) || p.b.empty(&k.B) }
+func (p pairCodec[A, B]) empty(k Pair[A, B]) bool { return p.a.empty(k.A) || p.b.empty(k.B) }
 
 // isZero reports whether k is the zero value of K.
 func isZero[K Key](k K) bool {

@@ -214,7 +214,7 @@ func (o one[C, P, K]) parents(tx *Tx, children []C, recs []*rec, withRecs bool) 
 		ends := make([]int, len(children))
 		for i := range children {
 			if k, ok := r.get(&children[i]); ok {
-				buf = r.pc.append(buf, &k)
+				buf = r.pc.append(buf, k)
 			}
 			ends[i] = len(buf)
 		}

@@ -38,11 +38,11 @@ func OrderChildren[C, P any, K Key, V Key](rel *Relation[C, P, K], name string, 
 				if !ok {
 					return -1 // a NULL foreign key: no entry
 				}
-				return pc.encodedLen(&k) + vc.encodedLen(field(c))
+				return pc.encodedLen(k) + vc.encodedLen(*field(c))
 			},
 			append: func(c *C, dst []byte) []byte {
 				k, _ := rel.get(c)
-				return vc.append(pc.append(dst, &k), field(c))
+				return vc.append(pc.append(dst, k), *field(c))
 			},
 		})
 	}, err)
@@ -79,7 +79,7 @@ func (o *Ordering[C, P, K]) children(tx *Tx, k K, backward bool) iter.Seq[C] {
 			if err := o.rel.lazy(tx, "Children", "Many"); err != nil {
 				return nil, err
 			}
-			return tx.iter(o.rel.child.name, o.index.mdb, keyOf(tx, o.rel.pc, k), backward)
+			return tx.iter(o.rel.child.name, o.index.mdb, scratchKey(tx, o.rel.pc, k), backward)
 		})
 		if it == nil {
 			return

@@ -32,7 +32,7 @@ func (t *Table[T, K]) PlanDelete(tx *Tx, k K) ([]Step, error) {
 	planned := errors.New("planned")
 	tx.atomically(t.info, func() error {
 		undo := len(tx.w.undo)
-		err = tx.finish(tx.delete(t.info, encodeWith(t.codec, k)))
+		err = tx.finish(tx.delete(t.info, encodeKey(t.codec, k)))
 		steps = make([]Step, 0, len(tx.w.undo)-undo)
 		for _, u := range tx.w.undo[undo:] {
 			s := Step{Op: OpDelete, Table: u.ti.name}

@@ -250,19 +250,6 @@ func (tx *Tx) findSorted(ti *tableInfo, count int, key func(int) []byte, found f
 	}
 }
 
-// keyOf encodes k into the transaction's scratch buffer, for a lookup that
-// is done with it before the next one starts.
-func keyOf[K Key](tx *Tx, c codec[K], k K) []byte {
-	tx.scratch = c.append(tx.scratch[:0], &k)
-	return tx.scratch
-}
-
-// keyIn is keyOf for a table's key codec.
-func keyIn[K any](tx *Tx, c keyCodec[K], k K) []byte {
-	tx.scratch = c.appendKey(tx.scratch[:0], k)
-	return tx.scratch
-}
-
 // scratchRow returns tx's row of type C for relation id.
 func scratchRow[C any](tx *Tx, id int) *C {
 	if tx.rowScratch == nil {

@@ -91,11 +91,10 @@ func (t *Table[T, K]) encodeBox(b *box[T]) (*rec, error) {
 	} else {
 		key = t.get(&b.val)
 	}
-	k := &key
-	if t.codec.empty(k) {
+	if t.codec.empty(key) {
 		return nil, invalid("%s: empty primary key", t.info.name)
 	}
-	pkLen := t.codec.encodedLen(k)
+	pkLen := t.codec.encodedLen(key)
 	var sizes [8]int
 	n := 0     // bytes of keys
 	last := -1 // the last slot followed by the primary key
@@ -144,7 +143,7 @@ func (t *Table[T, K]) encodeBox(b *box[T]) (*rec, error) {
 			if i == last {
 				put(0, len(buf))
 			}
-			buf = t.codec.append(buf, k)
+			buf = t.codec.append(buf, key)
 			if i == last {
 				put(1, len(buf))
 			}
@@ -152,7 +151,7 @@ func (t *Table[T, K]) encodeBox(b *box[T]) (*rec, error) {
 	}
 	if last < 0 {
 		put(0, len(buf))
-		buf = t.codec.append(buf, k)
+		buf = t.codec.append(buf, key)
 		put(1, len(buf))
 	}
 	all := offs[:min(len(offs), 2+2*len(t.slots))]

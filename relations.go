@@ -78,8 +78,8 @@ func ForeignKey[C any, CK comparable, P any, K Key](child *Table[C, CK], name st
 	return declare(child, name, field, parent, false, rules,
 		func(c *C) (K, bool) { return *field(c), true },
 		func(c *C, k K) { *field(c) = k },
-		func(c *C) int { return pc.encodedLen(field(c)) },
-		func(c *C, dst []byte) []byte { return pc.append(dst, field(c)) },
+		func(c *C) int { return pc.encodedLen(*field(c)) },
+		func(c *C, dst []byte) []byte { return pc.append(dst, *field(c)) },
 		func(c *C, key []byte) bool {
 			k, ok := pc.decode(key)
 			*field(c) = k
@@ -99,9 +99,9 @@ func NullableForeignKey[C any, CK comparable, P any, K Key](child *Table[C, CK],
 			if !n.Valid {
 				return -1
 			}
-			return pc.encodedLen(&n.V)
+			return pc.encodedLen(n.V)
 		},
-		func(c *C, dst []byte) []byte { return pc.append(dst, &field(c).V) },
+		func(c *C, dst []byte) []byte { return pc.append(dst, field(c).V) },
 		func(c *C, key []byte) bool {
 			if key == nil {
 				*field(c) = Null[K]{}
@@ -148,7 +148,7 @@ func declare[C any, CK comparable, P any, K Key, F any](child *Table[C, CK], nam
 		}
 		def = d
 	}
-	info.def = rel.pc.encode(def)
+	info.def = encodeKey(rel.pc, def)
 	if rel.pc.kind == kindString && isZero(def) && (r.onDelete == SetDefault || r.onUpdate == SetDefault) {
 		errs = append(errs, schemaError("relation %s.%s: SET DEFAULT needs a non-empty Default", child.info.name, name))
 	}
@@ -244,7 +244,7 @@ func (r *Relation[C, P, K]) Children(tx *Tx, k K) iter.Seq[C] {
 			if err := r.lazy(tx, "Children", "Many"); err != nil {
 				return nil, err
 			}
-			return tx.iter(r.child.name, r.info.index.mdb, keyOf(tx, r.pc, k), false)
+			return tx.iter(r.child.name, r.info.index.mdb, scratchKey(tx, r.pc, k), false)
 		})
 		if it == nil {
 			return
@@ -270,7 +270,7 @@ func (r *Relation[C, P, K]) ListChildren(tx *Tx, k K) ([]C, error) {
 		return nil, err
 	}
 	var out []C
-	for c := range tx.scan(r.child.name, r.info.index.mdb, keyOf(tx, r.pc, k)) {
+	for c := range tx.scan(r.child.name, r.info.index.mdb, scratchKey(tx, r.pc, k)) {
 		out = append(out, *c.row.(*C))
 	}
 	tx.count(r.info).Rows += int64(len(out))
@@ -289,7 +289,7 @@ func (r *Relation[C, P, K]) Child(tx *Tx, k K) (C, error) {
 	if err := r.lazy(tx, "Child", "Many"); err != nil {
 		return zero, err
 	}
-	c := tx.firstWith(r.child.name, r.info.index.mdb, keyOf(tx, r.pc, k))
+	c := tx.firstWith(r.child.name, r.info.index.mdb, scratchKey(tx, r.pc, k))
 	if c == nil {
 		return zero, ErrNotFound
 	}
@@ -305,7 +305,7 @@ func (r *Relation[C, P, K]) Count(tx *Tx, k K) (int, error) {
 	}
 	defer tx.mu.Unlock()
 	n := 0
-	for range tx.scan(r.child.name, r.info.index.mdb, keyOf(tx, r.pc, k)) {
+	for range tx.scan(r.child.name, r.info.index.mdb, scratchKey(tx, r.pc, k)) {
 		n++
 	}
 	return n, nil
@@ -317,7 +317,7 @@ func (r *Relation[C, P, K]) Exists(tx *Tx, k K) (bool, error) {
 		return false, err
 	}
 	defer tx.mu.Unlock()
-	return tx.firstWith(r.child.name, r.info.index.mdb, keyOf(tx, r.pc, k)) != nil, nil
+	return tx.firstWith(r.child.name, r.info.index.mdb, scratchKey(tx, r.pc, k)) != nil, nil
 }
 
 // Watch returns a channel that is closed when a commit changes the
@@ -337,7 +337,7 @@ func (r *Relation[C, P, K]) Watch(tx *Tx, k K) (<-chan struct{}, error) {
 		return nil, err
 	}
 	defer tx.mu.Unlock()
-	return tx.db.watches.watch(tx, r.info, r.pc.encode(k)), nil
+	return tx.db.watches.watch(tx, r.info, encodeKey(r.pc, k)), nil
 }
 
 // Parent returns the parent that child references (post.author). It returns
@@ -358,7 +358,7 @@ func (r *Relation[C, P, K]) Parent(tx *Tx, child C) (P, error) {
 	if !ok {
 		return zero, ErrNotFound
 	}
-	p := tx.get(r.parent.info, keyOf(tx, r.pc, k))
+	p := tx.get(r.parent.info, scratchKey(tx, r.pc, k))
 	if p == nil {
 		return zero, ErrNotFound
 	}

@@ -28,7 +28,7 @@ func (seqIndexer) FromArgs(args ...any) ([]byte, error) { return bytesArg(args) 
 func seqKey(id int) []byte {
 	var c codec[int64]
 	c.kind, c.size = kindInt, 8
-	return c.encode(int64(id))
+	return encodeKey(c, int64(id))
 }
 
 type seqChange struct {

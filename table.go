@@ -197,7 +197,7 @@ func (t *Table[T, K]) UpdateKey(tx *Tx, old K, row T) error {
 			// stored under it could never be addressed by them.
 			return invalid("%s: UpdateKey to key 0, which Insert and Upsert take for \"assign a key\"", t.info.name)
 		}
-		return tx.write(t.info, encodeWith(t.codec, old), r, mustExist, false)
+		return tx.write(t.info, encodeKey(t.codec, old), r, mustExist, false)
 	})
 }
 
@@ -210,7 +210,7 @@ func (t *Table[T, K]) Delete(tx *Tx, k K) error {
 		return err
 	}
 	defer tx.mu.Unlock()
-	pk := encodeWith(t.codec, k)
+	pk := encodeKey(t.codec, k)
 	return tx.atomically(t.info, func() error { return tx.delete(t.info, pk) })
 }
 
@@ -221,7 +221,7 @@ func (t *Table[T, K]) Get(tx *Tx, k K) (T, error) {
 		return zero, err
 	}
 	defer tx.mu.Unlock()
-	r := tx.get(t.info, keyIn(tx, t.codec, k))
+	r := tx.get(t.info, scratchKey(tx, t.codec, k))
 	if r == nil {
 		return zero, ErrNotFound
 	}
@@ -234,7 +234,7 @@ func (t *Table[T, K]) Has(tx *Tx, k K) (bool, error) {
 		return false, err
 	}
 	defer tx.mu.Unlock()
-	return tx.get(t.info, keyIn(tx, t.codec, k)) != nil, nil
+	return tx.get(t.info, scratchKey(tx, t.codec, k)) != nil, nil
 }
 
 // All returns the table's rows in key order. The sequence reads the

@@ -23,7 +23,7 @@ func (r *Relation[C, P, K]) Descendants(tx *Tx, k K, maxDepth int) iter.Seq2[C, 
 		}
 		n := int64(0)
 		defer func() { tx.addRows(r.info, n) }()
-		root := r.pc.encode(k)
+		root := encodeKey(r.pc, k)
 		seen := map[string]bool{string(root): true}
 		type item struct {
 			key   []byte
@@ -79,10 +79,10 @@ func (r *Relation[C, P, K]) Ancestors(tx *Tx, child C, maxDepth int) iter.Seq2[P
 		}
 		n := int64(0)
 		defer func() { tx.addRows(r.info, n) }()
-		key := r.pc.encode(k)
+		key := encodeKey(r.pc, k)
 		seen := map[string]bool{}
 		if self, ok := any(child).(P); ok { // C is P: the relation is self-referential
-			seen[string(r.pc.encode(*r.parent.ptr(&self)))] = true
+			seen[string(encodeKey(r.pc, *r.parent.ptr(&self)))] = true
 		}
 		for depth := 1; key != nil && (maxDepth <= 0 || depth <= maxDepth); depth++ {
 			if seen[string(key)] {
