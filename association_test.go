@@ -9,7 +9,7 @@ import (
 	"github.com/memrel/memrel"
 )
 
-func tagIDs(seq func(func(LTag) bool)) []int64 {
+func tagIDs(seq func(func(memrel.Tag) bool)) []int64 {
 	ids := []int64{}
 	for t := range seq {
 		ids = append(ids, t.ID)
@@ -17,7 +17,7 @@ func tagIDs(seq func(func(LTag) bool)) []int64 {
 	return ids
 }
 
-func postIDs(seq func(func(LPost) bool)) []int64 {
+func postIDs(seq func(func(memrel.Post) bool)) []int64 {
 	ids := []int64{}
 	for p := range seq {
 		ids = append(ids, p.ID)
@@ -26,9 +26,9 @@ func postIDs(seq func(func(LPost) bool)) []int64 {
 }
 
 func TestAssociationLinks(t *testing.T) {
-	b := newLBlog(t, 2, 2, 5, 0) // posts 1, 2 (user 1) and 3, 4 (user 2); tags 1..5; no links
-	m := b.tagging
-	mustUpdateL(t, b.db, func(tx *memrel.Tx) error {
+	b := memrel.NewBlog(t, memrel.DefaultRules()).Fill(t, 2, 2, 5, 0) // posts 1, 2 (user 1) and 3, 4 (user 2); tags 1..5; no links
+	m := b.Tagging
+	memrel.MustUpdate(t, b.DB, func(tx *memrel.Tx) error {
 		for _, tg := range []int64{3, 1, 2} {
 			if _, err := m.Link(tx, 1, tg); err != nil {
 				return err
@@ -44,7 +44,7 @@ func TestAssociationLinks(t *testing.T) {
 	})
 	view := func(fn func(tx *memrel.Tx)) {
 		t.Helper()
-		if err := b.db.View(func(tx *memrel.Tx) error { fn(tx); return nil }); err != nil {
+		if err := b.DB.View(func(tx *memrel.Tx) error { fn(tx); return nil }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -62,12 +62,12 @@ func TestAssociationLinks(t *testing.T) {
 	})
 
 	// Linking to a tag that does not exist is rejected, and leaves nothing.
-	err := b.db.Update(func(tx *memrel.Tx) error { _, err := m.Link(tx, 1, 99); return err })
+	err := b.DB.Update(func(tx *memrel.Tx) error { _, err := m.Link(tx, 1, 99); return err })
 	if !errors.Is(err, memrel.ErrForeignKey) {
 		t.Fatalf("Link to a missing tag: %v", err)
 	}
 
-	mustUpdateL(t, b.db, func(tx *memrel.Tx) error {
+	memrel.MustUpdate(t, b.DB, func(tx *memrel.Tx) error {
 		if n, err := m.Unlink(tx, 1, 3); n != 1 || err != nil {
 			t.Errorf("Unlink: %d, %v", n, err)
 		}
@@ -87,7 +87,7 @@ func TestAssociationLinks(t *testing.T) {
 
 	// A Replace that names a missing tag is rejected whole.
 	before := dumpLinks(t, b)
-	err = b.db.Update(func(tx *memrel.Tx) error { return m.Replace(tx, 1, []int64{1, 99}) })
+	err = b.DB.Update(func(tx *memrel.Tx) error { return m.Replace(tx, 1, []int64{1, 99}) })
 	if !errors.Is(err, memrel.ErrForeignKey) {
 		t.Fatalf("Replace with a missing tag: %v", err)
 	}
@@ -95,7 +95,7 @@ func TestAssociationLinks(t *testing.T) {
 		t.Errorf("a rejected Replace changed the links (-before +after):\n%s", diff)
 	}
 
-	mustUpdateL(t, b.db, func(tx *memrel.Tx) error {
+	memrel.MustUpdate(t, b.DB, func(tx *memrel.Tx) error {
 		n, err := m.Clear(tx, 1)
 		if n != 3 {
 			t.Errorf("Clear removed %d", n)
@@ -110,42 +110,42 @@ func TestAssociationLinks(t *testing.T) {
 			t.Errorf("Clear touched post 2: %d links", n)
 		}
 	})
-	if err := b.db.Verify(); err != nil {
+	if err := b.DB.Verify(); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func dumpLinks(t *testing.T, b *lblog) []LPostTag {
+func dumpLinks(t *testing.T, b *memrel.Blog) []memrel.PostTag {
 	t.Helper()
-	var out []LPostTag
-	_ = b.db.View(func(tx *memrel.Tx) error { out = b.links(tx); return nil })
+	var out []memrel.PostTag
+	_ = b.DB.View(func(tx *memrel.Tx) error { out = b.Links(tx); return nil })
 	return out
 }
 
 // Association rows cascade from both sides.
 func TestAssociationCascadesFromBothSides(t *testing.T) {
-	b := newLBlog(t, 3, 4, 6, 3)
+	b := memrel.NewBlog(t, memrel.DefaultRules()).Fill(t, 3, 4, 6, 3)
 	links := func() int {
 		n := 0
-		_ = b.db.View(func(tx *memrel.Tx) error { n = len(b.links(tx)); return nil })
+		_ = b.DB.View(func(tx *memrel.Tx) error { n = len(b.Links(tx)); return nil })
 		return n
 	}
 	if links() != 36 {
 		t.Fatalf("%d links", links())
 	}
 	var tagLinks, postLinks int
-	_ = b.db.View(func(tx *memrel.Tx) error {
-		tagLinks = len(postIDs(b.tagging.Lefts(tx, 2)))
-		postLinks, _ = b.tagging.Count(tx, 5)
+	_ = b.DB.View(func(tx *memrel.Tx) error {
+		tagLinks = len(postIDs(b.Tagging.Lefts(tx, 2)))
+		postLinks, _ = b.Tagging.Count(tx, 5)
 		return nil
 	})
-	mustUpdateL(t, b.db, func(tx *memrel.Tx) error { return b.tags.Delete(tx, 2) })
+	memrel.MustUpdate(t, b.DB, func(tx *memrel.Tx) error { return b.Tags.Delete(tx, 2) })
 	if got := links(); got != 36-tagLinks {
 		t.Errorf("after deleting tag 2: %d links, want %d", got, 36-tagLinks)
 	}
-	mustUpdateL(t, b.db, func(tx *memrel.Tx) error { return b.posts.Delete(tx, 5) })
-	_ = b.db.View(func(tx *memrel.Tx) error {
-		if n, _ := b.tagging.Count(tx, 5); n != 0 {
+	memrel.MustUpdate(t, b.DB, func(tx *memrel.Tx) error { return b.Posts.Delete(tx, 5) })
+	_ = b.DB.View(func(tx *memrel.Tx) error {
+		if n, _ := b.Tagging.Count(tx, 5); n != 0 {
 			t.Errorf("post 5 still has %d links", n)
 		}
 		return nil
@@ -153,37 +153,37 @@ func TestAssociationCascadesFromBothSides(t *testing.T) {
 	if postLinks == 0 || tagLinks == 0 {
 		t.Fatal("the fixture links nothing to post 5 or tag 2")
 	}
-	if err := b.db.Verify(); err != nil {
+	if err := b.DB.Verify(); err != nil {
 		t.Fatal(err)
 	}
 }
 
 // Many-to-many loaded eagerly, both ways, equals lazy navigation.
 func TestAssociationEagerMatchesLazy(t *testing.T) {
-	b := newLBlog(t, 30, 4, 12, 3)
-	err := b.db.View(func(tx *memrel.Tx) error {
+	b := memrel.NewBlog(t, memrel.DefaultRules()).Fill(t, 30, 4, 12, 3)
+	err := b.DB.View(func(tx *memrel.Tx) error {
 		if err := tx.Strict(); err != nil {
 			return err
 		}
-		right, err := memrel.EagerAll(tx, b.posts, b.tagging.LoadRights())
+		right, err := memrel.EagerAll(tx, b.Posts, b.Tagging.LoadRights())
 		if err != nil {
 			return err
 		}
-		left, err := memrel.EagerAll(tx, b.tags, b.tagging.LoadLefts())
+		left, err := memrel.EagerAll(tx, b.Tags, b.Tagging.LoadLefts())
 		if err != nil {
 			return err
 		}
-		var somePosts []LPost
+		var somePosts []memrel.Post
 		for _, w := range right[:7] {
 			somePosts = append(somePosts, w.Row)
 		}
 		somePosts = append(somePosts, somePosts[2])
-		batch, err := memrel.Eager(tx, somePosts, b.tagging.LoadRights())
+		batch, err := memrel.Eager(tx, somePosts, b.Tagging.LoadRights())
 		if err != nil {
 			return err
 		}
 		// Lazy navigation fails in strict mode...
-		for range b.tagging.Rights(tx, 1) {
+		for range b.Tagging.Rights(tx, 1) {
 			t.Error("Rights yielded in strict mode")
 		}
 		return checkM2M(t, b, right, left, batch)
@@ -193,31 +193,31 @@ func TestAssociationEagerMatchesLazy(t *testing.T) {
 	}
 }
 
-func checkM2M(t *testing.T, b *lblog, right []memrel.With[LPost, []LTag], left []memrel.With[LTag, []LPost], batch []memrel.With[LPost, []LTag]) error {
+func checkM2M(t *testing.T, b *memrel.Blog, right []memrel.With[memrel.Post, []memrel.Tag], left []memrel.With[memrel.Tag, []memrel.Post], batch []memrel.With[memrel.Post, []memrel.Tag]) error {
 	t.Helper()
 	// ...so compare in a transaction of its own.
-	return b.db.View(func(tx *memrel.Tx) error {
+	return b.DB.View(func(tx *memrel.Tx) error {
 		for _, w := range append(right, batch...) {
-			want := []LTag{}
-			for tg := range b.tagging.Rights(tx, w.Row.ID) {
+			want := []memrel.Tag{}
+			for tg := range b.Tagging.Rights(tx, w.Row.ID) {
 				want = append(want, tg)
 			}
 			got := w.Loaded
 			if got == nil {
-				got = []LTag{}
+				got = []memrel.Tag{}
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("post %d's tags (-lazy +eager):\n%s", w.Row.ID, diff)
 			}
 		}
 		for _, w := range left {
-			want := []LPost{}
-			for p := range b.tagging.Lefts(tx, w.Row.ID) {
+			want := []memrel.Post{}
+			for p := range b.Tagging.Lefts(tx, w.Row.ID) {
 				want = append(want, p)
 			}
 			got := w.Loaded
 			if got == nil {
-				got = []LPost{}
+				got = []memrel.Post{}
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("tag %d's posts (-lazy +eager):\n%s", w.Row.ID, diff)
@@ -240,7 +240,7 @@ func TestAssociationObject(t *testing.T) {
 		Name string
 	}
 	s := memrel.NewSchema()
-	users := memrel.NewTable(s, "users", func(u *LUser) *int64 { return &u.ID })
+	users := memrel.NewTable(s, "users", func(u *memrel.User) *int64 { return &u.ID })
 	groups := memrel.NewTable(s, "groups", func(g *Group) *int64 { return &g.ID })
 	members := memrel.NewTable(s, "members", func(m *Member) *int64 { return &m.ID })
 	cascade := []memrel.Rule{memrel.OnDelete(memrel.Cascade)}
@@ -251,9 +251,9 @@ func TestAssociationObject(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustUpdateL(t, db, func(tx *memrel.Tx) error {
+	memrel.MustUpdate(t, db, func(tx *memrel.Tx) error {
 		for i := int64(1); i <= 2; i++ {
-			if _, err := users.Insert(tx, LUser{ID: i}); err != nil {
+			if _, err := users.Insert(tx, memrel.User{ID: i}); err != nil {
 				return err
 			}
 			if _, err := groups.Insert(tx, Group{ID: i}); err != nil {
@@ -291,19 +291,19 @@ func TestAssociationObject(t *testing.T) {
 
 func TestAssociationDeclaredWrong(t *testing.T) {
 	s := memrel.NewSchema()
-	users := memrel.NewTable(s, "users", func(u *LUser) *int64 { return &u.ID })
-	a := memrel.NewTable(s, "a", func(p *LPostTag) *int64 { return &p.ID })
-	b := memrel.NewTable(s, "b", func(p *LPostTag) *int64 { return &p.ID })
-	ra := memrel.ForeignKey(a, "post", func(p *LPostTag) *int64 { return &p.PostID }, users)
-	rb := memrel.ForeignKey(b, "tag", func(p *LPostTag) *int64 { return &p.TagID }, users)
+	users := memrel.NewTable(s, "users", func(u *memrel.User) *int64 { return &u.ID })
+	a := memrel.NewTable(s, "a", func(p *memrel.PostTag) *int64 { return &p.ID })
+	b := memrel.NewTable(s, "b", func(p *memrel.PostTag) *int64 { return &p.ID })
+	ra := memrel.ForeignKey(a, "post", func(p *memrel.PostTag) *int64 { return &p.PostID }, users)
+	rb := memrel.ForeignKey(b, "tag", func(p *memrel.PostTag) *int64 { return &p.TagID }, users)
 	memrel.ManyToMany(ra, rb)
 	if _, err := memrel.Open(s); !errors.Is(err, memrel.ErrSchema) {
 		t.Errorf("Open with relations of different tables: %v", err)
 	}
-	var nilM2M *memrel.Association[LPostTag, LPost, LTag, int64, int64]
+	var nilM2M *memrel.Association[memrel.PostTag, memrel.Post, memrel.Tag, int64, int64]
 	db, _ := memrel.Open(func() *memrel.Schema {
 		s := memrel.NewSchema()
-		memrel.NewTable(s, "x", func(u *LUser) *int64 { return &u.ID })
+		memrel.NewTable(s, "x", func(u *memrel.User) *int64 { return &u.ID })
 		return s
 	}())
 	_ = db.Update(func(tx *memrel.Tx) error {
@@ -313,7 +313,7 @@ func TestAssociationDeclaredWrong(t *testing.T) {
 		if _, err := nilM2M.Count(tx, 1); !errors.Is(err, memrel.ErrInvalid) {
 			t.Errorf("nil association Count: %v", err)
 		}
-		if _, err := memrel.Eager(tx, []LPost{{}}, nilM2M.LoadRights()); err == nil {
+		if _, err := memrel.Eager(tx, []memrel.Post{{}}, nilM2M.LoadRights()); err == nil {
 			t.Error("nil association loader worked")
 		}
 		return nil

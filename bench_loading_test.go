@@ -23,27 +23,27 @@ import (
 // mapsBlog is the floor: the same data in plain maps, with the children of
 // each parent kept in slices in key order.
 type mapsBlog struct {
-	users       []LUser
-	posts       map[int64]LPost
+	users       []memrel.User
+	posts       map[int64]memrel.Post
 	postsByUser map[int64][]int64
-	tags        map[int64]LTag
+	tags        map[int64]memrel.Tag
 	tagsByPost  map[int64][]int64
 }
 
-func newMapsBlog(tb testing.TB, b *lblog) *mapsBlog {
-	m := &mapsBlog{posts: map[int64]LPost{}, postsByUser: map[int64][]int64{}, tags: map[int64]LTag{}, tagsByPost: map[int64][]int64{}}
-	err := b.db.View(func(tx *memrel.Tx) error {
-		for u := range b.users.All(tx) {
+func newMapsBlog(tb testing.TB, b *memrel.Blog) *mapsBlog {
+	m := &mapsBlog{posts: map[int64]memrel.Post{}, postsByUser: map[int64][]int64{}, tags: map[int64]memrel.Tag{}, tagsByPost: map[int64][]int64{}}
+	err := b.DB.View(func(tx *memrel.Tx) error {
+		for u := range b.Users.All(tx) {
 			m.users = append(m.users, u)
 		}
-		for p := range b.posts.All(tx) {
+		for p := range b.Posts.All(tx) {
 			m.posts[p.ID] = p
 			m.postsByUser[p.UserID] = append(m.postsByUser[p.UserID], p.ID)
 		}
-		for t := range b.tags.All(tx) {
+		for t := range b.Tags.All(tx) {
 			m.tags[t.ID] = t
 		}
-		for _, pt := range b.links(tx) {
+		for _, pt := range b.Links(tx) {
 			m.tagsByPost[pt.PostID] = append(m.tagsByPost[pt.PostID], pt.TagID)
 		}
 		return nil
@@ -55,14 +55,14 @@ func newMapsBlog(tb testing.TB, b *lblog) *mapsBlog {
 }
 
 // rawLoadBlog mirrors the posts in raw go-memdb, indexed by author.
-func newRawLoadBlog(tb testing.TB, b *lblog) *memdb.MemDB {
+func newRawLoadBlog(tb testing.TB, b *memrel.Blog) *memdb.MemDB {
 	schema := &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
 		"users": {Name: "users", Indexes: map[string]*memdb.IndexSchema{
-			"id": {Name: "id", Unique: true, Indexer: intIndex[LUser]{func(u *LUser) int64 { return u.ID }}},
+			"id": {Name: "id", Unique: true, Indexer: intIndex[memrel.User]{func(u *memrel.User) int64 { return u.ID }}},
 		}},
 		"posts": {Name: "posts", Indexes: map[string]*memdb.IndexSchema{
-			"id":   {Name: "id", Unique: true, Indexer: intIndex[LPost]{func(p *LPost) int64 { return p.ID }}},
-			"user": {Name: "user", Indexer: intIndex[LPost]{func(p *LPost) int64 { return p.UserID }}},
+			"id":   {Name: "id", Unique: true, Indexer: intIndex[memrel.Post]{func(p *memrel.Post) int64 { return p.ID }}},
+			"user": {Name: "user", Indexer: intIndex[memrel.Post]{func(p *memrel.Post) int64 { return p.UserID }}},
 		}},
 	}}
 	db, err := memdb.NewMemDB(schema)
@@ -70,13 +70,13 @@ func newRawLoadBlog(tb testing.TB, b *lblog) *memdb.MemDB {
 		tb.Fatal(err)
 	}
 	txn := db.Txn(true)
-	_ = b.db.View(func(tx *memrel.Tx) error {
-		for u := range b.users.All(tx) {
+	_ = b.DB.View(func(tx *memrel.Tx) error {
+		for u := range b.Users.All(tx) {
 			if err := txn.Insert("users", &u); err != nil {
 				tb.Fatal(err)
 			}
 		}
-		for p := range b.posts.All(tx) {
+		for p := range b.Posts.All(tx) {
 			if err := txn.Insert("posts", &p); err != nil {
 				tb.Fatal(err)
 			}
@@ -113,24 +113,24 @@ func afterWrite(c loadCase, db *memrel.DB, write func(tx *memrel.Tx) error) load
 }
 
 // touchPost rewrites post 1 unchanged: its table's indexes get new roots.
-func touchPost(bl *lblog) func(tx *memrel.Tx) error {
+func touchPost(bl *memrel.Blog) func(tx *memrel.Tx) error {
 	return func(tx *memrel.Tx) error {
-		p, err := bl.posts.Get(tx, 1)
+		p, err := bl.Posts.Get(tx, 1)
 		if err != nil {
 			return err
 		}
-		return bl.posts.Update(tx, p)
+		return bl.Posts.Update(tx, p)
 	}
 }
 
 // relink unlinks post 1 from its first tag and links them again.
-func relink(bl *lblog) func(tx *memrel.Tx) error {
+func relink(bl *memrel.Blog) func(tx *memrel.Tx) error {
 	return func(tx *memrel.Tx) error {
-		for t := range bl.tagging.Rights(tx, 1) {
-			if _, err := bl.tagging.Unlink(tx, 1, t.ID); err != nil {
+		for t := range bl.Tagging.Rights(tx, 1) {
+			if _, err := bl.Tagging.Unlink(tx, 1, t.ID); err != nil {
 				return err
 			}
-			_, err := bl.tagging.Link(tx, 1, t.ID)
+			_, err := bl.Tagging.Link(tx, 1, t.ID)
 			return err
 		}
 		return nil
@@ -158,7 +158,7 @@ func cold(c loadCase, db **memrel.DB) loadCase {
 
 func BenchmarkLoading(b *testing.B) {
 	for _, size := range []struct{ users, tags, tagsPer int }{{1000, 100, 3}, {100_000, 100, 0}} {
-		bl := newLBlog(b, size.users, 10, size.tags, size.tagsPer)
+		bl := memrel.NewBlog(b, memrel.DefaultRules()).Fill(b, size.users, 10, size.tags, size.tagsPer)
 		m := newMapsBlog(b, bl)
 		raw := newRawLoadBlog(b, bl)
 		posts := int64(size.users * 10)
@@ -178,13 +178,13 @@ func BenchmarkLoading(b *testing.B) {
 		}
 
 		view := func(b *testing.B, fn func(tx *memrel.Tx) (int64, int64)) (count, sum int64) {
-			err := bl.db.View(func(tx *memrel.Tx) error { count, sum = fn(tx); return nil })
+			err := bl.DB.View(func(tx *memrel.Tx) error { count, sum = fn(tx); return nil })
 			if err != nil {
 				b.Fatal(err)
 			}
 			return
 		}
-		sumPosts := func(ws []memrel.With[LUser, []LPost]) (count, sum int64) {
+		sumPosts := func(ws []memrel.With[memrel.User, []memrel.Post]) (count, sum int64) {
 			for _, w := range ws {
 				for _, p := range w.Loaded {
 					count++
@@ -197,7 +197,7 @@ func BenchmarkLoading(b *testing.B) {
 		// join has built, searches it.
 		batch := loadCase{"op=children/strategy=batch/engine=memrel", "post", func(b *testing.B) (int64, int64) {
 			return view(b, func(tx *memrel.Tx) (int64, int64) {
-				ws, err := memrel.Eager(tx, m.users, memrel.Many(bl.author))
+				ws, err := memrel.Eager(tx, m.users, memrel.Many(bl.Author))
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -206,7 +206,7 @@ func BenchmarkLoading(b *testing.B) {
 		}}
 		merge := loadCase{"op=children/strategy=merge/engine=memrel", "post", func(b *testing.B) (int64, int64) {
 			return view(b, func(tx *memrel.Tx) (int64, int64) {
-				ws, err := memrel.EagerAll(tx, bl.users, memrel.Many(bl.author))
+				ws, err := memrel.EagerAll(tx, bl.Users, memrel.Many(bl.Author))
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -217,7 +217,7 @@ func BenchmarkLoading(b *testing.B) {
 			{"op=children/strategy=lazy/engine=memrel", "post", func(b *testing.B) (int64, int64) {
 				return view(b, func(tx *memrel.Tx) (count, sum int64) {
 					for _, u := range m.users {
-						for p := range bl.author.Children(tx, u.ID) {
+						for p := range bl.Author.Children(tx, u.ID) {
 							count++
 							sum += p.ID * u.ID
 						}
@@ -233,7 +233,7 @@ func BenchmarkLoading(b *testing.B) {
 						b.Fatal(err)
 					}
 					for o := it.Next(); o != nil; o = it.Next() {
-						p := *o.(*LPost)
+						p := *o.(*memrel.Post)
 						count++
 						sum += p.ID * u.ID
 					}
@@ -242,27 +242,27 @@ func BenchmarkLoading(b *testing.B) {
 			}},
 			// In this order: batch reads the join index merge leaves,
 			// and the cold cases drop it (every -count repeats them all).
-			cold(batch, &bl.db),
+			cold(batch, &bl.DB),
 			merge,
 			batch,
-			afterWrite(merge, bl.db, touchPost(bl)),
-			cold(merge, &bl.db),
+			afterWrite(merge, bl.DB, touchPost(bl)),
+			cold(merge, &bl.DB),
 			{"op=children/strategy=merge/engine=maps", "post", func(b *testing.B) (int64, int64) {
-				ws := make([]memrel.With[LUser, []LPost], len(m.users))
+				ws := make([]memrel.With[memrel.User, []memrel.Post], len(m.users))
 				for i, u := range m.users {
 					ids := m.postsByUser[u.ID]
-					ps := make([]LPost, len(ids))
+					ps := make([]memrel.Post, len(ids))
 					for j, id := range ids {
 						ps[j] = m.posts[id]
 					}
-					ws[i] = memrel.With[LUser, []LPost]{Row: u, Loaded: ps}
+					ws[i] = memrel.With[memrel.User, []memrel.Post]{Row: u, Loaded: ps}
 				}
 				return sumPosts(ws)
 			}},
 			{"op=parent/strategy=lazy/engine=memrel", "post", func(b *testing.B) (int64, int64) {
 				return view(b, func(tx *memrel.Tx) (count, sum int64) {
-					for p := range bl.posts.All(tx) {
-						u, err := bl.author.Parent(tx, p)
+					for p := range bl.Posts.All(tx) {
+						u, err := bl.Author.Parent(tx, p)
 						if err != nil {
 							b.Fatal(err)
 						}
@@ -276,19 +276,19 @@ func BenchmarkLoading(b *testing.B) {
 				txn := raw.Txn(false)
 				it, _ := txn.Get("posts", "id")
 				for o := it.Next(); o != nil; o = it.Next() {
-					p := *o.(*LPost)
+					p := *o.(*memrel.Post)
 					uo, err := txn.First("users", "id", p.UserID)
 					if err != nil || uo == nil {
 						b.Fatal(err)
 					}
 					count++
-					sum += p.ID * uo.(*LUser).ID
+					sum += p.ID * uo.(*memrel.User).ID
 				}
 				return
 			}},
 			{"op=parent/strategy=eager/engine=memrel", "post", func(b *testing.B) (int64, int64) {
 				return view(b, func(tx *memrel.Tx) (count, sum int64) {
-					ws, err := memrel.EagerAll(tx, bl.posts, memrel.One(bl.author))
+					ws, err := memrel.EagerAll(tx, bl.Posts, memrel.One(bl.Author))
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -301,7 +301,7 @@ func BenchmarkLoading(b *testing.B) {
 			}},
 		}
 		if size.tagsPer > 0 {
-			sumPairs := func(ws []memrel.With[LPost, []memrel.With[LPostTag, *LTag]]) (count, sum int64) {
+			sumPairs := func(ws []memrel.With[memrel.Post, []memrel.With[memrel.PostTag, *memrel.Tag]]) (count, sum int64) {
 				for _, w := range ws {
 					for _, pt := range w.Loaded {
 						count++
@@ -312,7 +312,7 @@ func BenchmarkLoading(b *testing.B) {
 			}
 			tagPosts := loadCase{"op=tag-posts/strategy=merge/engine=memrel", "pair", func(b *testing.B) (int64, int64) {
 				return view(b, func(tx *memrel.Tx) (count, sum int64) {
-					ws, err := memrel.EagerAll(tx, bl.tags, bl.tagging.LoadLefts())
+					ws, err := memrel.EagerAll(tx, bl.Tags, bl.Tagging.LoadLefts())
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -328,7 +328,7 @@ func BenchmarkLoading(b *testing.B) {
 			cases = append(cases,
 				loadCase{"op=nested/strategy=merge/engine=memrel", "pair", func(b *testing.B) (int64, int64) {
 					return view(b, func(tx *memrel.Tx) (count, sum int64) {
-						ws, err := memrel.EagerAll(tx, bl.users, memrel.ManyWith(memrel.Many(bl.author), memrel.ManyWith(memrel.Many(bl.tagged), memrel.One(bl.tag))))
+						ws, err := memrel.EagerAll(tx, bl.Users, memrel.ManyWith(memrel.Many(bl.Author), memrel.ManyWith(memrel.Many(bl.Tagged), memrel.One(bl.Tag))))
 						if err != nil {
 							b.Fatal(err)
 						}
@@ -341,17 +341,17 @@ func BenchmarkLoading(b *testing.B) {
 				}},
 				m2mLazy("engine=memrel", bl, view),
 				m2mMerge("engine=memrel", bl, view),
-				afterWrite(m2mMerge("engine=memrel", bl, view), bl.db, relink(bl)),
-				cold(m2mMerge("engine=memrel", bl, view), &bl.db),
+				afterWrite(m2mMerge("engine=memrel", bl, view), bl.DB, relink(bl)),
+				cold(m2mMerge("engine=memrel", bl, view), &bl.DB),
 				loadCase{"op=post-tags/strategy=merge/engine=maps", "pair", func(b *testing.B) (count, sum int64) {
-					ws := make([]memrel.With[LPost, []LTag], 0, len(m.posts))
+					ws := make([]memrel.With[memrel.Post, []memrel.Tag], 0, len(m.posts))
 					for p := range int64(len(m.posts)) {
 						ids := m.tagsByPost[p+1]
-						ts := make([]LTag, len(ids))
+						ts := make([]memrel.Tag, len(ids))
 						for i, t := range ids {
 							ts[i] = m.tags[t]
 						}
-						ws = append(ws, memrel.With[LPost, []LTag]{Row: m.posts[p+1], Loaded: ts})
+						ws = append(ws, memrel.With[memrel.Post, []memrel.Tag]{Row: m.posts[p+1], Loaded: ts})
 					}
 					for _, w := range ws {
 						for _, t := range w.Loaded {
@@ -363,8 +363,8 @@ func BenchmarkLoading(b *testing.B) {
 				}},
 				loadCase{"op=tag-posts/strategy=lazy/engine=memrel", "pair", func(b *testing.B) (int64, int64) {
 					return view(b, func(tx *memrel.Tx) (count, sum int64) {
-						for t := range bl.tags.All(tx) {
-							for p := range bl.tagging.Lefts(tx, t.ID) {
+						for t := range bl.Tags.All(tx) {
+							for p := range bl.Tagging.Lefts(tx, t.ID) {
 								count++
 								sum += p.ID * t.ID
 							}
@@ -373,21 +373,23 @@ func BenchmarkLoading(b *testing.B) {
 					})
 				}},
 				tagPosts,
-				cold(tagPosts, &bl.db),
+				cold(tagPosts, &bl.DB),
 			)
 		}
 		if size.tagsPer > 0 {
 			// The same many-to-many through an association table keyed by
 			// (post, tag): the post side reads the primary key.
-			bp := newLBlogLayout(b, true, size.users, 10, size.tags, size.tagsPer)
+			r := memrel.DefaultRules()
+			r.PairTags = true
+			bp := memrel.NewBlog(b, r).Fill(b, size.users, 10, size.tags, size.tagsPer)
 			pview := func(b *testing.B, fn func(tx *memrel.Tx) (int64, int64)) (count, sum int64) {
-				if err := bp.db.View(func(tx *memrel.Tx) error { count, sum = fn(tx); return nil }); err != nil {
+				if err := bp.DB.View(func(tx *memrel.Tx) error { count, sum = fn(tx); return nil }); err != nil {
 					b.Fatal(err)
 				}
 				return
 			}
 			cases = append(cases, m2mLazy("engine=memrel-pair", bp, pview), m2mMerge("engine=memrel-pair", bp, pview),
-				cold(m2mMerge("engine=memrel-pair", bp, pview), &bp.db))
+				cold(m2mMerge("engine=memrel-pair", bp, pview), &bp.DB))
 		}
 		runtime.GC() // so that the first case does not pay for the setup's garbage
 		for _, c := range cases {
@@ -414,11 +416,11 @@ func BenchmarkLoading(b *testing.B) {
 type viewFunc = func(b *testing.B, fn func(tx *memrel.Tx) (int64, int64)) (int64, int64)
 
 // m2mLazy visits every post's tags lazily, through the association.
-func m2mLazy(engine string, bl *lblog, view viewFunc) loadCase {
+func m2mLazy(engine string, bl *memrel.Blog, view viewFunc) loadCase {
 	return loadCase{"op=post-tags/strategy=lazy/" + engine, "pair", func(b *testing.B) (int64, int64) {
 		return view(b, func(tx *memrel.Tx) (count, sum int64) {
-			for p := range bl.posts.All(tx) {
-				for t := range bl.tagging.Rights(tx, p.ID) {
+			for p := range bl.Posts.All(tx) {
+				for t := range bl.Tagging.Rights(tx, p.ID) {
 					count++
 					sum += p.ID * t.ID
 				}
@@ -429,10 +431,10 @@ func m2mLazy(engine string, bl *lblog, view viewFunc) loadCase {
 }
 
 // m2mMerge loads every post's tags eagerly, by merge join.
-func m2mMerge(engine string, bl *lblog, view viewFunc) loadCase {
+func m2mMerge(engine string, bl *memrel.Blog, view viewFunc) loadCase {
 	return loadCase{"op=post-tags/strategy=merge/" + engine, "pair", func(b *testing.B) (int64, int64) {
 		return view(b, func(tx *memrel.Tx) (count, sum int64) {
-			ws, err := memrel.EagerAll(tx, bl.posts, bl.tagging.LoadRights())
+			ws, err := memrel.EagerAll(tx, bl.Posts, bl.Tagging.LoadRights())
 			if err != nil {
 				b.Fatal(err)
 			}

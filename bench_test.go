@@ -26,40 +26,33 @@ const (
 	benchPosts = 10 // per user
 )
 
-type BUser struct {
-	ID   int64
-	Name string
-}
+func benchUser(i int64) memrel.User { return memrel.User{ID: i, Name: fmt.Sprintf("user%d", i)} }
 
-type BPost struct {
-	ID     int64
-	Title  string
-	UserID int64
-}
-
-func benchUser(i int64) BUser { return BUser{ID: i, Name: fmt.Sprintf("user%d", i)} }
-
-func benchPost(i int64) BPost {
-	return BPost{ID: i, Title: fmt.Sprintf("post%d", i), UserID: (i-1)/benchPosts + 1}
+func benchPost(i int64) memrel.Post {
+	return memrel.Post{ID: i, Title: fmt.Sprintf("post%d", i), UserID: (i-1)/benchPosts + 1}
 }
 
 const totalPosts = benchUsers * benchPosts
 
 // --- memrel ---
 
+// memBlog is the shared model's users and posts (memrel.User, memrel.Post)
+// with only the author relation, CASCADE on delete: the schema rawBlog
+// mirrors, so that the engines do the same work. memrel.NewBlog declares
+// more tables, indexes and relations.
 type memBlog struct {
 	db     *memrel.DB
-	users  *memrel.Table[BUser, int64]
-	posts  *memrel.Table[BPost, int64]
-	author *memrel.Relation[BPost, BUser, int64]
+	users  *memrel.Table[memrel.User, int64]
+	posts  *memrel.Table[memrel.Post, int64]
+	author *memrel.Relation[memrel.Post, memrel.User, int64]
 }
 
 func newMemBlog(tb testing.TB) *memBlog {
 	s := memrel.NewSchema()
 	m := &memBlog{}
-	m.users = memrel.NewTable(s, "users", func(u *BUser) *int64 { return &u.ID })
-	m.posts = memrel.NewTable(s, "posts", func(p *BPost) *int64 { return &p.ID })
-	m.author = memrel.ForeignKey(m.posts, "author", func(p *BPost) *int64 { return &p.UserID }, m.users,
+	m.users = memrel.NewTable(s, "users", func(u *memrel.User) *int64 { return &u.ID })
+	m.posts = memrel.NewTable(s, "posts", func(p *memrel.Post) *int64 { return &p.ID })
+	m.author = memrel.ForeignKey(m.posts, "author", func(p *memrel.Post) *int64 { return &p.UserID }, m.users,
 		memrel.OnDelete(memrel.Cascade))
 	db, err := memrel.Open(s)
 	if err != nil {
@@ -124,11 +117,11 @@ type rawBlog struct{ db *memdb.MemDB }
 func newRawBlog(tb testing.TB) *rawBlog {
 	schema := &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
 		"users": {Name: "users", Indexes: map[string]*memdb.IndexSchema{
-			"id": {Name: "id", Unique: true, Indexer: intIndex[BUser]{func(u *BUser) int64 { return u.ID }}},
+			"id": {Name: "id", Unique: true, Indexer: intIndex[memrel.User]{func(u *memrel.User) int64 { return u.ID }}},
 		}},
 		"posts": {Name: "posts", Indexes: map[string]*memdb.IndexSchema{
-			"id":   {Name: "id", Unique: true, Indexer: intIndex[BPost]{func(p *BPost) int64 { return p.ID }}},
-			"user": {Name: "user", Indexer: intIndex[BPost]{func(p *BPost) int64 { return p.UserID }}},
+			"id":   {Name: "id", Unique: true, Indexer: intIndex[memrel.Post]{func(p *memrel.Post) int64 { return p.ID }}},
+			"user": {Name: "user", Indexer: intIndex[memrel.Post]{func(p *memrel.Post) int64 { return p.UserID }}},
 		}},
 	}}
 	db, err := memdb.NewMemDB(schema)
@@ -139,7 +132,7 @@ func newRawBlog(tb testing.TB) *rawBlog {
 }
 
 // insertPost checks the author exists, then inserts a copy of p.
-func rawInsertPost(txn *memdb.Txn, p BPost) error {
+func rawInsertPost(txn *memdb.Txn, p memrel.Post) error {
 	u, err := txn.First("users", "id", p.UserID)
 	if err != nil {
 		return err
@@ -254,7 +247,7 @@ func BenchmarkFoundation(b *testing.B) {
 				b.Fatal(err)
 			}
 			for o := it.Next(); o != nil; o = it.Next() {
-				p := *o.(*BPost)
+				p := *o.(*memrel.Post)
 				count++
 				sum += p.ID * u
 			}
@@ -266,7 +259,7 @@ func BenchmarkFoundation(b *testing.B) {
 	b.Run("op=children/engine=memdb", func(b *testing.B) { benchRead(b, rawChildren, wantCount, wantSum, "post") })
 
 	// Parent lookup: every post's author.
-	var posts []BPost
+	var posts []memrel.Post
 	_ = mem.db.View(func(tx *memrel.Tx) error {
 		for p := range mem.posts.All(tx) {
 			posts = append(posts, p)
@@ -294,7 +287,7 @@ func BenchmarkFoundation(b *testing.B) {
 			if err != nil || o == nil {
 				b.Fatal(err)
 			}
-			u := *o.(*BUser)
+			u := *o.(*memrel.User)
 			count++
 			sum += u.ID * p.ID
 		}
@@ -357,9 +350,9 @@ func BenchmarkFoundation(b *testing.B) {
 
 	// A rejected foreign key: a post whose author does not exist.
 	b.Run("op=reject/engine=memrel", func(b *testing.B) {
-		tx := mustTx(mem.db.BeginWrite())
+		tx := memrel.MustTx(mem.db.BeginWrite())
 		defer tx.Abort()
-		bad := BPost{Title: "orphan", UserID: benchUsers + 1}
+		bad := memrel.Post{Title: "orphan", UserID: benchUsers + 1}
 		if _, err := mem.posts.Insert(tx, bad); !errors.Is(err, memrel.ErrForeignKey) {
 			b.Fatalf("got %v, want ErrForeignKey", err)
 		}
@@ -376,7 +369,7 @@ func BenchmarkFoundation(b *testing.B) {
 	b.Run("op=reject/engine=memdb", func(b *testing.B) {
 		txn := raw.db.Txn(true)
 		defer txn.Abort()
-		bad := BPost{ID: totalPosts + 1, Title: "orphan", UserID: benchUsers + 1}
+		bad := memrel.Post{ID: totalPosts + 1, Title: "orphan", UserID: benchUsers + 1}
 		if err := rawInsertPost(txn, bad); !errors.Is(err, errNoParent) {
 			b.Fatalf("got %v", err)
 		}
@@ -425,12 +418,4 @@ func rawCount(db *memdb.MemDB, table string) int {
 		n++
 	}
 	return n
-}
-
-// mustTx returns tx, for a transaction whose start cannot fail.
-func mustTx(tx *memrel.Tx, err error) *memrel.Tx {
-	if err != nil {
-		panic(err)
-	}
-	return tx
 }

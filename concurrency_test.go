@@ -27,7 +27,7 @@ func TestConcurrentReadersAndWriterAtScale(t *testing.T) {
 	if *scale {
 		writes, reads = 100_000, 1_000_000
 	}
-	b := newBlog(t, defaultRules())
+	b := NewBlog(t, DefaultRules())
 	goroutines := runtime.NumGoroutine()
 
 	var done atomic.Bool
@@ -41,17 +41,17 @@ func TestConcurrentReadersAndWriterAtScale(t *testing.T) {
 			if done.Load() && readCount.Load() >= reads {
 				return
 			}
-			db := b.db
+			db := b.DB
 			if snapshots && n%100 == 0 {
-				db = b.db.Snapshot()
+				db = b.DB.Snapshot()
 			}
 			err := db.View(func(tx *Tx) error {
 				u := int64(1 + rng.IntN(2000))
-				for p := range b.author.Children(tx, u) {
-					if ok, _ := b.users.Has(tx, p.UserID); !ok {
+				for p := range b.Author.Children(tx, u) {
+					if ok, _ := b.Users.Has(tx, p.UserID); !ok {
 						return fmt.Errorf("post %d has no author %d", p.ID, p.UserID)
 					}
-					for c := range b.onPost.Children(tx, p.ID) {
+					for c := range b.OnPost.Children(tx, p.ID) {
 						if c.PostID != p.ID {
 							return fmt.Errorf("comment %d is on post %d, not %d", c.ID, c.PostID, p.ID)
 						}
@@ -83,27 +83,27 @@ func TestConcurrentReadersAndWriterAtScale(t *testing.T) {
 		switch k := rng.IntN(10); {
 		case k < 3 || next < 50:
 			next++
-			err = b.db.Update(func(tx *Tx) error {
-				_, err := b.users.Insert(tx, User{ID: next, Email: fmt.Sprint(next)})
+			err = b.DB.Update(func(tx *Tx) error {
+				_, err := b.Users.Insert(tx, User{ID: next, Email: fmt.Sprint(next)})
 				return err
 			})
 		case k < 8:
 			u := next - int64(rng.IntN(40))
-			err = b.db.Update(func(tx *Tx) error {
-				if ok, _ := b.users.Has(tx, u); !ok {
+			err = b.DB.Update(func(tx *Tx) error {
+				if ok, _ := b.Users.Has(tx, u); !ok {
 					return nil
 				}
-				p, err := b.posts.Insert(tx, Post{UserID: u})
+				p, err := b.Posts.Insert(tx, Post{UserID: u})
 				if err != nil {
 					return err
 				}
-				_, err = b.comments.Insert(tx, Comment{PostID: p.ID})
+				_, err = b.Comments.Insert(tx, Comment{PostID: p.ID})
 				return err
 			})
 		default:
 			u := next - 20 - int64(rng.IntN(40))
-			err = b.db.Update(func(tx *Tx) error {
-				if err := b.users.Delete(tx, u); err != nil && err != ErrNotFound {
+			err = b.DB.Update(func(tx *Tx) error {
+				if err := b.Users.Delete(tx, u); err != nil && err != ErrNotFound {
 					return err
 				}
 				return nil
@@ -120,7 +120,7 @@ func TestConcurrentReadersAndWriterAtScale(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	verify(t, b.db)
+	verify(t, b.DB)
 	t.Logf("%d writes, %d reads", written, readCount.Load())
 	if readCount.Load() < reads {
 		t.Errorf("only %d reads", readCount.Load())

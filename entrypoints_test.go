@@ -34,7 +34,7 @@ func checkEntries(t *testing.T, db *DB, finished func() *Tx, entries []entry) {
 					}
 				}
 				if e.write {
-					r := mustTx(db.BeginRead())
+					r := MustTx(db.BeginRead())
 					defer r.Abort()
 					if err := e.call(r); !errors.Is(err, ErrReadOnly) {
 						t.Errorf("read transaction: got %v, want ErrReadOnly", err)
@@ -49,8 +49,8 @@ func checkEntries(t *testing.T, db *DB, finished func() *Tx, entries []entry) {
 // finished one and, for writes, a read-only one, with the documented error
 // and no panic; sequences yield nothing.
 func TestEveryEntryPointRefusesBadTransactions(t *testing.T) {
-	b := newBlog(t, defaultRules())
-	b.seed(t)
+	b := NewBlog(t, DefaultRules())
+	b.Seed(t)
 	errYielded := errors.New("yielded")
 	seq := func(n int) error {
 		if n > 0 {
@@ -69,27 +69,27 @@ func TestEveryEntryPointRefusesBadTransactions(t *testing.T) {
 		return n
 	}
 	entries := []entry{
-		{"Table.Insert", true, false, func(tx *Tx) error { _, err := b.users.Insert(tx, User{Email: "new"}); return err }},
-		{"Table.Update", true, false, func(tx *Tx) error { return b.users.Update(tx, User{ID: 1, Email: "ann@x"}) }},
-		{"Table.Upsert", true, false, func(tx *Tx) error { _, err := b.users.Upsert(tx, User{ID: 1, Email: "ann@x"}); return err }},
-		{"Table.UpdateKey", true, false, func(tx *Tx) error { return b.users.UpdateKey(tx, 1, User{ID: 9, Email: "ann@x"}) }},
-		{"Table.Delete", true, false, func(tx *Tx) error { return b.users.Delete(tx, 2) }},
+		{"Table.Insert", true, false, func(tx *Tx) error { _, err := b.Users.Insert(tx, User{Email: "new"}); return err }},
+		{"Table.Update", true, false, func(tx *Tx) error { return b.Users.Update(tx, User{ID: 1, Email: "ann@x"}) }},
+		{"Table.Upsert", true, false, func(tx *Tx) error { _, err := b.Users.Upsert(tx, User{ID: 1, Email: "ann@x"}); return err }},
+		{"Table.UpdateKey", true, false, func(tx *Tx) error { return b.Users.UpdateKey(tx, 1, User{ID: 9, Email: "ann@x"}) }},
+		{"Table.Delete", true, false, func(tx *Tx) error { return b.Users.Delete(tx, 2) }},
 		{"Tx.DeferConstraints", true, false, func(tx *Tx) error { return tx.DeferConstraints() }},
-		{"Table.Get", false, false, func(tx *Tx) error { _, err := b.users.Get(tx, 1); return err }},
-		{"Table.Has", false, false, func(tx *Tx) error { _, err := b.users.Has(tx, 1); return err }},
-		{"Table.Len", false, false, func(tx *Tx) error { _, err := b.users.Len(tx); return err }},
-		{"Table.All", false, true, func(tx *Tx) error { return seq(count(b.users.All(tx))) }},
-		{"Index.List", false, true, func(tx *Tx) error { return seq(count(b.email.List(tx, "ann@x"))) }},
-		{"Index.All", false, true, func(tx *Tx) error { return seq(count(b.email.All(tx))) }},
-		{"Index.First", false, false, func(tx *Tx) error { _, err := b.email.First(tx, "ann@x"); return err }},
-		{"Relation.Children", false, true, func(tx *Tx) error { return seq(countPosts(b.author.Children(tx, 1))) }},
-		{"Relation.ListChildren", false, false, func(tx *Tx) error { _, err := b.author.ListChildren(tx, 1); return err }},
-		{"Relation.Parent", false, false, func(tx *Tx) error { _, err := b.author.Parent(tx, Post{UserID: 1}); return err }},
+		{"Table.Get", false, false, func(tx *Tx) error { _, err := b.Users.Get(tx, 1); return err }},
+		{"Table.Has", false, false, func(tx *Tx) error { _, err := b.Users.Has(tx, 1); return err }},
+		{"Table.Len", false, false, func(tx *Tx) error { _, err := b.Users.Len(tx); return err }},
+		{"Table.All", false, true, func(tx *Tx) error { return seq(count(b.Users.All(tx))) }},
+		{"Index.List", false, true, func(tx *Tx) error { return seq(count(b.Email.List(tx, "ann@x"))) }},
+		{"Index.All", false, true, func(tx *Tx) error { return seq(count(b.Email.All(tx))) }},
+		{"Index.First", false, false, func(tx *Tx) error { _, err := b.Email.First(tx, "ann@x"); return err }},
+		{"Relation.Children", false, true, func(tx *Tx) error { return seq(countPosts(b.Author.Children(tx, 1))) }},
+		{"Relation.ListChildren", false, false, func(tx *Tx) error { _, err := b.Author.ListChildren(tx, 1); return err }},
+		{"Relation.Parent", false, false, func(tx *Tx) error { _, err := b.Author.Parent(tx, Post{UserID: 1}); return err }},
 		{"Tx.Verify", false, false, func(tx *Tx) error { return tx.Verify() }},
 		{"Tx.Commit", false, false, func(tx *Tx) error { return tx.Commit() }},
 	}
-	checkEntries(t, b.db, func() *Tx {
-		tx := mustTx(b.db.BeginWrite())
+	checkEntries(t, b.DB, func() *Tx {
+		tx := MustTx(b.DB.BeginWrite())
 		tx.Abort()
 		return tx
 	}, entries)
@@ -114,21 +114,21 @@ func TestEveryEntryPointRefusesBadTransactions(t *testing.T) {
 // Declarations given nil schemas and tables do not panic; what they
 // declare cannot be used, and a nil parent is reported by Open.
 func TestNilDeclarations(t *testing.T) {
-	orphan := NewTable(nil, "orphan", func(p *parent) *int64 { return &p.ID })
-	ix := NewIndex(orphan, "id", func(p *parent) *int64 { return &p.ID })
-	var nilTable *Table[parent, int64]
-	ix2 := NewUniqueIndex(nilTable, "id", func(p *parent) *int64 { return &p.ID })
-	rel := ForeignKey(nilTable, "p", func(p *parent) *int64 { return &p.ID }, orphan)
+	orphan := NewTable(nil, "orphan", func(u *User) *int64 { return &u.ID })
+	ix := NewIndex(orphan, "id", func(u *User) *int64 { return &u.ID })
+	var nilTable *Table[User, int64]
+	ix2 := NewUniqueIndex(nilTable, "id", func(u *User) *int64 { return &u.ID })
+	rel := ForeignKey(nilTable, "p", func(u *User) *int64 { return &u.ID }, orphan)
 
 	s := NewSchema()
-	kids := NewTable(s, "kids", func(k *kid) *int64 { return &k.ID })
-	ForeignKey(kids, "p", func(k *kid) *int64 { return &k.ID }, nilTable)
+	posts := NewTable(s, "posts", func(p *Post) *int64 { return &p.ID })
+	ForeignKey(posts, "author", func(p *Post) *int64 { return &p.UserID }, nilTable)
 	if _, err := Open(s); !errors.Is(err, ErrSchema) {
 		t.Errorf("Open with a nil parent: %v", err)
 	}
 
-	b := newBlog(t, defaultRules())
-	_ = b.db.View(func(tx *Tx) error {
+	b := NewBlog(t, DefaultRules())
+	_ = b.DB.View(func(tx *Tx) error {
 		if _, err := orphan.Get(tx, 1); !errors.Is(err, ErrSchema) {
 			t.Errorf("table of no schema: %v", err)
 		}
@@ -147,12 +147,12 @@ func TestNilDeclarations(t *testing.T) {
 
 // Two stores opened from one schema are independent.
 func TestOneSchemaTwoStores(t *testing.T) {
-	b := newBlog(t, defaultRules())
-	other, err := Open(b.db.schema)
+	b := NewBlog(t, DefaultRules())
+	other, err := Open(b.DB.schema)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.seed(t)
+	b.Seed(t)
 	if n := len(dump(t, other)["users"]); n != 0 {
 		t.Errorf("the second store has %d users", n)
 	}
@@ -176,7 +176,7 @@ func TestRelationEntryPointsRefuseBadTransactions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustUpdate(t, db, func(tx *Tx) error {
+	MustUpdate(t, db, func(tx *Tx) error {
 		if _, err := users.Insert(tx, User{ID: 1}); err != nil {
 			return err
 		}
@@ -232,10 +232,10 @@ func TestRelationEntryPointsRefuseBadTransactions(t *testing.T) {
 		{"Table.PlanDelete", true, false, func(tx *Tx) error { _, err := users.PlanDelete(tx, 1); return err }},
 		{"Tx.Strict", false, false, func(tx *Tx) error { return tx.Strict() }},
 	}
-	finished := mustTx(db.BeginRead())
+	finished := MustTx(db.BeginRead())
 	finished.Abort()
 	checkEntries(t, db, func() *Tx {
-		tx := mustTx(db.BeginRead())
+		tx := MustTx(db.BeginRead())
 		tx.Abort()
 		return tx
 	}, entries)
@@ -248,18 +248,18 @@ func TestRelationEntryPointsRefuseBadTransactions(t *testing.T) {
 
 // The zero value of every handle is refused with ErrInvalid, never a panic.
 func TestZeroHandles(t *testing.T) {
-	b := newBlog(t, defaultRules())
-	b.seed(t)
+	b := NewBlog(t, DefaultRules())
+	b.Seed(t)
 	var (
 		table Table[User, int64]
 		index Index[User, int64, string]
 		rel   Relation[Post, User, int64]
-		assoc Association[link, Post, parent, int64, int64]
+		assoc Association[PostTag, Post, Tag, int64, int64]
 		order Ordering[Post, User, int64]
 		db    DB
 		tx    Tx
 	)
-	if table.Name() != "" || rel.Name() != "" || ForeignKey[Post, int64](nil, "x", func(p *Post) *int64 { return &p.UserID }, b.users).Name() != "" {
+	if table.Name() != "" || rel.Name() != "" || ForeignKey[Post, int64](nil, "x", func(p *Post) *int64 { return &p.UserID }, b.Users).Name() != "" {
 		t.Error("a zero handle has a name")
 	}
 	if _, err := Open(NewSchema(), nil); !errors.Is(err, ErrSchema) {
@@ -284,7 +284,7 @@ func TestZeroHandles(t *testing.T) {
 		}
 	}
 	tx.Abort()
-	err := b.db.Update(func(tx *Tx) error {
+	err := b.DB.Update(func(tx *Tx) error {
 		for name, err := range map[string]error{
 			"Table.Insert":  func() error { _, err := table.Insert(tx, User{}); return err }(),
 			"Table.Get":     func() error { _, err := table.Get(tx, 1); return err }(),
@@ -296,9 +296,9 @@ func TestZeroHandles(t *testing.T) {
 			"Association":   func() error { _, err := assoc.Link(tx, 1, 1); return err }(),
 			"Count":         func() error { _, err := assoc.Count(tx, 1); return err }(),
 			"Eager":         func() error { _, err := Eager(tx, []Post{{}}, One(&rel)); return err }(),
-			"EagerAll":      func() error { _, err := EagerAll(tx, &table, Many(b.author)); return err }(),
+			"EagerAll":      func() error { _, err := EagerAll(tx, &table, Many(b.Author)); return err }(),
 			"LoadRights":    func() error { _, err := Eager(tx, []Post{{}}, assoc.LoadRights()); return err }(),
-			"Ordering":      func() error { _, err := Eager(tx, []User{{ID: 1}}, Many(b.author).OrderedBy(&order)); return err }(),
+			"Ordering":      func() error { _, err := Eager(tx, []User{{ID: 1}}, Many(b.Author).OrderedBy(&order)); return err }(),
 			"Table.Name":    map[bool]error{true: ErrInvalid}[table.Name() == ""],
 			"Relation.Name": map[bool]error{true: ErrInvalid}[rel.Name() == ""],
 		} {
@@ -312,9 +312,9 @@ func TestZeroHandles(t *testing.T) {
 		for range order.Children(tx, 1) {
 			t.Error("a zero ordering yielded a row")
 		}
-		var nilAssoc *Association[link, Post, parent, int64, int64]
-		half := ManyToMany((*Relation[link, Post, int64])(nil), (*Relation[link, parent, int64])(nil))
-		for _, m := range []*Association[link, Post, parent, int64, int64]{&assoc, nilAssoc, half} {
+		var nilAssoc *Association[PostTag, Post, Tag, int64, int64]
+		half := ManyToMany((*Relation[PostTag, Post, int64])(nil), (*Relation[PostTag, Tag, int64])(nil))
+		for _, m := range []*Association[PostTag, Post, Tag, int64, int64]{&assoc, nilAssoc, half} {
 			for range m.Rights(tx, 1) {
 				t.Error("an undeclared association yielded a row")
 			}
@@ -327,5 +327,5 @@ func TestZeroHandles(t *testing.T) {
 	if !errors.Is(err, ErrInvalid) {
 		t.Errorf("Update that ranged over zero handles: %v", err)
 	}
-	verify(t, b.db)
+	verify(t, b.DB)
 }

@@ -10,93 +10,84 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
-type parent struct{ ID int64 }
+// The tests of a single relation's rules use the blog's editor relation:
+// users are its parents, posts its children. Every post is written by user
+// writer, whose author relation (NO ACTION) they never touch.
+const writer = 99
 
-type kid struct {
-	ID int64
-	P  Null[int64]
-}
-
-type pair struct {
-	db      *DB
-	parents *Table[parent, int64]
-	kids    *Table[kid, int64]
-	rel     *Relation[kid, parent, int64]
-}
-
-func newPair(tb testing.TB, r ...Rule) *pair {
+// newEditorBlog is the blog with rules r on its editor relation, and no
+// other rules, holding only user writer.
+func newEditorBlog(tb testing.TB, r ...Rule) *Blog {
 	tb.Helper()
-	s := NewSchema()
-	p := &pair{}
-	p.parents = NewTable(s, "parents", func(r *parent) *int64 { return &r.ID })
-	p.kids = NewTable(s, "kids", func(r *kid) *int64 { return &r.ID })
-	p.rel = NullableForeignKey(p.kids, "p", func(k *kid) *Null[int64] { return &k.P }, p.parents, r...)
-	db, err := Open(s)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	p.db = db
-	return p
+	b := NewBlog(tb, BlogRules{Editor: r})
+	MustUpdate(tb, b.DB, func(tx *Tx) error { _, err := b.Users.Insert(tx, numberedUser(writer)); return err })
+	return b
+}
+
+// edited is post id, written by writer and edited by user editor.
+func edited(id, editor int64) Post {
+	return Post{ID: id, UserID: writer, EditorID: Valid(editor)}
 }
 
 // TestActions runs every action on both events (delete of the parent, and a
-// change of its key) with one child referencing it.
+// change of its key) with one child referencing it: a user, and a post it
+// edits.
 func TestActions(t *testing.T) {
 	type event string
 	const del, rekey event = "delete", "rekey"
-	deleted := kid{ID: -1}
+	deleted := Post{ID: -1}
 	cases := []struct {
 		action  Action
 		event   event
 		def     int64 // Default; parent 7 exists
 		wantErr error
-		want    kid // the child afterwards; deleted for none
+		want    Post // the child afterwards; deleted for none
 	}{
-		{NoAction, del, 0, ErrForeignKey, kid{}},
-		{NoAction, rekey, 0, ErrForeignKey, kid{}},
-		{Restrict, del, 0, ErrRestrict, kid{}},
-		{Restrict, rekey, 0, ErrRestrict, kid{}},
+		{NoAction, del, 0, ErrForeignKey, Post{}},
+		{NoAction, rekey, 0, ErrForeignKey, Post{}},
+		{Restrict, del, 0, ErrRestrict, Post{}},
+		{Restrict, rekey, 0, ErrRestrict, Post{}},
 		{Cascade, del, 0, nil, deleted},
-		{Cascade, rekey, 0, nil, kid{1, Valid[int64](2)}},
-		{SetNull, del, 0, nil, kid{1, Null[int64]{}}},
-		{SetNull, rekey, 0, nil, kid{1, Null[int64]{}}},
-		{SetDefault, del, 7, nil, kid{1, Valid[int64](7)}},
-		{SetDefault, rekey, 7, nil, kid{1, Valid[int64](7)}},
-		{SetDefault, del, 8, ErrForeignKey, kid{}},   // the default has no parent
-		{SetDefault, rekey, 8, ErrForeignKey, kid{}}, // likewise
+		{Cascade, rekey, 0, nil, edited(1, 2)},
+		{SetNull, del, 0, nil, Post{ID: 1, UserID: writer}},
+		{SetNull, rekey, 0, nil, Post{ID: 1, UserID: writer}},
+		{SetDefault, del, 7, nil, edited(1, 7)},
+		{SetDefault, rekey, 7, nil, edited(1, 7)},
+		{SetDefault, del, 8, ErrForeignKey, Post{}},   // the default has no parent
+		{SetDefault, rekey, 8, ErrForeignKey, Post{}}, // likewise
 	}
 	for _, c := range cases {
 		for _, withChild := range []bool{true, false} {
 			name := fmt.Sprintf("%s/%s/default=%d/child=%v", c.action, c.event, c.def, withChild)
 			t.Run(name, func(t *testing.T) {
 				r := []Rule{OnDelete(c.action), OnUpdate(c.action), Default(int64(c.def))}
-				p := newPair(t, r...)
-				mustUpdate(t, p.db, func(tx *Tx) error {
+				b := newEditorBlog(t, r...)
+				MustUpdate(t, b.DB, func(tx *Tx) error {
 					for _, id := range []int64{1, 7} {
-						if _, err := p.parents.Insert(tx, parent{id}); err != nil {
+						if _, err := b.Users.Insert(tx, numberedUser(id)); err != nil {
 							return err
 						}
 					}
 					if withChild {
-						_, err := p.kids.Insert(tx, kid{1, Valid[int64](1)})
+						_, err := b.Posts.Insert(tx, edited(1, 1))
 						return err
 					}
 					return nil
 				})
 				op := func(tx *Tx) error {
 					if c.event == del {
-						return p.parents.Delete(tx, 1)
+						return b.Users.Delete(tx, 1)
 					}
-					return p.parents.UpdateKey(tx, 1, parent{2})
+					return b.Users.UpdateKey(tx, 1, numberedUser(2))
 				}
 				if !withChild || c.wantErr == nil {
-					mustUpdate(t, p.db, op)
-					verify(t, p.db)
+					MustUpdate(t, b.DB, op)
+					verify(t, b.DB)
 					if !withChild {
 						return
 					}
-					var got kid
-					err := p.db.View(func(tx *Tx) (err error) { got, err = p.kids.Get(tx, 1); return err })
+					var got Post
+					err := b.DB.View(func(tx *Tx) (err error) { got, err = b.Posts.Get(tx, 1); return err })
 					if c.want == deleted {
 						if !errors.Is(err, ErrNotFound) {
 							t.Fatalf("child: got %+v, %v; want it deleted", got, err)
@@ -111,14 +102,14 @@ func TestActions(t *testing.T) {
 					}
 					return
 				}
-				unchanged(t, p.db, func() {
-					err := p.db.Update(op)
+				unchanged(t, b.DB, func() {
+					err := b.DB.Update(op)
 					if !errors.Is(err, c.wantErr) {
 						t.Fatalf("got %v, want %v", err, c.wantErr)
 					}
 					var ce *ConstraintError
-					if !errors.As(err, &ce) || ce.Constraint != "kids.p" {
-						t.Errorf("want a *ConstraintError naming kids.p, got %#v", err)
+					if !errors.As(err, &ce) || ce.Constraint != "posts.editor" {
+						t.Errorf("want a *ConstraintError naming posts.editor, got %#v", err)
 					}
 				})
 			})
@@ -127,38 +118,38 @@ func TestActions(t *testing.T) {
 }
 
 func TestInsertChildWithoutParent(t *testing.T) {
-	b := newBlog(t, defaultRules())
-	b.seed(t)
+	b := NewBlog(t, DefaultRules())
+	b.Seed(t)
 	for _, p := range []Post{
 		{Title: "no author", UserID: 9},
 		{Title: "no editor", UserID: 1, EditorID: Valid[int64](9)},
 	} {
-		unchanged(t, b.db, func() {
-			err := b.db.Update(func(tx *Tx) error { _, err := b.posts.Insert(tx, p); return err })
+		unchanged(t, b.DB, func() {
+			err := b.DB.Update(func(tx *Tx) error { _, err := b.Posts.Insert(tx, p); return err })
 			if !errors.Is(err, ErrForeignKey) {
 				t.Fatalf("insert %+v: got %v, want ErrForeignKey", p, err)
 			}
 		})
 	}
 	// An update that points a child at nothing is rejected the same way.
-	unchanged(t, b.db, func() {
-		err := b.db.Update(func(tx *Tx) error { return b.posts.Update(tx, Post{10, "a1", 9, Null[int64]{}}) })
+	unchanged(t, b.DB, func() {
+		err := b.DB.Update(func(tx *Tx) error { return b.Posts.Update(tx, Post{10, "a1", 9, Null[int64]{}}) })
 		if !errors.Is(err, ErrForeignKey) {
 			t.Fatalf("got %v, want ErrForeignKey", err)
 		}
 	})
 	// NULL is never checked.
-	mustUpdate(t, b.db, func(tx *Tx) error {
-		_, err := b.posts.Insert(tx, Post{ID: 30, UserID: 2, EditorID: Null[int64]{}})
+	MustUpdate(t, b.DB, func(tx *Tx) error {
+		_, err := b.Posts.Insert(tx, Post{ID: 30, UserID: 2, EditorID: Null[int64]{}})
 		return err
 	})
-	verify(t, b.db)
+	verify(t, b.DB)
 }
 
 func TestConstraintErrorMessage(t *testing.T) {
-	b := newBlog(t, blogRules{author: []Rule{OnDelete(Restrict)}})
-	b.seed(t)
-	err := b.db.Update(func(tx *Tx) error { return b.users.Delete(tx, 2) })
+	b := NewBlog(t, BlogRules{Author: []Rule{OnDelete(Restrict)}})
+	b.Seed(t)
+	err := b.DB.Update(func(tx *Tx) error { return b.Users.Delete(tx, 2) })
 	want := "memrel: delete users 2: restrict violation: posts 20 references it through posts.author"
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v\nwant %s", err, want)
@@ -176,18 +167,18 @@ func TestConstraintErrorMessage(t *testing.T) {
 // A cascade rejected several levels down undoes all of it, and the
 // transaction goes on.
 func TestFailedDeepCascadeLeavesTransactionAsBefore(t *testing.T) {
-	r := defaultRules()
-	r.replies = []Rule{OnDelete(Restrict)} // replies block their parents' deletion
-	b := newBlog(t, r)
-	b.seed(t)
-	tx := mustTx(b.db.BeginWrite())
+	r := DefaultRules()
+	r.Replies = []Rule{OnDelete(Restrict)} // replies block their parents' deletion
+	b := NewBlog(t, r)
+	b.Seed(t)
+	tx := MustTx(b.DB.BeginWrite())
 	defer tx.Abort()
-	if _, err := b.users.Insert(tx, User{ID: 3, Name: "cy", Email: "cy@x"}); err != nil {
+	if _, err := b.Users.Insert(tx, User{ID: 3, Name: "cy", Email: "cy@x"}); err != nil {
 		t.Fatal(err)
 	}
 	before := dumpTx(tx)
 	// users 1 -> posts 10 -> comments 100 <- 101 (RESTRICT) : rejected at depth 3.
-	err := b.users.Delete(tx, 1)
+	err := b.Users.Delete(tx, 1)
 	if !errors.Is(err, ErrRestrict) {
 		t.Fatalf("got %v, want ErrRestrict", err)
 	}
@@ -198,41 +189,43 @@ func TestFailedDeepCascadeLeavesTransactionAsBefore(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Still usable, and its earlier work commits.
-	if err := b.users.Delete(tx, 2); err != nil {
+	if err := b.Users.Delete(tx, 2); err != nil {
 		t.Fatal(err)
 	}
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	got := dump(t, b.db)
+	got := dump(t, b.DB)
 	if len(got["users"]) != 2 || got["users"][1].(*User).Name != "cy" {
 		t.Errorf("users after commit: %v", got["users"])
 	}
-	verify(t, b.db)
+	verify(t, b.DB)
 }
 
 func TestCascadeDeleteThroughLevels(t *testing.T) {
-	b := newBlog(t, defaultRules())
-	b.seed(t)
-	mustUpdate(t, b.db, func(tx *Tx) error { return b.users.Delete(tx, 1) })
-	verify(t, b.db)
+	b := NewBlog(t, DefaultRules())
+	b.Seed(t)
+	MustUpdate(t, b.DB, func(tx *Tx) error { return b.Users.Delete(tx, 1) })
+	verify(t, b.DB)
 	want := map[string][]any{
-		"users":    {&User{2, "bob", "bob@x"}},
-		"posts":    {&Post{20, "b1", 2, Null[int64]{}}}, // editor 1 set to NULL
-		"comments": {},
+		"users":     {&User{2, "bob", "bob@x"}},
+		"posts":     {&Post{20, "b1", 2, Null[int64]{}}}, // editor 1 set to NULL
+		"comments":  {},
+		"tags":      {},
+		"post_tags": {},
 	}
-	if diff := cmp.Diff(want, dump(t, b.db)); diff != "" {
+	if diff := cmp.Diff(want, dump(t, b.DB)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
 
 // Two relations from posts to users keep their own actions.
 func TestTwoRelationsBetweenSameTables(t *testing.T) {
-	b := newBlog(t, defaultRules())
-	b.seed(t)
-	mustUpdate(t, b.db, func(tx *Tx) error { return b.users.UpdateKey(tx, 1, User{5, "ann", "ann@x"}) })
-	verify(t, b.db)
-	got := dump(t, b.db)["posts"]
+	b := NewBlog(t, DefaultRules())
+	b.Seed(t)
+	MustUpdate(t, b.DB, func(tx *Tx) error { return b.Users.UpdateKey(tx, 1, User{5, "ann", "ann@x"}) })
+	verify(t, b.DB)
+	got := dump(t, b.DB)["posts"]
 	want := []any{&Post{10, "a1", 5, Null[int64]{}}, &Post{11, "a2", 5, Null[int64]{}}, &Post{20, "b1", 2, Valid[int64](5)}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("posts after re-keying user 1 to 5 (-want +got):\n%s", diff)
@@ -242,19 +235,19 @@ func TestTwoRelationsBetweenSameTables(t *testing.T) {
 func TestSelfReferentialCascade(t *testing.T) {
 	for _, action := range []Action{Cascade, SetNull} {
 		t.Run(action.String(), func(t *testing.T) {
-			r := defaultRules()
-			r.replies = []Rule{OnDelete(action)}
-			b := newBlog(t, r)
-			b.seed(t)
-			mustUpdate(t, b.db, func(tx *Tx) error { return b.comments.Delete(tx, 100) })
-			verify(t, b.db)
+			r := DefaultRules()
+			r.Replies = []Rule{OnDelete(action)}
+			b := NewBlog(t, r)
+			b.Seed(t)
+			MustUpdate(t, b.DB, func(tx *Tx) error { return b.Comments.Delete(tx, 100) })
+			verify(t, b.DB)
 			var want []any
 			if action == SetNull {
 				want = []any{&Comment{101, 10, Null[int64]{}, "reply"}, &Comment{102, 10, Valid[int64](101), "reply to reply"}}
 			} else {
 				want = []any{}
 			}
-			if diff := cmp.Diff(want, dump(t, b.db)["comments"]); diff != "" {
+			if diff := cmp.Diff(want, dump(t, b.DB)["comments"]); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
@@ -263,26 +256,26 @@ func TestSelfReferentialCascade(t *testing.T) {
 
 // A row that references itself does not block its own deletion.
 func TestSelfReferenceRestrictOnItself(t *testing.T) {
-	r := defaultRules()
-	r.replies = []Rule{OnDelete(Restrict)}
-	b := newBlog(t, r)
-	b.seed(t)
-	mustUpdate(t, b.db, func(tx *Tx) error {
-		_, err := b.comments.Insert(tx, Comment{200, 11, Valid[int64](200), "me"})
+	r := DefaultRules()
+	r.Replies = []Rule{OnDelete(Restrict)}
+	b := NewBlog(t, r)
+	b.Seed(t)
+	MustUpdate(t, b.DB, func(tx *Tx) error {
+		_, err := b.Comments.Insert(tx, Comment{200, 11, Valid[int64](200), "me"})
 		return err
 	})
-	mustUpdate(t, b.db, func(tx *Tx) error { return b.comments.Delete(tx, 200) })
-	verify(t, b.db)
+	MustUpdate(t, b.DB, func(tx *Tx) error { return b.Comments.Delete(tx, 200) })
+	verify(t, b.DB)
 }
 
 // chain builds a self-referential chain 1 <- 2 <- ... <- n of comments.
-func chain(tb testing.TB, b *blog, n int64) {
+func chain(tb testing.TB, b *Blog, n int64) {
 	tb.Helper()
-	mustUpdate(tb, b.db, func(tx *Tx) error {
-		if _, err := b.users.Insert(tx, User{1, "ann", "ann@x"}); err != nil {
+	MustUpdate(tb, b.DB, func(tx *Tx) error {
+		if _, err := b.Users.Insert(tx, User{1, "ann", "ann@x"}); err != nil {
 			return err
 		}
-		if _, err := b.posts.Insert(tx, Post{ID: 1, UserID: 1}); err != nil {
+		if _, err := b.Posts.Insert(tx, Post{ID: 1, UserID: 1}); err != nil {
 			return err
 		}
 		for i := int64(1); i <= n; i++ {
@@ -290,7 +283,7 @@ func chain(tb testing.TB, b *blog, n int64) {
 			if i > 1 {
 				c.ParentID = Valid(i - 1)
 			}
-			if _, err := b.comments.Insert(tx, c); err != nil {
+			if _, err := b.Comments.Insert(tx, c); err != nil {
 				return err
 			}
 		}
@@ -305,17 +298,17 @@ func TestDeepChainCascades(t *testing.T) {
 	}
 	for _, action := range []Action{Cascade, SetNull} {
 		t.Run(action.String(), func(t *testing.T) {
-			r := defaultRules()
-			r.replies = []Rule{OnDelete(action), OnUpdate(Cascade)}
-			b := newBlog(t, r)
+			r := DefaultRules()
+			r.Replies = []Rule{OnDelete(action), OnUpdate(Cascade)}
+			b := NewBlog(t, r)
 			chain(t, b, n)
 			// Re-keying the root moves its child's reference, one level only.
 			root := n + 1
-			mustUpdate(t, b.db, func(tx *Tx) error { return b.comments.UpdateKey(tx, 1, Comment{ID: root, PostID: 1}) })
+			MustUpdate(t, b.DB, func(tx *Tx) error { return b.Comments.UpdateKey(tx, 1, Comment{ID: root, PostID: 1}) })
 			// Deleting the root takes the whole chain (or detaches one child).
-			mustUpdate(t, b.db, func(tx *Tx) error { return b.comments.Delete(tx, root) })
+			MustUpdate(t, b.DB, func(tx *Tx) error { return b.Comments.Delete(tx, root) })
 			var left int
-			err := b.db.View(func(tx *Tx) (err error) { left, err = b.comments.Len(tx); return err })
+			err := b.DB.View(func(tx *Tx) (err error) { left, err = b.Comments.Len(tx); return err })
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -327,12 +320,12 @@ func TestDeepChainCascades(t *testing.T) {
 				t.Fatalf("%d comments left, want %d", left, want)
 			}
 			// Deleting the post cascades down the whole chain in both cases.
-			mustUpdate(t, b.db, func(tx *Tx) error { return b.posts.Delete(tx, 1) })
-			err = b.db.View(func(tx *Tx) (err error) { left, err = b.comments.Len(tx); return err })
+			MustUpdate(t, b.DB, func(tx *Tx) error { return b.Posts.Delete(tx, 1) })
+			err = b.DB.View(func(tx *Tx) (err error) { left, err = b.Comments.Len(tx); return err })
 			if err != nil || left != 0 {
 				t.Fatalf("%d comments left after deleting the post (%v)", left, err)
 			}
-			verify(t, b.db)
+			verify(t, b.DB)
 		})
 	}
 }
@@ -355,7 +348,7 @@ func TestDeepChainRejectedAtTheBottom(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 20_000
-	mustUpdate(t, db, func(tx *Tx) error {
+	MustUpdate(t, db, func(tx *Tx) error {
 		for i := int64(1); i <= n; i++ {
 			nd := node{ID: i}
 			if i > 1 {
@@ -378,39 +371,39 @@ func TestDeepChainRejectedAtTheBottom(t *testing.T) {
 }
 
 func TestDeferred(t *testing.T) {
-	deferred := defaultRules()
-	deferred.author = []Rule{Deferred()}
-	deferred.onPost = []Rule{Deferred()}
+	deferred := DefaultRules()
+	deferred.Author = []Rule{Deferred()}
+	deferred.OnPost = []Rule{Deferred()}
 
 	t.Run("any order, then commit", func(t *testing.T) {
-		b := newBlog(t, deferred)
-		mustUpdate(t, b.db, func(tx *Tx) error {
-			if _, err := b.comments.Insert(tx, Comment{ID: 1, PostID: 5}); err != nil {
+		b := NewBlog(t, deferred)
+		MustUpdate(t, b.DB, func(tx *Tx) error {
+			if _, err := b.Comments.Insert(tx, Comment{ID: 1, PostID: 5}); err != nil {
 				return err
 			}
-			if _, err := b.posts.Insert(tx, Post{ID: 5, UserID: 9}); err != nil {
+			if _, err := b.Posts.Insert(tx, Post{ID: 5, UserID: 9}); err != nil {
 				return err
 			}
-			_, err := b.users.Insert(tx, User{ID: 9, Email: "9"})
+			_, err := b.Users.Insert(tx, User{ID: 9, Email: "9"})
 			return err
 		})
-		verify(t, b.db)
+		verify(t, b.DB)
 	})
 
 	t.Run("dangling at commit: every violation, nothing persists", func(t *testing.T) {
-		b := newBlog(t, deferred)
-		b.seed(t)
-		unchanged(t, b.db, func() {
-			err := b.db.Update(func(tx *Tx) error {
-				if _, err := b.posts.Insert(tx, Post{ID: 5, UserID: 9}); err != nil {
+		b := NewBlog(t, deferred)
+		b.Seed(t)
+		unchanged(t, b.DB, func() {
+			err := b.DB.Update(func(tx *Tx) error {
+				if _, err := b.Posts.Insert(tx, Post{ID: 5, UserID: 9}); err != nil {
 					return err
 				}
-				if _, err := b.comments.Insert(tx, Comment{ID: 1, PostID: 6}); err != nil {
+				if _, err := b.Comments.Insert(tx, Comment{ID: 1, PostID: 6}); err != nil {
 					return err
 				}
 				// NO ACTION deferred: deleting a parent with children is
 				// accepted now and reported at commit.
-				if err := b.users.Delete(tx, 2); err != nil {
+				if err := b.Users.Delete(tx, 2); err != nil {
 					return err
 				}
 				// Verify in the transaction sees all three.
@@ -442,62 +435,62 @@ func TestDeferred(t *testing.T) {
 	})
 
 	t.Run("repaired before commit", func(t *testing.T) {
-		b := newBlog(t, deferred)
-		b.seed(t)
-		mustUpdate(t, b.db, func(tx *Tx) error {
-			if err := b.users.Delete(tx, 2); err != nil { // post 20 dangles
+		b := NewBlog(t, deferred)
+		b.Seed(t)
+		MustUpdate(t, b.DB, func(tx *Tx) error {
+			if err := b.Users.Delete(tx, 2); err != nil { // post 20 dangles
 				return err
 			}
-			_, err := b.users.Insert(tx, User{ID: 2, Name: "bob again", Email: "b2"}) // the key comes back
+			_, err := b.Users.Insert(tx, User{ID: 2, Name: "bob again", Email: "b2"}) // the key comes back
 			return err
 		})
-		verify(t, b.db)
+		verify(t, b.DB)
 	})
 
 	t.Run("cycle", func(t *testing.T) {
 		// Two users who are each other's... posts' authors: a cycle through
 		// a deferred self-reference.
-		r := defaultRules()
-		r.replies = []Rule{Deferred()}
-		b := newBlog(t, r)
-		b.seed(t)
-		mustUpdate(t, b.db, func(tx *Tx) error {
-			if _, err := b.comments.Insert(tx, Comment{ID: 1, PostID: 10, ParentID: Valid[int64](2)}); err != nil {
+		r := DefaultRules()
+		r.Replies = []Rule{Deferred()}
+		b := NewBlog(t, r)
+		b.Seed(t)
+		MustUpdate(t, b.DB, func(tx *Tx) error {
+			if _, err := b.Comments.Insert(tx, Comment{ID: 1, PostID: 10, ParentID: Valid[int64](2)}); err != nil {
 				return err
 			}
-			_, err := b.comments.Insert(tx, Comment{ID: 2, PostID: 10, ParentID: Valid[int64](1)})
+			_, err := b.Comments.Insert(tx, Comment{ID: 2, PostID: 10, ParentID: Valid[int64](1)})
 			return err
 		})
-		verify(t, b.db)
+		verify(t, b.DB)
 	})
 
 	t.Run("transaction-wide", func(t *testing.T) {
-		b := newBlog(t, blogRules{}) // nothing deferred by the schema
-		err := b.db.Update(func(tx *Tx) error {
+		b := NewBlog(t, BlogRules{}) // nothing deferred by the schema
+		err := b.DB.Update(func(tx *Tx) error {
 			if err := tx.DeferConstraints(); err != nil {
 				return err
 			}
-			if _, err := b.posts.Insert(tx, Post{ID: 5, UserID: 9}); err != nil {
+			if _, err := b.Posts.Insert(tx, Post{ID: 5, UserID: 9}); err != nil {
 				return err
 			}
-			_, err := b.users.Insert(tx, User{ID: 9, Email: "9"})
+			_, err := b.Users.Insert(tx, User{ID: 9, Email: "9"})
 			return err
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		verify(t, b.db)
+		verify(t, b.DB)
 	})
 
 	t.Run("restrict is never deferred", func(t *testing.T) {
-		r := defaultRules()
-		r.author = []Rule{OnDelete(Restrict), Deferred()}
-		b := newBlog(t, r)
-		b.seed(t)
-		unchanged(t, b.db, func() {
-			err := b.db.Update(func(tx *Tx) error {
+		r := DefaultRules()
+		r.Author = []Rule{OnDelete(Restrict), Deferred()}
+		b := NewBlog(t, r)
+		b.Seed(t)
+		unchanged(t, b.DB, func() {
+			err := b.DB.Update(func(tx *Tx) error {
 				_ = tx.DeferConstraints()
-				err := b.users.Delete(tx, 2)
+				err := b.Users.Delete(tx, 2)
 				if !errors.Is(err, ErrRestrict) {
 					t.Errorf("got %v, want ErrRestrict at once", err)
 				}
@@ -510,15 +503,15 @@ func TestDeferred(t *testing.T) {
 	})
 
 	t.Run("actions still run at once", func(t *testing.T) {
-		r := defaultRules()
-		r.author = []Rule{OnDelete(Cascade), Deferred()}
-		b := newBlog(t, r)
-		b.seed(t)
-		mustUpdate(t, b.db, func(tx *Tx) error {
-			if err := b.users.Delete(tx, 2); err != nil {
+		r := DefaultRules()
+		r.Author = []Rule{OnDelete(Cascade), Deferred()}
+		b := NewBlog(t, r)
+		b.Seed(t)
+		MustUpdate(t, b.DB, func(tx *Tx) error {
+			if err := b.Users.Delete(tx, 2); err != nil {
 				return err
 			}
-			if ok, _ := b.posts.Has(tx, 20); ok {
+			if ok, _ := b.Posts.Has(tx, 20); ok {
 				t.Error("post 20 still there right after its author's delete")
 			}
 			return nil
@@ -527,19 +520,19 @@ func TestDeferred(t *testing.T) {
 }
 
 func TestUpsertKeepsChildren(t *testing.T) {
-	b := newBlog(t, defaultRules())
-	b.seed(t)
-	mustUpdate(t, b.db, func(tx *Tx) error {
-		_, err := b.users.Upsert(tx, User{1, "ann renamed", "ann@x"})
+	b := NewBlog(t, DefaultRules())
+	b.Seed(t)
+	MustUpdate(t, b.DB, func(tx *Tx) error {
+		_, err := b.Users.Upsert(tx, User{1, "ann renamed", "ann@x"})
 		return err
 	})
-	verify(t, b.db)
-	err := b.db.View(func(tx *Tx) error {
-		ps, err := b.author.ListChildren(tx, 1)
+	verify(t, b.DB)
+	err := b.DB.View(func(tx *Tx) error {
+		ps, err := b.Author.ListChildren(tx, 1)
 		if len(ps) != 2 {
 			t.Errorf("user 1 has %d posts after upsert, want 2", len(ps))
 		}
-		u, _ := b.users.Get(tx, 1)
+		u, _ := b.Users.Get(tx, 1)
 		if u.Name != "ann renamed" {
 			t.Errorf("name %q", u.Name)
 		}
@@ -549,52 +542,52 @@ func TestUpsertKeepsChildren(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Upsert of a new key inserts.
-	mustUpdate(t, b.db, func(tx *Tx) error {
-		_, err := b.users.Upsert(tx, User{3, "cy", "cy@x"})
+	MustUpdate(t, b.DB, func(tx *Tx) error {
+		_, err := b.Users.Upsert(tx, User{3, "cy", "cy@x"})
 		return err
 	})
-	verify(t, b.db)
+	verify(t, b.DB)
 }
 
 func TestReinsertDeletedKey(t *testing.T) {
-	b := newBlog(t, defaultRules())
-	b.seed(t)
-	mustUpdate(t, b.db, func(tx *Tx) error {
-		if err := b.posts.Delete(tx, 11); err != nil {
+	b := NewBlog(t, DefaultRules())
+	b.Seed(t)
+	MustUpdate(t, b.DB, func(tx *Tx) error {
+		if err := b.Posts.Delete(tx, 11); err != nil {
 			return err
 		}
-		_, err := b.posts.Insert(tx, Post{ID: 11, Title: "again", UserID: 2})
+		_, err := b.Posts.Insert(tx, Post{ID: 11, Title: "again", UserID: 2})
 		return err
 	})
-	mustUpdate(t, b.db, func(tx *Tx) error { return b.posts.Delete(tx, 11) })
-	mustUpdate(t, b.db, func(tx *Tx) error {
-		_, err := b.posts.Insert(tx, Post{ID: 11, Title: "and again", UserID: 1})
+	MustUpdate(t, b.DB, func(tx *Tx) error { return b.Posts.Delete(tx, 11) })
+	MustUpdate(t, b.DB, func(tx *Tx) error {
+		_, err := b.Posts.Insert(tx, Post{ID: 11, Title: "and again", UserID: 1})
 		return err
 	})
-	verify(t, b.db)
+	verify(t, b.DB)
 }
 
 func TestUnique(t *testing.T) {
-	b := newBlog(t, defaultRules())
-	b.seed(t)
+	b := NewBlog(t, DefaultRules())
+	b.Seed(t)
 	cases := []struct {
 		name string
 		op   func(tx *Tx) error
 		want string
 	}{
-		{"duplicate primary key", func(tx *Tx) error { _, err := b.users.Insert(tx, User{1, "x", "x@x"}); return err },
+		{"duplicate primary key", func(tx *Tx) error { _, err := b.Users.Insert(tx, User{1, "x", "x@x"}); return err },
 			"memrel: insert users 1: unique violation: users.primary key is taken by users 1"},
-		{"duplicate email on insert", func(tx *Tx) error { _, err := b.users.Insert(tx, User{3, "x", "ann@x"}); return err },
+		{"duplicate email on insert", func(tx *Tx) error { _, err := b.Users.Insert(tx, User{3, "x", "ann@x"}); return err },
 			"memrel: insert users 3: unique violation: users.email is taken by users 1"},
-		{"duplicate email on update", func(tx *Tx) error { return b.users.Update(tx, User{2, "bob", "ann@x"}) },
+		{"duplicate email on update", func(tx *Tx) error { return b.Users.Update(tx, User{2, "bob", "ann@x"}) },
 			"memrel: update users 2: unique violation: users.email is taken by users 1"},
-		{"re-key onto a taken key", func(tx *Tx) error { return b.users.UpdateKey(tx, 1, User{2, "ann", "ann@x"}) },
+		{"re-key onto a taken key", func(tx *Tx) error { return b.Users.UpdateKey(tx, 1, User{2, "ann", "ann@x"}) },
 			"memrel: update users 2: unique violation: users.primary key is taken by users 2"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			unchanged(t, b.db, func() {
-				err := b.db.Update(c.op)
+			unchanged(t, b.DB, func() {
+				err := b.DB.Update(c.op)
 				if !errors.Is(err, ErrUnique) || err.Error() != c.want {
 					t.Fatalf("got %v\nwant %s", err, c.want)
 				}
@@ -602,21 +595,21 @@ func TestUnique(t *testing.T) {
 		})
 	}
 	// Keeping one's own value, moving a value, and re-keying keep working.
-	mustUpdate(t, b.db, func(tx *Tx) error {
-		if err := b.users.Update(tx, User{1, "ann", "ann@x"}); err != nil {
+	MustUpdate(t, b.DB, func(tx *Tx) error {
+		if err := b.Users.Update(tx, User{1, "ann", "ann@x"}); err != nil {
 			return err
 		}
-		if err := b.users.Update(tx, User{1, "ann", "ann@y"}); err != nil {
+		if err := b.Users.Update(tx, User{1, "ann", "ann@y"}); err != nil {
 			return err
 		}
-		if err := b.users.Update(tx, User{2, "bob", "ann@x"}); err != nil {
+		if err := b.Users.Update(tx, User{2, "bob", "ann@x"}); err != nil {
 			return err
 		}
-		return b.users.UpdateKey(tx, 2, User{3, "bob", "ann@x"})
+		return b.Users.UpdateKey(tx, 2, User{3, "bob", "ann@x"})
 	})
-	verify(t, b.db)
-	err := b.db.View(func(tx *Tx) error {
-		u, err := b.email.First(tx, "ann@x")
+	verify(t, b.DB)
+	err := b.DB.View(func(tx *Tx) error {
+		u, err := b.Email.First(tx, "ann@x")
 		if u.ID != 3 {
 			t.Errorf("email index finds %+v", u)
 		}
@@ -631,34 +624,34 @@ func TestUnique(t *testing.T) {
 // the same key, is an update: no key goes away, no action runs, the child
 // stays.
 func TestSameKeyWritesAreUpdates(t *testing.T) {
-	p := newPair(t, OnUpdate(Restrict), OnDelete(Restrict))
-	mustUpdate(t, p.db, func(tx *Tx) error {
-		if _, err := p.parents.Insert(tx, parent{1}); err != nil {
+	b := newEditorBlog(t, OnUpdate(Restrict), OnDelete(Restrict))
+	MustUpdate(t, b.DB, func(tx *Tx) error {
+		if _, err := b.Users.Insert(tx, numberedUser(1)); err != nil {
 			return err
 		}
-		_, err := p.kids.Insert(tx, kid{1, Valid[int64](1)})
+		_, err := b.Posts.Insert(tx, edited(1, 1))
 		return err
 	})
 	// Upsert of the parent: its key is removed from no index, children stay.
-	mustUpdate(t, p.db, func(tx *Tx) error { _, err := p.parents.Upsert(tx, parent{1}); return err })
+	MustUpdate(t, b.DB, func(tx *Tx) error { _, err := b.Users.Upsert(tx, numberedUser(1)); return err })
 	// UpdateKey to the same key is an update.
-	mustUpdate(t, p.db, func(tx *Tx) error { return p.parents.UpdateKey(tx, 1, parent{1}) })
-	verify(t, p.db)
+	MustUpdate(t, b.DB, func(tx *Tx) error { return b.Users.UpdateKey(tx, 1, numberedUser(1)) })
+	verify(t, b.DB)
 }
 
 // Regression: SET DEFAULT whose default is the very key being deleted writes
 // the child back unchanged; it must still be found dangling.
 func TestSetDefaultToTheDeletedKeyIsRejected(t *testing.T) {
-	p := newPair(t, OnDelete(SetDefault), Default(int64(1)))
-	mustUpdate(t, p.db, func(tx *Tx) error {
-		if _, err := p.parents.Insert(tx, parent{1}); err != nil {
+	b := newEditorBlog(t, OnDelete(SetDefault), Default(int64(1)))
+	MustUpdate(t, b.DB, func(tx *Tx) error {
+		if _, err := b.Users.Insert(tx, numberedUser(1)); err != nil {
 			return err
 		}
-		_, err := p.kids.Insert(tx, kid{1, Valid[int64](1)})
+		_, err := b.Posts.Insert(tx, edited(1, 1))
 		return err
 	})
-	unchanged(t, p.db, func() {
-		err := p.db.Update(func(tx *Tx) error { return p.parents.Delete(tx, 1) })
+	unchanged(t, b.DB, func() {
+		err := b.DB.Update(func(tx *Tx) error { return b.Users.Delete(tx, 1) })
 		if !errors.Is(err, ErrForeignKey) {
 			t.Fatalf("got %v, want ErrForeignKey", err)
 		}
@@ -668,14 +661,14 @@ func TestSetDefaultToTheDeletedKeyIsRejected(t *testing.T) {
 // Regression: a child inserted with a dangling deferred reference and then
 // re-keyed must still be reported at commit, under its new key.
 func TestRekeyedChildKeepsItsDeferredCheck(t *testing.T) {
-	p := newPair(t, Deferred())
-	err := p.db.Update(func(tx *Tx) error {
-		if _, err := p.kids.Insert(tx, kid{4, Valid[int64](9)}); err != nil {
+	b := newEditorBlog(t, Deferred())
+	err := b.DB.Update(func(tx *Tx) error {
+		if _, err := b.Posts.Insert(tx, edited(4, 9)); err != nil {
 			return err
 		}
-		return p.kids.UpdateKey(tx, 4, kid{1, Valid[int64](9)})
+		return b.Posts.UpdateKey(tx, 4, edited(1, 9))
 	})
-	want := "memrel: commit: 1 violation\n\tmemrel: commit kids 1: foreign key violation: parents 9 does not exist (kids.p)"
+	want := "memrel: commit: 1 violation\n\tmemrel: commit posts 1: foreign key violation: users 9 does not exist (posts.editor)"
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v\nwant %s", err, want)
 	}
@@ -695,7 +688,7 @@ func TestRestrictSeesTheRewrittenRow(t *testing.T) {
 	NewUniqueIndex(nodes, "name", func(n *node) *string { return &n.Name })
 	NullableForeignKey(nodes, "parent", func(n *node) *Null[int64] { return &n.Parent }, nodes, OnUpdate(Restrict))
 	db, _ := Open(s)
-	mustUpdate(t, db, func(tx *Tx) error {
+	MustUpdate(t, db, func(tx *Tx) error {
 		if _, err := nodes.Insert(tx, node{ID: 5, Name: "a"}); err != nil {
 			return err
 		}
@@ -723,23 +716,23 @@ func TestCascadedKeyRaisesSequence(t *testing.T) {
 		Bio    string
 	}
 	s := NewSchema()
-	users := NewTable(s, "users", func(p *parent) *int64 { return &p.ID })
+	users := NewTable(s, "users", func(u *User) *int64 { return &u.ID })
 	profiles := NewTable(s, "profiles", func(p *profile) *int64 { return &p.UserID })
 	ForeignKey(profiles, "user", func(p *profile) *int64 { return &p.UserID }, users, OnUpdate(Cascade), OnDelete(Cascade))
 	db, err := Open(s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustUpdate(t, db, func(tx *Tx) error {
-		if _, err := users.Insert(tx, parent{1}); err != nil {
+	MustUpdate(t, db, func(tx *Tx) error {
+		if _, err := users.Insert(tx, User{ID: 1}); err != nil {
 			return err
 		}
 		_, err := profiles.Insert(tx, profile{1, "one"})
 		return err
 	})
-	mustUpdate(t, db, func(tx *Tx) error { return users.UpdateKey(tx, 1, parent{1000}) })
+	MustUpdate(t, db, func(tx *Tx) error { return users.UpdateKey(tx, 1, User{ID: 1000}) })
 	err = db.Update(func(tx *Tx) error {
-		if _, err := users.Insert(tx, parent{5}); err != nil {
+		if _, err := users.Insert(tx, User{ID: 5}); err != nil {
 			return err
 		}
 		_, err := profiles.Insert(tx, profile{1000, "dup"})
@@ -754,8 +747,8 @@ func TestCascadedKeyRaisesSequence(t *testing.T) {
 		t.Errorf("profiles (-want +got):\n%s", diff)
 	}
 	// The users' sequence went on from the re-key too.
-	mustUpdate(t, db, func(tx *Tx) error {
-		p, err := users.Insert(tx, parent{})
+	MustUpdate(t, db, func(tx *Tx) error {
+		p, err := users.Insert(tx, User{})
 		if p.ID != 1001 {
 			t.Errorf("next user key %d, want 1001", p.ID)
 		}
@@ -768,16 +761,16 @@ func TestRejectedCascadeRestoresSequence(t *testing.T) {
 	type profile struct{ UserID int64 }
 	type pin struct{ ID, UserID int64 }
 	s := NewSchema()
-	users := NewTable(s, "users", func(p *parent) *int64 { return &p.ID })
+	users := NewTable(s, "users", func(u *User) *int64 { return &u.ID })
 	profiles := NewTable(s, "profiles", func(p *profile) *int64 { return &p.UserID })
 	pins := NewTable(s, "pins", func(p *pin) *int64 { return &p.ID })
 	ForeignKey(profiles, "user", func(p *profile) *int64 { return &p.UserID }, users, OnUpdate(Cascade))
 	ForeignKey(pins, "user", func(p *pin) *int64 { return &p.UserID }, users) // NO ACTION: fails at the end
 	db, _ := Open(s)
-	tx := mustTx(db.BeginWrite())
+	tx := MustTx(db.BeginWrite())
 	defer tx.Abort()
 	for _, err := range []error{
-		func() error { _, err := users.Insert(tx, parent{1}); return err }(),
+		func() error { _, err := users.Insert(tx, User{ID: 1}); return err }(),
 		func() error { _, err := profiles.Insert(tx, profile{1}); return err }(),
 		func() error { _, err := pins.Insert(tx, pin{1, 1}); return err }(),
 	} {
@@ -786,7 +779,7 @@ func TestRejectedCascadeRestoresSequence(t *testing.T) {
 		}
 	}
 	before := slices.Clone(tx.w.seq)
-	if err := users.UpdateKey(tx, 1, parent{1000}); !errors.Is(err, ErrForeignKey) {
+	if err := users.UpdateKey(tx, 1, User{ID: 1000}); !errors.Is(err, ErrForeignKey) {
 		t.Fatalf("got %v, want ErrForeignKey from pins", err)
 	}
 	if !slices.Equal(before, tx.w.seq) {
@@ -808,7 +801,7 @@ func TestStringKeysWithNULThroughActions(t *testing.T) {
 	in := ForeignKey(files, "dir", func(f *file) *string { return &f.Dir }, dirs,
 		OnUpdate(Cascade), OnDelete(SetDefault), Default(string("root\x00")))
 	db, _ := Open(s)
-	mustUpdate(t, db, func(tx *Tx) error {
+	MustUpdate(t, db, func(tx *Tx) error {
 		for _, d := range []string{"root\x00", "a\x00b"} {
 			if _, err := dirs.Insert(tx, dir{d}); err != nil {
 				return err
@@ -817,7 +810,7 @@ func TestStringKeysWithNULThroughActions(t *testing.T) {
 		_, err := files.Insert(tx, file{"f", "a\x00b"})
 		return err
 	})
-	mustUpdate(t, db, func(tx *Tx) error { return dirs.UpdateKey(tx, "a\x00b", dir{"c\x00d"}) })
+	MustUpdate(t, db, func(tx *Tx) error { return dirs.UpdateKey(tx, "a\x00b", dir{"c\x00d"}) })
 	check := func(want string) {
 		t.Helper()
 		_ = db.View(func(tx *Tx) error {
@@ -833,7 +826,7 @@ func TestStringKeysWithNULThroughActions(t *testing.T) {
 		verify(t, db)
 	}
 	check("c\x00d")
-	mustUpdate(t, db, func(tx *Tx) error { return dirs.Delete(tx, "c\x00d") })
+	MustUpdate(t, db, func(tx *Tx) error { return dirs.Delete(tx, "c\x00d") })
 	check("root\x00")
 }
 
@@ -841,10 +834,10 @@ func TestStringKeysWithNULThroughActions(t *testing.T) {
 // (and, for another user's editor relation, are set to NULL) in one delete.
 func TestLargeFanOut(t *testing.T) {
 	const n = 100_000
-	b := newBlog(t, defaultRules())
-	mustUpdate(t, b.db, func(tx *Tx) error {
+	b := NewBlog(t, DefaultRules())
+	MustUpdate(t, b.DB, func(tx *Tx) error {
 		for _, u := range []User{{1, "a", "a"}, {2, "b", "b"}} {
-			if _, err := b.users.Insert(tx, u); err != nil {
+			if _, err := b.Users.Insert(tx, u); err != nil {
 				return err
 			}
 		}
@@ -853,17 +846,17 @@ func TestLargeFanOut(t *testing.T) {
 			if i%2 == 0 {
 				p = Post{UserID: 2, EditorID: Valid[int64](1)}
 			}
-			if _, err := b.posts.Insert(tx, p); err != nil {
+			if _, err := b.Posts.Insert(tx, p); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	mustUpdate(t, b.db, func(tx *Tx) error { return b.users.Delete(tx, 1) })
-	verify(t, b.db)
-	_ = b.db.View(func(tx *Tx) error {
-		left, _ := b.posts.Len(tx)
-		edited, _ := b.editor.Count(tx, 1)
+	MustUpdate(t, b.DB, func(tx *Tx) error { return b.Users.Delete(tx, 1) })
+	verify(t, b.DB)
+	_ = b.DB.View(func(tx *Tx) error {
+		left, _ := b.Posts.Len(tx)
+		edited, _ := b.Editor.Count(tx, 1)
 		if left != n/2 || edited != 0 {
 			t.Errorf("%d posts left (want %d), %d still edited by the deleted user", left, n/2, edited)
 		}
@@ -890,7 +883,7 @@ func TestDeferredChecksDoNotCollide(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustUpdate(t, db, func(tx *Tx) error {
+	MustUpdate(t, db, func(tx *Tx) error {
 		if _, err := tables[5].Insert(tx, node{ID: "abc"}); err != nil {
 			return err
 		}
@@ -931,7 +924,7 @@ func TestDeferredParentChecksOfRekeyAndDelete(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustUpdate(t, db, func(tx *Tx) error {
+	MustUpdate(t, db, func(tx *Tx) error {
 		if _, err := users.Insert(tx, User{ID: 1}); err != nil {
 			return err
 		}

@@ -11,36 +11,36 @@ import (
 // snapshot read it, a write makes the next merge join rebuild it, and a
 // transaction that has written the table neither reads nor builds one.
 func TestJoinIndexReuse(t *testing.T) {
-	b := newBlog(t, defaultRules())
-	b.seed(t)
-	ix := b.author.info.index
+	b := NewBlog(t, DefaultRules())
+	b.Seed(t)
+	ix := b.Author.info.index
 	key := joinKey{ix: ix, slot: ix.slot, val: -1}
 	load := func(tx *Tx) {
 		t.Helper()
-		if _, err := EagerAll(tx, b.users, Many(b.author)); err != nil {
+		if _, err := EagerAll(tx, b.Users, Many(b.Author)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	view := func(fn func(tx *Tx)) {
 		t.Helper()
-		if err := b.db.View(func(tx *Tx) error { fn(tx); return nil }); err != nil {
+		if err := b.DB.View(func(tx *Tx) error { fn(tx); return nil }); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if b.db.joins.get(key) != nil {
+	if b.DB.joins.get(key) != nil {
 		t.Fatal("a join index before any load")
 	}
 	// A batch does not build one: it may be a few rows of a large table.
 	view(func(tx *Tx) {
-		if _, err := Eager(tx, []User{{ID: 1}}, Many(b.author)); err != nil {
+		if _, err := Eager(tx, []User{{ID: 1}}, Many(b.Author)); err != nil {
 			t.Fatal(err)
 		}
 	})
-	if b.db.joins.get(key) != nil {
+	if b.DB.joins.get(key) != nil {
 		t.Fatal("a batch built a join index")
 	}
 	view(load)
-	first := b.db.joins.get(key)
+	first := b.DB.joins.get(key)
 	if first == nil {
 		t.Fatal("EagerAll built no join index")
 	}
@@ -48,27 +48,27 @@ func TestJoinIndexReuse(t *testing.T) {
 		t.Fatalf("join index of %d posts, want %d", got, want)
 	}
 	view(load)
-	if b.db.joins.get(key) != first {
+	if b.DB.joins.get(key) != first {
 		t.Fatal("the second load rebuilt the join index of an unchanged snapshot")
 	}
-	mustUpdate(t, b.db, func(tx *Tx) error {
-		if tx.join(b.author.info, ix, -1, false) != first {
+	MustUpdate(t, b.DB, func(tx *Tx) error {
+		if tx.join(b.Author.info, ix, -1, false) != first {
 			t.Error("a writer that has written nothing does not see the join index")
 		}
-		if _, err := b.posts.Insert(tx, Post{ID: 30, Title: "n", UserID: 2}); err != nil {
+		if _, err := b.Posts.Insert(tx, Post{ID: 30, Title: "n", UserID: 2}); err != nil {
 			return err
 		}
 		load(tx)
-		if tx.join(b.author.info, ix, -1, true) != nil {
+		if tx.join(b.Author.info, ix, -1, true) != nil {
 			t.Error("a writer that has written posts got a join index")
 		}
 		return nil
 	})
-	if b.db.joins.get(key) != first {
+	if b.DB.joins.get(key) != first {
 		t.Fatal("a writer replaced the join index")
 	}
 	view(load)
-	if j := b.db.joins.get(key); j == first || j == nil || len(j.recs) != 4 {
+	if j := b.DB.joins.get(key); j == first || j == nil || len(j.recs) != 4 {
 		t.Fatalf("after a write, the join index was not rebuilt with 4 posts")
 	}
 }
@@ -77,26 +77,26 @@ func TestJoinIndexReuse(t *testing.T) {
 // above is kept and its foreign key is never NULL: then it builds a join
 // index too.
 func TestJoinIndexNested(t *testing.T) {
-	b := newBlog(t, defaultRules())
-	b.seed(t)
-	ix := b.onPost.info.index
+	b := NewBlog(t, DefaultRules())
+	b.Seed(t)
+	ix := b.OnPost.info.index
 	key := joinKey{ix: ix, slot: ix.slot, val: -1}
 	load := func(l Loader[User, []With[Post, []Comment]]) {
 		t.Helper()
-		err := b.db.View(func(tx *Tx) error {
-			_, err := EagerAll(tx, b.users, l)
+		err := b.DB.View(func(tx *Tx) error {
+			_, err := EagerAll(tx, b.Users, l)
 			return err
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	load(ManyWith(Many(b.author).Where(func(p Post) bool { return p.ID != 11 }), Many(b.onPost)))
-	if b.db.joins.get(key) != nil {
+	load(ManyWith(Many(b.Author).Where(func(p Post) bool { return p.ID != 11 }), Many(b.OnPost)))
+	if b.DB.joins.get(key) != nil {
 		t.Fatal("the comments of some posts built a join index")
 	}
-	load(ManyWith(Many(b.author), Many(b.onPost)))
-	if j := b.db.joins.get(key); j == nil || len(j.recs) != 3 {
+	load(ManyWith(Many(b.Author), Many(b.OnPost)))
+	if j := b.DB.joins.get(key); j == nil || len(j.recs) != 3 {
 		t.Fatal("the comments of every post built no join index of 3 comments")
 	}
 }
@@ -105,10 +105,10 @@ func TestJoinIndexNested(t *testing.T) {
 // through the index or seeks, for keys present, missing, and beyond both
 // ends of the table.
 func TestFindSorted(t *testing.T) {
-	b := newBlog(t, defaultRules())
-	mustUpdate(t, b.db, func(tx *Tx) error {
+	b := NewBlog(t, DefaultRules())
+	MustUpdate(t, b.DB, func(tx *Tx) error {
 		for id := int64(10); id <= 2000; id += 2 {
-			if _, err := b.users.Insert(tx, User{ID: id, Name: "u", Email: fmt.Sprint(id)}); err != nil {
+			if _, err := b.Users.Insert(tx, User{ID: id, Name: "u", Email: fmt.Sprint(id)}); err != nil {
 				return err
 			}
 		}
@@ -121,17 +121,17 @@ func TestFindSorted(t *testing.T) {
 	}
 	for name, ids := range keysets {
 		t.Run(name, func(t *testing.T) {
-			err := b.db.View(func(tx *Tx) error {
+			err := b.DB.View(func(tx *Tx) error {
 				keys := make([][]byte, len(ids))
 				var want []int64
 				for n, id := range ids {
-					keys[n] = b.users.codec.appendKey(nil, id)
-					if tx.get(b.users.info, keys[n]) != nil {
+					keys[n] = b.Users.codec.append(nil, id)
+					if tx.get(b.Users.info, keys[n]) != nil {
 						want = append(want, id)
 					}
 				}
 				var got []int64
-				tx.findSorted(b.users.info, len(keys), func(n int) []byte { return keys[n] }, func(n int, r *rec) {
+				tx.findSorted(b.Users.info, len(keys), func(n int) []byte { return keys[n] }, func(n int, r *rec) {
 					if u := r.row.(*User); u.ID != ids[n] {
 						t.Errorf("key %d found user %d", ids[n], u.ID)
 					}
@@ -156,15 +156,15 @@ func TestFindSorted(t *testing.T) {
 // loads the same rows; its forks inherit the setting unless told
 // otherwise.
 func TestKeepJoinIndexes(t *testing.T) {
-	b := newBlog(t, defaultRules())
-	b.seed(t)
-	ix := b.author.info.index
+	b := NewBlog(t, DefaultRules())
+	b.Seed(t)
+	ix := b.Author.info.index
 	key := joinKey{ix: ix, slot: ix.slot, val: -1}
 	load := func(db *DB) []With[User, []Post] {
 		t.Helper()
 		var out []With[User, []Post]
 		err := db.View(func(tx *Tx) (err error) {
-			out, err = EagerAll(tx, b.users, Many(b.author))
+			out, err = EagerAll(tx, b.Users, Many(b.Author))
 			return err
 		})
 		if err != nil {
@@ -172,11 +172,11 @@ func TestKeepJoinIndexes(t *testing.T) {
 		}
 		return out
 	}
-	want := load(b.db)
-	if b.db.joins.get(key) == nil {
+	want := load(b.DB)
+	if b.DB.joins.get(key) == nil {
 		t.Fatal("no join index kept by default")
 	}
-	none := b.db.Snapshot(KeepJoinIndexes(false))
+	none := b.DB.Snapshot(KeepJoinIndexes(false))
 	if none.joins.get(key) != nil {
 		t.Fatal("a fork with KeepJoinIndexes(false) has the original's join index")
 	}
@@ -193,7 +193,7 @@ func TestKeepJoinIndexes(t *testing.T) {
 	if again.joins.get(key) == nil {
 		t.Fatal("no join index kept by a fork with KeepJoinIndexes(true)")
 	}
-	opened, err := Open(b.db.schema, KeepJoinIndexes(false))
+	opened, err := Open(b.DB.schema, KeepJoinIndexes(false))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,42 +16,42 @@ import (
 // eagerState is what every eager strategy loads, for comparing with lazy
 // navigation in the same transaction.
 type eagerState struct {
-	Posts     map[int64][]LPost // user -> posts
-	Tags      map[int64][]LTag  // post -> tags
-	TaggedAs  map[int64][]LPost // tag -> posts
-	BatchTags map[int64][]LTag  // post -> tags, for a batch of posts
+	Posts     map[int64][]memrel.Post // user -> posts
+	Tags      map[int64][]memrel.Tag  // post -> tags
+	TaggedAs  map[int64][]memrel.Post // tag -> posts
+	BatchTags map[int64][]memrel.Tag  // post -> tags, for a batch of posts
 }
 
 // eagerNow loads b with EagerAll both ways and with Eager on a batch.
-func eagerNow(tb testing.TB, b *lblog, tx *memrel.Tx) eagerState {
+func eagerNow(tb testing.TB, b *memrel.Blog, tx *memrel.Tx) eagerState {
 	tb.Helper()
-	s := eagerState{map[int64][]LPost{}, map[int64][]LTag{}, map[int64][]LPost{}, map[int64][]LTag{}}
-	users, err := memrel.EagerAll(tx, b.users, memrel.Many(b.author))
+	s := eagerState{map[int64][]memrel.Post{}, map[int64][]memrel.Tag{}, map[int64][]memrel.Post{}, map[int64][]memrel.Tag{}}
+	users, err := memrel.EagerAll(tx, b.Users, memrel.Many(b.Author))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	for _, w := range users {
 		s.Posts[w.Row.ID] = w.Loaded
 	}
-	posts, err := memrel.EagerAll(tx, b.posts, b.tagging.LoadRights())
+	posts, err := memrel.EagerAll(tx, b.Posts, b.Tagging.LoadRights())
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var batch []LPost
+	var batch []memrel.Post
 	for i, w := range posts {
 		s.Tags[w.Row.ID] = w.Loaded
 		if i%3 == 0 {
 			batch = append(batch, w.Row)
 		}
 	}
-	tags, err := memrel.EagerAll(tx, b.tags, b.tagging.LoadLefts())
+	tags, err := memrel.EagerAll(tx, b.Tags, b.Tagging.LoadLefts())
 	if err != nil {
 		tb.Fatal(err)
 	}
 	for _, w := range tags {
 		s.TaggedAs[w.Row.ID] = w.Loaded
 	}
-	some, err := memrel.Eager(tx, batch, b.tagging.LoadRights())
+	some, err := memrel.Eager(tx, batch, b.Tagging.LoadRights())
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -62,21 +62,21 @@ func eagerNow(tb testing.TB, b *lblog, tx *memrel.Tx) eagerState {
 }
 
 // lazyNow builds the same state by lazy navigation.
-func lazyNow(b *lblog, tx *memrel.Tx) eagerState {
-	s := eagerState{map[int64][]LPost{}, map[int64][]LTag{}, map[int64][]LPost{}, map[int64][]LTag{}}
-	collect := func(seq func(func(LPost) bool)) (out []LPost) {
+func lazyNow(b *memrel.Blog, tx *memrel.Tx) eagerState {
+	s := eagerState{map[int64][]memrel.Post{}, map[int64][]memrel.Tag{}, map[int64][]memrel.Post{}, map[int64][]memrel.Tag{}}
+	collect := func(seq func(func(memrel.Post) bool)) (out []memrel.Post) {
 		for p := range seq {
 			out = append(out, p)
 		}
 		return
 	}
 	i := 0
-	for u := range b.users.All(tx) {
-		s.Posts[u.ID] = collect(b.author.Children(tx, u.ID))
+	for u := range b.Users.All(tx) {
+		s.Posts[u.ID] = collect(b.Author.Children(tx, u.ID))
 	}
-	for p := range b.posts.All(tx) {
-		var ts []LTag
-		for t := range b.tagging.Rights(tx, p.ID) {
+	for p := range b.Posts.All(tx) {
+		var ts []memrel.Tag
+		for t := range b.Tagging.Rights(tx, p.ID) {
 			ts = append(ts, t)
 		}
 		s.Tags[p.ID] = ts
@@ -85,23 +85,23 @@ func lazyNow(b *lblog, tx *memrel.Tx) eagerState {
 		}
 		i++
 	}
-	for t := range b.tags.All(tx) {
-		s.TaggedAs[t.ID] = collect(b.tagging.Lefts(tx, t.ID))
+	for t := range b.Tags.All(tx) {
+		s.TaggedAs[t.ID] = collect(b.Tagging.Lefts(tx, t.ID))
 	}
 	return s
 }
 
 // checkEager compares eager loading with lazy navigation in tx.
-func checkEager(t *testing.T, b *lblog, tx *memrel.Tx, when string) {
+func checkEager(t *testing.T, b *memrel.Blog, tx *memrel.Tx, when string) {
 	t.Helper()
 	if diff := cmp.Diff(lazyNow(b, tx), eagerNow(t, b, tx)); diff != "" {
 		t.Errorf("%s: eager differs from lazy (-lazy +eager):\n%s", when, diff)
 	}
 }
 
-func viewCheck(t *testing.T, b *lblog, when string) {
+func viewCheck(t *testing.T, b *memrel.Blog, when string) {
 	t.Helper()
-	if err := b.db.View(func(tx *memrel.Tx) error { checkEager(t, b, tx, when); return nil }); err != nil {
+	if err := b.DB.View(func(tx *memrel.Tx) error { checkEager(t, b, tx, when); return nil }); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -112,23 +112,25 @@ func viewCheck(t *testing.T, b *lblog, when string) {
 func TestJoinIndexesFollowWrites(t *testing.T) {
 	for _, pair := range []bool{false, true} {
 		t.Run(fmt.Sprintf("pair=%v", pair), func(t *testing.T) {
-			b := newLBlogLayout(t, pair, 30, 4, 12, 3)
+			r := memrel.DefaultRules()
+			r.PairTags = pair
+			b := memrel.NewBlog(t, r).Fill(t, 30, 4, 12, 3)
 			viewCheck(t, b, "first load")
 			viewCheck(t, b, "second load")
 
 			// A writer sees the join indexes before it writes and its own
 			// writes after.
 			before := map[int64]string{}
-			mustUpdateL(t, b.db, func(tx *memrel.Tx) error {
+			memrel.MustUpdate(t, b.DB, func(tx *memrel.Tx) error {
 				checkEager(t, b, tx, "writer, before writing")
-				if _, err := b.tagging.Link(tx, 1, 12); err != nil {
+				if _, err := b.Tagging.Link(tx, 1, 12); err != nil {
 					return err
 				}
 				checkEager(t, b, tx, "writer, after a link")
-				if _, err := b.tagging.Unlink(tx, 2, 3); err != nil {
+				if _, err := b.Tagging.Unlink(tx, 2, 3); err != nil {
 					return err
 				}
-				if err := b.posts.Delete(tx, 5); err != nil { // cascades to its links
+				if err := b.Posts.Delete(tx, 5); err != nil { // cascades to its links
 					return err
 				}
 				checkEager(t, b, tx, "writer, after an unlink and a cascade")
@@ -138,18 +140,18 @@ func TestJoinIndexesFollowWrites(t *testing.T) {
 
 			// Changing only the rows at either end of the association
 			// keeps its join index, and the loads show the new rows.
-			mustUpdateL(t, b.db, func(tx *memrel.Tx) error {
-				for tg := range b.tags.All(tx) {
+			memrel.MustUpdate(t, b.DB, func(tx *memrel.Tx) error {
+				for tg := range b.Tags.All(tx) {
 					before[tg.ID] = tg.Name
 					tg.Name += "!"
-					if err := b.tags.Update(tx, tg); err != nil {
+					if err := b.Tags.Update(tx, tg); err != nil {
 						return err
 					}
 				}
 				checkEager(t, b, tx, "writer, after renaming tags")
-				for p := range b.posts.All(tx) {
+				for p := range b.Posts.All(tx) {
 					p.Title += "!"
-					if err := b.posts.Update(tx, p); err != nil {
+					if err := b.Posts.Update(tx, p); err != nil {
 						return err
 					}
 				}
@@ -157,8 +159,8 @@ func TestJoinIndexesFollowWrites(t *testing.T) {
 				return nil
 			})
 			viewCheck(t, b, "after renaming tags")
-			_ = b.db.View(func(tx *memrel.Tx) error {
-				for tg := range b.tags.All(tx) {
+			_ = b.DB.View(func(tx *memrel.Tx) error {
+				for tg := range b.Tags.All(tx) {
 					if tg.Name != before[tg.ID]+"!" {
 						t.Errorf("tag %d is %q, want %q", tg.ID, tg.Name, before[tg.ID]+"!")
 					}
@@ -168,10 +170,10 @@ func TestJoinIndexesFollowWrites(t *testing.T) {
 
 			// A reader that began before a change keeps its snapshot, even
 			// after a later reader has rebuilt the join indexes.
-			old := mustTx(b.db.BeginRead())
+			old := memrel.MustTx(b.DB.BeginRead())
 			want := lazyNow(b, old)
-			mustUpdateL(t, b.db, func(tx *memrel.Tx) error {
-				_, err := b.tagging.Clear(tx, 1)
+			memrel.MustUpdate(t, b.DB, func(tx *memrel.Tx) error {
+				_, err := b.Tagging.Clear(tx, 1)
 				return err
 			})
 			viewCheck(t, b, "after clearing post 1")
@@ -186,16 +188,16 @@ func TestJoinIndexesFollowWrites(t *testing.T) {
 
 			// A snapshot of the store shares its join indexes; the two
 			// part when either changes.
-			snap := b.db.Snapshot()
+			snap := b.DB.Snapshot()
 			sb := *b
-			sb.db = snap
-			mustUpdateL(t, snap, func(tx *memrel.Tx) error {
-				_, err := b.tagging.Link(tx, 2, 3)
+			sb.DB = snap
+			memrel.MustUpdate(t, snap, func(tx *memrel.Tx) error {
+				_, err := b.Tagging.Link(tx, 2, 3)
 				return err
 			})
 			viewCheck(t, &sb, "snapshot after a link")
 			viewCheck(t, b, "original after the snapshot's link")
-			if err := b.db.Verify(); err != nil {
+			if err := b.DB.Verify(); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -205,7 +207,7 @@ func TestJoinIndexesFollowWrites(t *testing.T) {
 // Readers loading eagerly while a writer links and unlinks: each sees its
 // own snapshot (run with -race).
 func TestJoinIndexesConcurrent(t *testing.T) {
-	b := newLBlog(t, 20, 3, 8, 2)
+	b := memrel.NewBlog(t, memrel.DefaultRules()).Fill(t, 20, 3, 8, 2)
 	var wg, started sync.WaitGroup
 	stop := make(chan struct{})
 	for r := range 2 {
@@ -225,7 +227,7 @@ func TestJoinIndexesConcurrent(t *testing.T) {
 					return
 				default:
 				}
-				err := b.db.View(func(tx *memrel.Tx) error {
+				err := b.DB.View(func(tx *memrel.Tx) error {
 					if diff := cmp.Diff(lazyNow(b, tx), eagerNow(t, b, tx)); diff != "" {
 						return fmt.Errorf("reader %d, load %d (-lazy +eager):\n%s", r, n, diff)
 					}
@@ -244,12 +246,12 @@ func TestJoinIndexesConcurrent(t *testing.T) {
 	started.Wait() // every reader has loaded once: the writer races the next
 	for n := range 100 {
 		post, tag := int64(n%60+1), int64(n%8+1)
-		mustUpdateL(t, b.db, func(tx *memrel.Tx) error {
+		memrel.MustUpdate(t, b.DB, func(tx *memrel.Tx) error {
 			if n%2 == 0 {
-				_, err := b.tagging.Link(tx, post, tag)
+				_, err := b.Tagging.Link(tx, post, tag)
 				return err
 			}
-			_, err := b.tagging.Unlink(tx, post, tag)
+			_, err := b.Tagging.Unlink(tx, post, tag)
 			return err
 		})
 	}
@@ -269,7 +271,7 @@ func TestJoinIndexesRandom(t *testing.T) {
 	}
 	t.Logf("seed %d (replay with -joinseed %d)", seed, seed)
 	rng := rand.New(rand.NewPCG(uint64(seed), 0))
-	b := newLBlog(t, 12, 3, 6, 2)
+	b := memrel.NewBlog(t, memrel.DefaultRules()).Fill(t, 12, 3, 6, 2)
 	var old []*memrel.Tx // readers left open across writes
 	defer func() {
 		for _, tx := range old {
@@ -278,29 +280,29 @@ func TestJoinIndexesRandom(t *testing.T) {
 	}()
 	nextPost := int64(1000)
 	for step := range 300 {
-		err := b.db.Update(func(tx *memrel.Tx) error {
+		err := b.DB.Update(func(tx *memrel.Tx) error {
 			for range 1 + rng.IntN(3) {
 				post, tag, user := int64(1+rng.IntN(40)), int64(1+rng.IntN(6)), int64(1+rng.IntN(12))
 				var err error
 				switch rng.IntN(7) {
 				case 0, 1:
-					_, err = b.tagging.Link(tx, post, tag)
+					_, err = b.Tagging.Link(tx, post, tag)
 				case 2:
-					_, err = b.tagging.Unlink(tx, post, tag)
+					_, err = b.Tagging.Unlink(tx, post, tag)
 				case 3:
-					err = b.posts.Delete(tx, post) // cascades to its links
+					err = b.Posts.Delete(tx, post) // cascades to its links
 				case 4:
 					nextPost++
-					_, err = b.posts.Insert(tx, LPost{ID: nextPost, UserID: user, Title: "new"})
+					_, err = b.Posts.Insert(tx, memrel.Post{ID: nextPost, UserID: user, Title: "new"})
 				case 5: // move a post to another author
-					if p, gerr := b.posts.Get(tx, post); gerr == nil {
+					if p, gerr := b.Posts.Get(tx, post); gerr == nil {
 						p.UserID = user
-						err = b.posts.Update(tx, p)
+						err = b.Posts.Update(tx, p)
 					}
 				case 6:
-					if tg, gerr := b.tags.Get(tx, tag); gerr == nil {
+					if tg, gerr := b.Tags.Get(tx, tag); gerr == nil {
 						tg.Name = fmt.Sprint("t", step)
-						err = b.tags.Update(tx, tg)
+						err = b.Tags.Update(tx, tg)
 					}
 				}
 				if err != nil && !errors.Is(err, memrel.ErrNotFound) && !errors.Is(err, memrel.ErrForeignKey) {
@@ -319,7 +321,7 @@ func TestJoinIndexesRandom(t *testing.T) {
 			viewCheck(t, b, fmt.Sprintf("step %d", step))
 		}
 		if rng.IntN(10) == 0 {
-			old = append(old, mustTx(b.db.BeginRead()))
+			old = append(old, memrel.MustTx(b.DB.BeginRead()))
 		}
 		if len(old) > 0 && rng.IntN(5) == 0 {
 			n := rng.IntN(len(old))

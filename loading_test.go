@@ -2,156 +2,29 @@ package memrel_test
 
 import (
 	"errors"
-	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/memrel/memrel"
 )
 
-// The loading tests' model: users write posts; posts are tagged through
-// post_tags (an association object with its own key); posts may have an
-// editor.
-type LUser struct {
-	ID   int64
-	Name string
-}
-
-type LPost struct {
-	ID       int64
-	UserID   int64
-	EditorID memrel.Null[int64]
-	Title    string
-}
-
-type LTag struct {
-	ID   int64
-	Name string
-}
-
-type LPostTag struct {
-	ID     int64
-	PostID int64
-	TagID  int64
-}
-
-type lblog struct {
-	db       *memrel.DB
-	users    *memrel.Table[LUser, int64]
-	posts    *memrel.Table[LPost, int64]
-	tags     *memrel.Table[LTag, int64]
-	postTags *memrel.Table[LPostTag, int64]                     // ID-keyed layout
-	pairTags *memrel.Table[LPostTag, memrel.Pair[int64, int64]] // pair-keyed layout
-	author   *memrel.Relation[LPost, LUser, int64]
-	editor   *memrel.Relation[LPost, LUser, int64]
-	tagged   *memrel.Relation[LPostTag, LPost, int64]
-	tag      *memrel.Relation[LPostTag, LTag, int64]
-	tagging  *memrel.Association[LPostTag, LPost, LTag, int64, int64]
-}
-
-// newLBlog loads users x postsPer posts, tags tags, tagsPer tags per post.
-// Every third post is edited by the next user; user IDs start at 1.
-func newLBlog(tb testing.TB, users, postsPer, tags, tagsPer int) *lblog {
-	tb.Helper()
-	return newLBlogLayout(tb, false, users, postsPer, tags, tagsPer)
-}
-
-// newLBlogLayout builds the blog with post_tags keyed by its own ID, or
-// (pair) by (post, tag), so that the post relation is a key prefix.
-func newLBlogLayout(tb testing.TB, pair bool, users, postsPer, tags, tagsPer int) *lblog {
-	tb.Helper()
-	s := memrel.NewSchema()
-	b := &lblog{}
-	b.users = memrel.NewTable(s, "users", func(u *LUser) *int64 { return &u.ID })
-	b.posts = memrel.NewTable(s, "posts", func(p *LPost) *int64 { return &p.ID })
-	b.tags = memrel.NewTable(s, "tags", func(t *LTag) *int64 { return &t.ID })
-	cascade := []memrel.Rule{memrel.OnDelete(memrel.Cascade)}
-	b.author = memrel.ForeignKey(b.posts, "author", func(p *LPost) *int64 { return &p.UserID }, b.users, cascade...)
-	b.editor = memrel.NullableForeignKey(b.posts, "editor", func(p *LPost) *memrel.Null[int64] { return &p.EditorID }, b.users,
-		memrel.OnDelete(memrel.SetNull))
-	postID := func(pt *LPostTag) *int64 { return &pt.PostID }
-	tagID := func(pt *LPostTag) *int64 { return &pt.TagID }
-	if pair {
-		b.pairTags = memrel.NewPairTable(s, "post_tags", postID, tagID)
-		b.tagged = memrel.ForeignKey(b.pairTags, "post", postID, b.posts, cascade...)
-		b.tag = memrel.ForeignKey(b.pairTags, "tag", tagID, b.tags, cascade...)
-	} else {
-		b.postTags = memrel.NewTable(s, "post_tags", func(pt *LPostTag) *int64 { return &pt.ID })
-		b.tagged = memrel.ForeignKey(b.postTags, "post", postID, b.posts, cascade...)
-		b.tag = memrel.ForeignKey(b.postTags, "tag", tagID, b.tags, cascade...)
-	}
-	b.tagging = memrel.ManyToMany(b.tagged, b.tag)
-	db, err := memrel.Open(s)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	b.db = db
-	err = db.Update(func(tx *memrel.Tx) error {
-		for t := 1; t <= tags; t++ {
-			if _, err := b.tags.Insert(tx, LTag{ID: int64(t), Name: fmt.Sprintf("tag%d", t)}); err != nil {
-				return err
-			}
-		}
-		for u := 1; u <= users; u++ {
-			if _, err := b.users.Insert(tx, LUser{ID: int64(u), Name: fmt.Sprintf("user%d", u)}); err != nil {
-				return err
-			}
-		}
-		id := int64(0)
-		for u := 1; u <= users; u++ {
-			for range postsPer {
-				id++
-				p := LPost{ID: id, UserID: int64(u), Title: fmt.Sprintf("post%d", id)}
-				if id%3 == 0 {
-					p.EditorID = memrel.Valid(int64(u%users + 1))
-				}
-				if _, err := b.posts.Insert(tx, p); err != nil {
-					return err
-				}
-			}
-		}
-		// Links after all posts, as a bulk load would: interleaving them
-		// scatters posts in memory and slows every scan of them.
-		for id := int64(1); id <= int64(users*postsPer); id++ {
-			for k := range tagsPer {
-				t := (id+int64(k)*7)%int64(tags) + 1
-				pt := LPostTag{PostID: id, TagID: t}
-				var err error
-				if pair {
-					_, err = b.pairTags.Insert(tx, pt)
-				} else {
-					_, err = b.postTags.Insert(tx, pt)
-				}
-				if err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
-}
-
 // nested is users -> posts -> (post_tags -> tag).
-type nested = []memrel.With[LUser, []memrel.With[LPost, []memrel.With[LPostTag, *LTag]]]
+type nested = []memrel.With[memrel.User, []memrel.With[memrel.Post, []memrel.With[memrel.PostTag, *memrel.Tag]]]
 
 // lazyNested builds the same structure with lazy navigation (N+1).
-func (b *lblog) lazyNested(tb testing.TB, tx *memrel.Tx, users []LUser) nested {
+func lazyNested(tb testing.TB, b *memrel.Blog, tx *memrel.Tx, users []memrel.User) nested {
 	tb.Helper()
 	var out nested
 	for _, u := range users {
-		w := memrel.With[LUser, []memrel.With[LPost, []memrel.With[LPostTag, *LTag]]]{Row: u, Loaded: []memrel.With[LPost, []memrel.With[LPostTag, *LTag]]{}}
-		for p := range b.author.Children(tx, u.ID) {
-			pw := memrel.With[LPost, []memrel.With[LPostTag, *LTag]]{Row: p, Loaded: []memrel.With[LPostTag, *LTag]{}}
-			for pt := range b.tagged.Children(tx, p.ID) {
-				t, err := b.tag.Parent(tx, pt)
+		w := memrel.With[memrel.User, []memrel.With[memrel.Post, []memrel.With[memrel.PostTag, *memrel.Tag]]]{Row: u, Loaded: []memrel.With[memrel.Post, []memrel.With[memrel.PostTag, *memrel.Tag]]{}}
+		for p := range b.Author.Children(tx, u.ID) {
+			pw := memrel.With[memrel.Post, []memrel.With[memrel.PostTag, *memrel.Tag]]{Row: p, Loaded: []memrel.With[memrel.PostTag, *memrel.Tag]{}}
+			for pt := range b.Tagged.Children(tx, p.ID) {
+				t, err := b.Tag.Parent(tx, pt)
 				if err != nil {
 					tb.Fatal(err)
 				}
-				pw.Loaded = append(pw.Loaded, memrel.With[LPostTag, *LTag]{Row: pt, Loaded: &t})
+				pw.Loaded = append(pw.Loaded, memrel.With[memrel.PostTag, *memrel.Tag]{Row: pt, Loaded: &t})
 			}
 			w.Loaded = append(w.Loaded, pw)
 		}
@@ -161,11 +34,11 @@ func (b *lblog) lazyNested(tb testing.TB, tx *memrel.Tx, users []LUser) nested {
 }
 
 // normalize turns nil slices into empty ones, so lazy and eager compare.
-var normalize = cmp.Transformer("normalize", func(in []memrel.With[LPost, []memrel.With[LPostTag, *LTag]]) []memrel.With[LPost, []memrel.With[LPostTag, *LTag]] {
-	out := []memrel.With[LPost, []memrel.With[LPostTag, *LTag]]{}
+var normalize = cmp.Transformer("normalize", func(in []memrel.With[memrel.Post, []memrel.With[memrel.PostTag, *memrel.Tag]]) []memrel.With[memrel.Post, []memrel.With[memrel.PostTag, *memrel.Tag]] {
+	out := []memrel.With[memrel.Post, []memrel.With[memrel.PostTag, *memrel.Tag]]{}
 	for _, w := range in {
 		if w.Loaded == nil {
-			w.Loaded = []memrel.With[LPostTag, *LTag]{}
+			w.Loaded = []memrel.With[memrel.PostTag, *memrel.Tag]{}
 		}
 		out = append(out, w)
 	}
@@ -173,24 +46,24 @@ var normalize = cmp.Transformer("normalize", func(in []memrel.With[LPost, []memr
 })
 
 func TestEagerMatchesLazy(t *testing.T) {
-	b := newLBlog(t, 50, 4, 10, 3)
+	b := memrel.NewBlog(t, memrel.DefaultRules()).Fill(t, 50, 4, 10, 3)
 	// A user with no posts, and a post with no tags.
-	mustUpdateL(t, b.db, func(tx *memrel.Tx) error {
-		if _, err := b.users.Insert(tx, LUser{ID: 100, Name: "quiet"}); err != nil {
+	memrel.MustUpdate(t, b.DB, func(tx *memrel.Tx) error {
+		if _, err := b.Users.Insert(tx, memrel.User{ID: 100, Name: "quiet"}); err != nil {
 			return err
 		}
-		_, err := b.posts.Insert(tx, LPost{ID: 1000, UserID: 7, Title: "untagged"})
+		_, err := b.Posts.Insert(tx, memrel.Post{ID: 1000, UserID: 7, Title: "untagged"})
 		return err
 	})
-	loader := memrel.ManyWith(memrel.Many(b.author), memrel.ManyWith(memrel.Many(b.tagged), memrel.One(b.tag)))
-	err := b.db.View(func(tx *memrel.Tx) error {
-		var users []LUser
-		for u := range b.users.All(tx) {
+	loader := memrel.ManyWith(memrel.Many(b.Author), memrel.ManyWith(memrel.Many(b.Tagged), memrel.One(b.Tag)))
+	err := b.DB.View(func(tx *memrel.Tx) error {
+		var users []memrel.User
+		for u := range b.Users.All(tx) {
 			users = append(users, u)
 		}
-		want := b.lazyNested(t, tx, users)
+		want := lazyNested(t, b, tx, users)
 
-		all, err := memrel.EagerAll(tx, b.users, loader)
+		all, err := memrel.EagerAll(tx, b.Users, loader)
 		if err != nil {
 			return err
 		}
@@ -198,12 +71,12 @@ func TestEagerMatchesLazy(t *testing.T) {
 			t.Errorf("EagerAll (merge join) differs from lazy (-lazy +eager):\n%s", diff)
 		}
 		// A batch in another order, with a repeat and a user with nothing.
-		batch := []LUser{users[9], users[3], users[9], users[len(users)-1]}
+		batch := []memrel.User{users[9], users[3], users[9], users[len(users)-1]}
 		got, err := memrel.Eager(tx, batch, loader)
 		if err != nil {
 			return err
 		}
-		if diff := cmp.Diff(b.lazyNested(t, tx, batch), nested(got), normalize); diff != "" {
+		if diff := cmp.Diff(lazyNested(t, b, tx, batch), nested(got), normalize); diff != "" {
 			t.Errorf("Eager (batch) differs from lazy (-lazy +eager):\n%s", diff)
 		}
 		// A hand-built expectation for one user: user 2 wrote posts 5..8.
@@ -222,22 +95,22 @@ func TestEagerMatchesLazy(t *testing.T) {
 }
 
 func TestEagerManyToOne(t *testing.T) {
-	b := newLBlog(t, 10, 3, 5, 1)
-	err := b.db.View(func(tx *memrel.Tx) error {
-		var posts []LPost
-		for p := range b.posts.All(tx) {
+	b := memrel.NewBlog(t, memrel.DefaultRules()).Fill(t, 10, 3, 5, 1)
+	err := b.DB.View(func(tx *memrel.Tx) error {
+		var posts []memrel.Post
+		for p := range b.Posts.All(tx) {
 			posts = append(posts, p)
 		}
-		editors, err := memrel.Eager(tx, posts, memrel.One(b.editor))
+		editors, err := memrel.Eager(tx, posts, memrel.One(b.Editor))
 		if err != nil {
 			return err
 		}
-		authors, err := memrel.EagerAll(tx, b.posts, memrel.OneWith(b.author, memrel.Many(b.author)))
+		authors, err := memrel.EagerAll(tx, b.Posts, memrel.OneWith(b.Author, memrel.Many(b.Author)))
 		if err != nil {
 			return err
 		}
 		for i, p := range posts {
-			e, err := b.editor.Parent(tx, p)
+			e, err := b.Editor.Parent(tx, p)
 			switch {
 			case errors.Is(err, memrel.ErrNotFound):
 				if editors[i].Loaded != nil {
@@ -246,13 +119,13 @@ func TestEagerManyToOne(t *testing.T) {
 			case editors[i].Loaded == nil || *editors[i].Loaded != e:
 				t.Errorf("post %d: editor %v, want %+v", p.ID, editors[i].Loaded, e)
 			}
-			a, _ := b.author.Parent(tx, p)
+			a, _ := b.Author.Parent(tx, p)
 			got := authors[i].Loaded
 			if got.Row != a {
 				t.Errorf("post %d: author %+v, want %+v", p.ID, got.Row, a)
 			}
 			// The author's posts, loaded one level further down.
-			siblings, _ := b.author.ListChildren(tx, a.ID)
+			siblings, _ := b.Author.ListChildren(tx, a.ID)
 			if diff := cmp.Diff(siblings, got.Loaded); diff != "" {
 				t.Errorf("post %d: the author's posts (-lazy +eager):\n%s", p.ID, diff)
 			}
@@ -269,17 +142,17 @@ func TestEagerManyToOne(t *testing.T) {
 }
 
 func TestEagerWhereAndLimit(t *testing.T) {
-	b := newLBlog(t, 20, 6, 5, 1)
-	err := b.db.View(func(tx *memrel.Tx) error {
-		odd := memrel.Many(b.author).Where(func(p LPost) bool { return p.ID%2 == 1 }).Limit(2)
+	b := memrel.NewBlog(t, memrel.DefaultRules()).Fill(t, 20, 6, 5, 1)
+	err := b.DB.View(func(tx *memrel.Tx) error {
+		odd := memrel.Many(b.Author).Where(func(p memrel.Post) bool { return p.ID%2 == 1 }).Limit(2)
 		for _, all := range []bool{true, false} {
-			var got []memrel.With[LUser, []LPost]
+			var got []memrel.With[memrel.User, []memrel.Post]
 			var err error
 			if all {
-				got, err = memrel.EagerAll(tx, b.users, odd)
+				got, err = memrel.EagerAll(tx, b.Users, odd)
 			} else {
-				var users []LUser
-				for u := range b.users.All(tx) {
+				var users []memrel.User
+				for u := range b.Users.All(tx) {
 					users = append(users, u)
 				}
 				got, err = memrel.Eager(tx, users, odd)
@@ -288,8 +161,8 @@ func TestEagerWhereAndLimit(t *testing.T) {
 				return err
 			}
 			for _, w := range got {
-				var want []LPost
-				for p := range b.author.Children(tx, w.Row.ID) {
+				var want []memrel.Post
+				for p := range b.Author.Children(tx, w.Row.ID) {
 					if p.ID%2 == 1 && len(want) < 2 {
 						want = append(want, p)
 					}
@@ -308,9 +181,9 @@ func TestEagerWhereAndLimit(t *testing.T) {
 
 // Eager results are copies: changing them changes nothing stored.
 func TestEagerResultsAreCopies(t *testing.T) {
-	b := newLBlog(t, 3, 2, 2, 1)
-	_ = b.db.View(func(tx *memrel.Tx) error {
-		got, err := memrel.EagerAll(tx, b.users, memrel.Many(b.author))
+	b := memrel.NewBlog(t, memrel.DefaultRules()).Fill(t, 3, 2, 2, 1)
+	_ = b.DB.View(func(tx *memrel.Tx) error {
+		got, err := memrel.EagerAll(tx, b.Users, memrel.Many(b.Author))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -318,12 +191,12 @@ func TestEagerResultsAreCopies(t *testing.T) {
 		got[0].Loaded[0].Title = "changed"
 		return nil
 	})
-	if err := b.db.Verify(); err != nil {
+	if err := b.DB.Verify(); err != nil {
 		t.Fatal(err)
 	}
-	_ = b.db.View(func(tx *memrel.Tx) error {
-		u, _ := b.users.Get(tx, 1)
-		p, _ := b.posts.Get(tx, 1)
+	_ = b.DB.View(func(tx *memrel.Tx) error {
+		u, _ := b.Users.Get(tx, 1)
+		p, _ := b.Posts.Get(tx, 1)
 		if u.Name != "user1" || p.Title != "post1" {
 			t.Errorf("stored rows changed: %+v %+v", u, p)
 		}
@@ -334,14 +207,14 @@ func TestEagerResultsAreCopies(t *testing.T) {
 // A thousand users with ten posts and three tags each load in a constant
 // number of calls; the counters say so; strict mode catches the N+1 loop.
 func TestNPlusOneMadeVisible(t *testing.T) {
-	b := newLBlog(t, 1000, 10, 100, 3)
-	loader := memrel.ManyWith(memrel.Many(b.author), memrel.ManyWith(memrel.Many(b.tagged), memrel.One(b.tag)))
+	b := memrel.NewBlog(t, memrel.DefaultRules()).Fill(t, 1000, 10, 100, 3)
+	loader := memrel.ManyWith(memrel.Many(b.Author), memrel.ManyWith(memrel.Many(b.Tagged), memrel.One(b.Tag)))
 	var loaded nested
-	err := b.db.View(func(tx *memrel.Tx) error {
+	err := b.DB.View(func(tx *memrel.Tx) error {
 		if err := tx.Strict(); err != nil {
 			return err
 		}
-		all, err := memrel.EagerAll(tx, b.users, loader)
+		all, err := memrel.EagerAll(tx, b.Users, loader)
 		loaded = all
 		if err != nil {
 			return err
@@ -351,12 +224,12 @@ func TestNPlusOneMadeVisible(t *testing.T) {
 			"tagged": {Batches: 1, Rows: 30000},
 			"tag":    {Batches: 1, Rows: 100}, // each tag loaded once
 		}
-		got := map[string]memrel.LoadStats{"author": tx.LoadStats(b.author), "tagged": tx.LoadStats(b.tagged), "tag": tx.LoadStats(b.tag)}
+		got := map[string]memrel.LoadStats{"author": tx.LoadStats(b.Author), "tagged": tx.LoadStats(b.Tagged), "tag": tx.LoadStats(b.Tag)}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("load counters (-want +got):\n%s", diff)
 		}
 		// Count and Exists are allowed in strict mode.
-		if n, err := b.author.Count(tx, 1); n != 10 || err != nil {
+		if n, err := b.Author.Count(tx, 1); n != 10 || err != nil {
 			t.Errorf("Count: %d, %v", n, err)
 		}
 		return nil
@@ -371,13 +244,13 @@ func TestNPlusOneMadeVisible(t *testing.T) {
 	// The deliberate N+1 loop, in strict mode: the first lazy load fails,
 	// naming the relation and the loader to use, and so does the View.
 	var first error
-	err = b.db.View(func(tx *memrel.Tx) error {
+	err = b.DB.View(func(tx *memrel.Tx) error {
 		_ = tx.Strict()
-		for u := range b.users.All(tx) {
-			if _, err := b.author.ListChildren(tx, u.ID); err != nil && first == nil {
+		for u := range b.Users.All(tx) {
+			if _, err := b.Author.ListChildren(tx, u.ID); err != nil && first == nil {
 				first = err
 			}
-			for range b.author.Children(tx, u.ID) {
+			for range b.Author.Children(tx, u.ID) {
 				t.Fatal("Children yielded in strict mode")
 			}
 		}
@@ -392,13 +265,13 @@ func TestNPlusOneMadeVisible(t *testing.T) {
 	}
 
 	// Without strict mode the loop runs, and the counters show N+1.
-	before := b.db.LoadStats(b.author)
-	err = b.db.View(func(tx *memrel.Tx) error {
-		for u := range b.users.All(tx) {
-			for range b.author.Children(tx, u.ID) {
+	before := b.DB.LoadStats(b.Author)
+	err = b.DB.View(func(tx *memrel.Tx) error {
+		for u := range b.Users.All(tx) {
+			for range b.Author.Children(tx, u.ID) {
 			}
 		}
-		if got := tx.LoadStats(b.author); got != (memrel.LoadStats{Lazy: 1000, Rows: 10000}) {
+		if got := tx.LoadStats(b.Author); got != (memrel.LoadStats{Lazy: 1000, Rows: 10000}) {
 			t.Errorf("lazy loop: %+v", got)
 		}
 		return nil
@@ -406,28 +279,28 @@ func TestNPlusOneMadeVisible(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	after := b.db.LoadStats(b.author)
+	after := b.DB.LoadStats(b.Author)
 	if after.Lazy-before.Lazy != 1000 || after.Rows-before.Rows != 10000 {
 		t.Errorf("store counters moved from %+v to %+v", before, after)
 	}
 }
 
 func TestStrictWriteTransactionDoesNotCommit(t *testing.T) {
-	b := newLBlog(t, 2, 1, 1, 1)
-	err := b.db.Update(func(tx *memrel.Tx) error {
+	b := memrel.NewBlog(t, memrel.DefaultRules()).Fill(t, 2, 1, 1, 1)
+	err := b.DB.Update(func(tx *memrel.Tx) error {
 		_ = tx.Strict()
-		if _, err := b.users.Insert(tx, LUser{ID: 9}); err != nil {
+		if _, err := b.Users.Insert(tx, memrel.User{ID: 9}); err != nil {
 			return err
 		}
-		for range b.author.Children(tx, 1) {
+		for range b.Author.Children(tx, 1) {
 		}
 		return nil
 	})
 	if !errors.Is(err, memrel.ErrLazyLoad) {
 		t.Fatalf("got %v", err)
 	}
-	_ = b.db.View(func(tx *memrel.Tx) error {
-		if ok, _ := b.users.Has(tx, 9); ok {
+	_ = b.DB.View(func(tx *memrel.Tx) error {
+		if ok, _ := b.Users.Has(tx, 9); ok {
 			t.Error("a strict transaction with a lazy load committed")
 		}
 		return nil
@@ -441,7 +314,7 @@ func TestOneToOne(t *testing.T) {
 		Bio    string
 	}
 	s := memrel.NewSchema()
-	users := memrel.NewTable(s, "users", func(u *LUser) *int64 { return &u.ID })
+	users := memrel.NewTable(s, "users", func(u *memrel.User) *int64 { return &u.ID })
 	profiles := memrel.NewTable(s, "profiles", func(p *Profile) *int64 { return &p.ID })
 	of := memrel.ForeignKey(profiles, "user", func(p *Profile) *int64 { return &p.UserID }, users,
 		memrel.Unique(), memrel.OnDelete(memrel.Cascade))
@@ -449,8 +322,8 @@ func TestOneToOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustUpdateL(t, db, func(tx *memrel.Tx) error {
-		if _, err := users.Insert(tx, LUser{ID: 1}); err != nil {
+	memrel.MustUpdate(t, db, func(tx *memrel.Tx) error {
+		if _, err := users.Insert(tx, memrel.User{ID: 1}); err != nil {
 			return err
 		}
 		_, err := profiles.Insert(tx, Profile{UserID: 1, Bio: "hi"})
@@ -476,26 +349,4 @@ func TestOneToOne(t *testing.T) {
 		}
 		return nil
 	})
-}
-
-func mustUpdateL(tb testing.TB, db *memrel.DB, fn func(tx *memrel.Tx) error) {
-	tb.Helper()
-	if err := db.Update(fn); err != nil {
-		tb.Fatal(err)
-	}
-}
-
-// links returns every association row, in the table's key order.
-func (b *lblog) links(tx *memrel.Tx) []LPostTag {
-	var out []LPostTag
-	if b.pairTags != nil {
-		for pt := range b.pairTags.All(tx) {
-			out = append(out, pt)
-		}
-		return out
-	}
-	for pt := range b.postTags.All(tx) {
-		out = append(out, pt)
-	}
-	return out
 }

@@ -14,7 +14,7 @@ func TestOrderChildren(t *testing.T) {
 		CreatedAt int64
 	}
 	s := memrel.NewSchema()
-	users := memrel.NewTable(s, "users", func(u *LUser) *int64 { return &u.ID })
+	users := memrel.NewTable(s, "users", func(u *memrel.User) *int64 { return &u.ID })
 	entries := memrel.NewTable(s, "entries", func(e *Entry) *int64 { return &e.ID })
 	author := memrel.ForeignKey(entries, "author", func(e *Entry) *int64 { return &e.UserID }, users)
 	byDate := memrel.OrderChildren(author, "by_date", func(e *Entry) *int64 { return &e.CreatedAt })
@@ -22,9 +22,9 @@ func TestOrderChildren(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustUpdateL(t, db, func(tx *memrel.Tx) error {
+	memrel.MustUpdate(t, db, func(tx *memrel.Tx) error {
 		for u := int64(1); u <= 3; u++ {
-			if _, err := users.Insert(tx, LUser{ID: u}); err != nil {
+			if _, err := users.Insert(tx, memrel.User{ID: u}); err != nil {
 				return err
 			}
 		}
@@ -57,11 +57,11 @@ func TestOrderChildren(t *testing.T) {
 		// The first EagerAll builds a join index that the others read.
 		for _, all := range []bool{true, false, true} {
 			loader := memrel.Many(author).OrderedBy(byDate).Limit(3)
-			var got []memrel.With[LUser, []Entry]
+			var got []memrel.With[memrel.User, []Entry]
 			if all {
 				got, err = memrel.EagerAll(tx, users, loader)
 			} else {
-				got, err = memrel.Eager(tx, []LUser{{ID: 3}, {ID: 1}, {ID: 2}}, loader)
+				got, err = memrel.Eager(tx, []memrel.User{{ID: 3}, {ID: 1}, {ID: 2}}, loader)
 			}
 			if err != nil {
 				return err

@@ -11,8 +11,10 @@ import (
 // The same data in an ID-keyed and a pair-keyed association table reads
 // the same, lazily and eagerly, both ways, and cascades the same.
 func TestPairKeyedAssociationMatchesIDKeyed(t *testing.T) {
-	byID := newLBlogLayout(t, false, 20, 5, 9, 3)
-	byPair := newLBlogLayout(t, true, 20, 5, 9, 3)
+	pairRules := memrel.DefaultRules()
+	pairRules.PairTags = true
+	byID := memrel.NewBlog(t, memrel.DefaultRules()).Fill(t, 20, 5, 9, 3)
+	byPair := memrel.NewBlog(t, pairRules).Fill(t, 20, 5, 9, 3)
 	type view struct {
 		Rights, Lefts  map[int64][]int64
 		EagerR, EagerL map[int64][]int64
@@ -20,52 +22,52 @@ func TestPairKeyedAssociationMatchesIDKeyed(t *testing.T) {
 		Counts         map[int64]int
 		Links          [][2]int64
 	}
-	read := func(b *lblog) view {
+	read := func(b *memrel.Blog) view {
 		v := view{map[int64][]int64{}, map[int64][]int64{}, map[int64][]int64{}, map[int64][]int64{}, map[int64][]int64{}, map[int64]int{}, nil}
-		err := b.db.View(func(tx *memrel.Tx) error {
-			var posts []LPost
-			for p := range b.posts.All(tx) {
+		err := b.DB.View(func(tx *memrel.Tx) error {
+			var posts []memrel.Post
+			for p := range b.Posts.All(tx) {
 				posts = append(posts, p)
-				v.Rights[p.ID] = tagIDs(b.tagging.Rights(tx, p.ID))
-				v.Counts[p.ID], _ = b.tagging.Count(tx, p.ID)
+				v.Rights[p.ID] = tagIDs(b.Tagging.Rights(tx, p.ID))
+				v.Counts[p.ID], _ = b.Tagging.Count(tx, p.ID)
 			}
-			for tg := range b.tags.All(tx) {
-				v.Lefts[tg.ID] = postIDs(b.tagging.Lefts(tx, tg.ID))
+			for tg := range b.Tags.All(tx) {
+				v.Lefts[tg.ID] = postIDs(b.Tagging.Lefts(tx, tg.ID))
 			}
-			r, err := memrel.EagerAll(tx, b.posts, b.tagging.LoadRights())
+			r, err := memrel.EagerAll(tx, b.Posts, b.Tagging.LoadRights())
 			if err != nil {
 				return err
 			}
 			for _, w := range r {
-				v.EagerR[w.Row.ID] = tagIDs(func(y func(LTag) bool) {
+				v.EagerR[w.Row.ID] = tagIDs(func(y func(memrel.Tag) bool) {
 					for _, tg := range w.Loaded {
 						y(tg)
 					}
 				})
 			}
-			l, err := memrel.EagerAll(tx, b.tags, b.tagging.LoadLefts())
+			l, err := memrel.EagerAll(tx, b.Tags, b.Tagging.LoadLefts())
 			if err != nil {
 				return err
 			}
 			for _, w := range l {
-				v.EagerL[w.Row.ID] = postIDs(func(y func(LPost) bool) {
+				v.EagerL[w.Row.ID] = postIDs(func(y func(memrel.Post) bool) {
 					for _, p := range w.Loaded {
 						y(p)
 					}
 				})
 			}
-			batch, err := memrel.Eager(tx, []LPost{posts[7], posts[2], posts[7]}, b.tagging.LoadRights())
+			batch, err := memrel.Eager(tx, []memrel.Post{posts[7], posts[2], posts[7]}, b.Tagging.LoadRights())
 			if err != nil {
 				return err
 			}
 			for _, w := range batch {
-				v.BatchR[w.Row.ID] = tagIDs(func(y func(LTag) bool) {
+				v.BatchR[w.Row.ID] = tagIDs(func(y func(memrel.Tag) bool) {
 					for _, tg := range w.Loaded {
 						y(tg)
 					}
 				})
 			}
-			for _, pt := range b.links(tx) {
+			for _, pt := range b.Links(tx) {
 				v.Links = append(v.Links, [2]int64{pt.PostID, pt.TagID})
 			}
 			return nil
@@ -96,28 +98,28 @@ func TestPairKeyedAssociationMatchesIDKeyed(t *testing.T) {
 		if diff := cmp.Diff(read(byID), read(byPair), sortLinks, asSets); diff != "" {
 			t.Errorf("%s: the layouts differ (-ID +pair):\n%s", when, diff)
 		}
-		for _, b := range []*lblog{byID, byPair} {
-			if err := b.db.Verify(); err != nil {
+		for _, b := range []*memrel.Blog{byID, byPair} {
+			if err := b.DB.Verify(); err != nil {
 				t.Fatalf("%s: %v", when, err)
 			}
 		}
 	}
 	compare("loaded")
-	for _, b := range []*lblog{byID, byPair} {
-		mustUpdateL(t, b.db, func(tx *memrel.Tx) error {
-			if err := b.tagging.Replace(tx, 3, []int64{9, 1}); err != nil {
+	for _, b := range []*memrel.Blog{byID, byPair} {
+		memrel.MustUpdate(t, b.DB, func(tx *memrel.Tx) error {
+			if err := b.Tagging.Replace(tx, 3, []int64{9, 1}); err != nil {
 				return err
 			}
-			if _, err := b.tagging.Unlink(tx, 4, 5); err != nil {
+			if _, err := b.Tagging.Unlink(tx, 4, 5); err != nil {
 				return err
 			}
-			if _, err := b.tagging.Clear(tx, 6); err != nil {
+			if _, err := b.Tagging.Clear(tx, 6); err != nil {
 				return err
 			}
-			if err := b.tags.Delete(tx, 2); err != nil { // cascades from the tag side
+			if err := b.Tags.Delete(tx, 2); err != nil { // cascades from the tag side
 				return err
 			}
-			return b.posts.Delete(tx, 10) // and from the post side
+			return b.Posts.Delete(tx, 10) // and from the post side
 		})
 	}
 	compare("after link changes and cascades")
@@ -139,7 +141,7 @@ func TestPairTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustUpdateL(t, db, func(tx *memrel.Tx) error {
+	memrel.MustUpdate(t, db, func(tx *memrel.Tx) error {
 		for _, r := range []string{"admin", "ad"} {
 			if _, err := roles.Insert(tx, Role{r}); err != nil {
 				return err
@@ -195,7 +197,7 @@ func TestPairTable(t *testing.T) {
 		return nil
 	})
 	// Renaming a role moves its grants: their keys change with it.
-	mustUpdateL(t, db, func(tx *memrel.Tx) error { return roles.UpdateKey(tx, "admin", Role{"root"}) })
+	memrel.MustUpdate(t, db, func(tx *memrel.Tx) error { return roles.UpdateKey(tx, "admin", Role{"root"}) })
 	_ = db.View(func(tx *memrel.Tx) error {
 		if n, _ := of.Count(tx, "root"); n != 2 {
 			t.Errorf("root has %d grants", n)
@@ -205,7 +207,7 @@ func TestPairTable(t *testing.T) {
 		}
 		return nil
 	})
-	mustUpdateL(t, db, func(tx *memrel.Tx) error { return roles.Delete(tx, "root") })
+	memrel.MustUpdate(t, db, func(tx *memrel.Tx) error { return roles.Delete(tx, "root") })
 	if err := db.Verify(); err != nil {
 		t.Fatal(err)
 	}

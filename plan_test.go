@@ -9,10 +9,10 @@ import (
 
 // PlanDelete's plan is what the delete then does.
 func TestPlanDeleteMatchesDelete(t *testing.T) {
-	b := newBlog(t, defaultRules())
-	b.seed(t)
+	b := NewBlog(t, DefaultRules())
+	b.Seed(t)
 	var plan []Step
-	mustUpdate(t, b.db, func(tx *Tx) (err error) { plan, err = b.users.PlanDelete(tx, 1); return err })
+	MustUpdate(t, b.DB, func(tx *Tx) (err error) { plan, err = b.Users.PlanDelete(tx, 1); return err })
 	want := []Step{
 		{Op: "delete", Table: "users", Key: "1"},
 		{Op: "delete", Table: "posts", Key: "10", Relation: "posts.author", Action: Cascade},
@@ -26,18 +26,18 @@ func TestPlanDeleteMatchesDelete(t *testing.T) {
 		t.Fatalf("plan (-want +got):\n%s", diff)
 	}
 	// Planning changed nothing...
-	before := dump(t, b.db)
+	before := dump(t, b.DB)
 	if n := len(before["comments"]); n != 3 {
 		t.Fatalf("planning deleted comments: %d left", n)
 	}
 	// ...and the delete does exactly the plan.
-	mustUpdate(t, b.db, func(tx *Tx) error { return b.users.Delete(tx, 1) })
-	after := dump(t, b.db)
+	MustUpdate(t, b.DB, func(tx *Tx) error { return b.Users.Delete(tx, 1) })
+	after := dump(t, b.DB)
 	gone := map[string]int{}
 	for table, rows := range before {
 		gone[table] = len(rows) - len(after[table])
 	}
-	planned := map[string]int{"users": 0, "posts": 0, "comments": 0}
+	planned := map[string]int{"users": 0, "posts": 0, "comments": 0, "tags": 0, "post_tags": 0}
 	for _, s := range plan {
 		if s.Op == "delete" {
 			planned[s.Table]++
@@ -52,13 +52,13 @@ func TestPlanDeleteMatchesDelete(t *testing.T) {
 }
 
 func TestPlanDeleteBlocked(t *testing.T) {
-	r := defaultRules()
-	r.replies = []Rule{OnDelete(Restrict)}
-	b := newBlog(t, r)
-	b.seed(t)
-	unchanged(t, b.db, func() {
-		err := b.db.Update(func(tx *Tx) error {
-			plan, err := b.users.PlanDelete(tx, 1)
+	r := DefaultRules()
+	r.Replies = []Rule{OnDelete(Restrict)}
+	b := NewBlog(t, r)
+	b.Seed(t)
+	unchanged(t, b.DB, func() {
+		err := b.DB.Update(func(tx *Tx) error {
+			plan, err := b.Users.PlanDelete(tx, 1)
 			if len(plan) == 0 || plan[len(plan)-1].Key != "100" {
 				t.Errorf("plan up to the block: %+v", plan)
 			}
@@ -69,7 +69,7 @@ func TestPlanDeleteBlocked(t *testing.T) {
 			t.Fatalf("blocked plan: %v", err)
 		}
 	})
-	err := b.db.View(func(tx *Tx) error { _, err := b.users.PlanDelete(tx, 1); return err })
+	err := b.DB.View(func(tx *Tx) error { _, err := b.Users.PlanDelete(tx, 1); return err })
 	if !errors.Is(err, ErrReadOnly) {
 		t.Errorf("PlanDelete in a read transaction: %v", err)
 	}

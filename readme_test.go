@@ -26,8 +26,8 @@ func TestREADMEQuotesExamples(t *testing.T) {
 		src.Write(b)
 	}
 	quotes := regexp.MustCompile("(?s)<!-- example:(\\w+) -->\n```go\n(.*?)```\n<!-- /example -->").FindAllStringSubmatch(string(readme), -1)
-	if len(quotes) < 3 {
-		t.Fatalf("README.md quotes %d examples", len(quotes))
+	if len(quotes) < 2 {
+		t.Fatalf("README.md quotes %d examples; it should quote the seed and at least one more", len(quotes))
 	}
 	if quotes[0][1] != "Example" {
 		t.Errorf("README.md's first quoted example is %s, not the seed, Example", quotes[0][1])
@@ -89,8 +89,8 @@ func TestREADMEIsShort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := strings.Count(string(readme), "\n"); n > 300 {
-		t.Errorf("README.md has %d lines; keep it under 300 and move detail to DESIGN.md or bench/README.md", n)
+	if n := strings.Count(string(readme), "\n"); n > 260 {
+		t.Errorf("README.md has %d lines; keep it under 260 and move detail to DESIGN.md or bench/README.md", n)
 	}
 	for _, f := range []string{"README.md", "bench/README.md"} {
 		b, err := os.ReadFile(f)

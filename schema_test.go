@@ -33,18 +33,18 @@ func TestOpenOneSchemaConcurrently(t *testing.T) {
 // An index or an ordering declared after Open is refused when used, like
 // a late table or relation, instead of silently doing nothing.
 func TestIndexAndOrderingDeclaredAfterOpen(t *testing.T) {
-	b := newBlog(t, defaultRules())
-	b.seed(t)
-	name := NewUniqueIndex(b.users, "name", func(u *User) *string { return &u.Name })
-	byTitle := OrderChildren(b.author, "by_title", func(p *Post) *string { return &p.Title })
-	err := b.db.Update(func(tx *Tx) error {
-		if _, err := b.users.Insert(tx, User{ID: 3, Name: "ann", Email: "c"}); err != nil {
+	b := NewBlog(t, DefaultRules())
+	b.Seed(t)
+	name := NewUniqueIndex(b.Users, "name", func(u *User) *string { return &u.Name })
+	byTitle := OrderChildren(b.Author, "by_title", func(p *Post) *string { return &p.Title })
+	err := b.DB.Update(func(tx *Tx) error {
+		if _, err := b.Users.Insert(tx, User{ID: 3, Name: "ann", Email: "c"}); err != nil {
 			return err // the late unique index is not part of the store
 		}
 		if _, err := name.First(tx, "ann"); !errors.Is(err, ErrSchema) {
 			t.Errorf("First on an index declared after Open: %v", err)
 		}
-		if _, err := Eager(tx, []User{{ID: 1}}, Many(b.author).OrderedBy(byTitle)); !errors.Is(err, ErrSchema) {
+		if _, err := Eager(tx, []User{{ID: 1}}, Many(b.Author).OrderedBy(byTitle)); !errors.Is(err, ErrSchema) {
 			t.Errorf("loading in an order declared after Open: %v", err)
 		}
 		for range byTitle.Children(tx, 1) {
@@ -58,7 +58,7 @@ func TestIndexAndOrderingDeclaredAfterOpen(t *testing.T) {
 	if !errors.Is(err, ErrSchema) {
 		t.Errorf("Update that ranged over a late ordering: %v", err)
 	}
-	if _, err := Open(b.db.schema); err == nil || !strings.Contains(err.Error(), "index users.name declared after Open") {
+	if _, err := Open(b.DB.schema); err == nil || !strings.Contains(err.Error(), "index users.name declared after Open") {
 		t.Errorf("reopening: %v", err)
 	}
 }

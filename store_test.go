@@ -12,12 +12,12 @@ import (
 )
 
 func TestUpdateCommitsOrAborts(t *testing.T) {
-	b := newBlog(t, defaultRules())
-	b.seed(t)
+	b := NewBlog(t, DefaultRules())
+	b.Seed(t)
 	boom := errors.New("boom")
-	unchanged(t, b.db, func() {
-		err := b.db.Update(func(tx *Tx) error {
-			if err := b.users.Delete(tx, 1); err != nil {
+	unchanged(t, b.DB, func() {
+		err := b.DB.Update(func(tx *Tx) error {
+			if err := b.Users.Delete(tx, 1); err != nil {
 				return err
 			}
 			return boom
@@ -26,29 +26,29 @@ func TestUpdateCommitsOrAborts(t *testing.T) {
 			t.Fatalf("got %v, want the function's error", err)
 		}
 	})
-	unchanged(t, b.db, func() {
+	unchanged(t, b.DB, func() {
 		func() {
 			defer func() {
 				if p := recover(); p != "panic in Update" {
 					t.Fatalf("recovered %v", p)
 				}
 			}()
-			_ = b.db.Update(func(tx *Tx) error {
-				_ = b.users.Delete(tx, 1)
+			_ = b.DB.Update(func(tx *Tx) error {
+				_ = b.Users.Delete(tx, 1)
 				panic("panic in Update")
 			})
 		}()
 	})
 	// The writer lock was released: another write goes through.
-	mustUpdate(t, b.db, func(tx *Tx) error { return b.users.Delete(tx, 1) })
+	MustUpdate(t, b.DB, func(tx *Tx) error { return b.Users.Delete(tx, 1) })
 }
 
 func TestTransactionLifecycle(t *testing.T) {
-	b := newBlog(t, defaultRules())
-	b.seed(t)
+	b := NewBlog(t, DefaultRules())
+	b.Seed(t)
 
-	tx := mustTx(b.db.BeginWrite())
-	if _, err := b.users.Insert(tx, User{ID: 3, Email: "c"}); err != nil {
+	tx := MustTx(b.DB.BeginWrite())
+	if _, err := b.Users.Insert(tx, User{ID: 3, Email: "c"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -58,26 +58,26 @@ func TestTransactionLifecycle(t *testing.T) {
 	if err := tx.Commit(); !errors.Is(err, ErrTxDone) {
 		t.Errorf("second Commit: %v", err)
 	}
-	if _, err := b.users.Get(tx, 1); !errors.Is(err, ErrTxDone) {
+	if _, err := b.Users.Get(tx, 1); !errors.Is(err, ErrTxDone) {
 		t.Errorf("Get after Commit: %v", err)
 	}
-	if _, err := b.users.Insert(tx, User{ID: 4, Email: "d"}); !errors.Is(err, ErrTxDone) {
+	if _, err := b.Users.Insert(tx, User{ID: 4, Email: "d"}); !errors.Is(err, ErrTxDone) {
 		t.Errorf("Insert after Commit: %v", err)
 	}
-	if n := len(slices.Collect(b.users.All(tx))); n != 0 {
+	if n := len(slices.Collect(b.Users.All(tx))); n != 0 {
 		t.Errorf("All after Commit yielded %d rows", n)
 	}
-	if _, err := b.author.ListChildren(tx, 1); !errors.Is(err, ErrTxDone) {
+	if _, err := b.Author.ListChildren(tx, 1); !errors.Is(err, ErrTxDone) {
 		t.Errorf("ListChildren after Commit: %v", err)
 	}
 
 	// Read transactions refuse writes.
-	err := b.db.View(func(tx *Tx) error {
-		_, err := b.users.Insert(tx, User{ID: 5, Email: "e"})
+	err := b.DB.View(func(tx *Tx) error {
+		_, err := b.Users.Insert(tx, User{ID: 5, Email: "e"})
 		if !errors.Is(err, ErrReadOnly) {
 			t.Errorf("Insert in View: %v", err)
 		}
-		if err := b.users.Delete(tx, 1); !errors.Is(err, ErrReadOnly) {
+		if err := b.Users.Delete(tx, 1); !errors.Is(err, ErrReadOnly) {
 			t.Errorf("Delete in View: %v", err)
 		}
 		if err := tx.DeferConstraints(); !errors.Is(err, ErrReadOnly) {
@@ -91,70 +91,70 @@ func TestTransactionLifecycle(t *testing.T) {
 
 	// A transaction escaping its Update is done.
 	var escaped *Tx
-	mustUpdate(t, b.db, func(tx *Tx) error { escaped = tx; return nil })
-	if _, err := b.users.Get(escaped, 1); !errors.Is(err, ErrTxDone) {
+	MustUpdate(t, b.DB, func(tx *Tx) error { escaped = tx; return nil })
+	if _, err := b.Users.Get(escaped, 1); !errors.Is(err, ErrTxDone) {
 		t.Errorf("escaped tx: %v", err)
 	}
 	// Commit inside Update is refused, and Update then commits normally.
-	mustUpdate(t, b.db, func(tx *Tx) error {
+	MustUpdate(t, b.DB, func(tx *Tx) error {
 		if err := tx.Commit(); err == nil {
 			t.Error("Commit inside Update succeeded")
 		}
-		_, err := b.users.Insert(tx, User{ID: 6, Email: "f"})
+		_, err := b.Users.Insert(tx, User{ID: 6, Email: "f"})
 		return err
 	})
-	if err := b.db.View(func(tx *Tx) error { _, err := b.users.Get(tx, 6); return err }); err != nil {
+	if err := b.DB.View(func(tx *Tx) error { _, err := b.Users.Get(tx, 6); return err }); err != nil {
 		t.Error(err)
 	}
 }
 
 func TestReadersSeeSnapshots(t *testing.T) {
-	b := newBlog(t, defaultRules())
-	b.seed(t)
-	r := mustTx(b.db.BeginRead())
+	b := NewBlog(t, DefaultRules())
+	b.Seed(t)
+	r := MustTx(b.DB.BeginRead())
 	defer r.Abort()
-	mustUpdate(t, b.db, func(tx *Tx) error { return b.users.Delete(tx, 1) })
-	if ok, _ := b.users.Has(r, 1); !ok {
+	MustUpdate(t, b.DB, func(tx *Tx) error { return b.Users.Delete(tx, 1) })
+	if ok, _ := b.Users.Has(r, 1); !ok {
 		t.Error("reader opened before the delete does not see user 1")
 	}
-	if n, _ := b.posts.Len(r); n != 3 {
+	if n, _ := b.Posts.Len(r); n != 3 {
 		t.Errorf("reader sees %d posts, want 3", n)
 	}
 }
 
 func TestSnapshotIsIndependent(t *testing.T) {
-	b := newBlog(t, defaultRules())
-	b.seed(t)
-	before := dump(t, b.db)
-	fork := b.db.Snapshot()
-	mustUpdate(t, fork, func(tx *Tx) error {
-		if err := b.users.Delete(tx, 1); err != nil {
+	b := NewBlog(t, DefaultRules())
+	b.Seed(t)
+	before := dump(t, b.DB)
+	fork := b.DB.Snapshot()
+	MustUpdate(t, fork, func(tx *Tx) error {
+		if err := b.Users.Delete(tx, 1); err != nil {
 			return err
 		}
-		_, err := b.users.Insert(tx, User{Name: "new", Email: "n"})
+		_, err := b.Users.Insert(tx, User{Name: "new", Email: "n"})
 		return err
 	})
-	if diff := cmp.Diff(before, dump(t, b.db)); diff != "" {
+	if diff := cmp.Diff(before, dump(t, b.DB)); diff != "" {
 		t.Errorf("original changed by a write to its snapshot:\n%s", diff)
 	}
 	// The sequence travels with the snapshot: the original assigns 3 too.
-	mustUpdate(t, b.db, func(tx *Tx) error {
-		u, err := b.users.Insert(tx, User{Name: "orig", Email: "o"})
+	MustUpdate(t, b.DB, func(tx *Tx) error {
+		u, err := b.Users.Insert(tx, User{Name: "orig", Email: "o"})
 		if u.ID != 3 {
 			t.Errorf("original assigned %d, want 3", u.ID)
 		}
 		return err
 	})
 	verify(t, fork)
-	verify(t, b.db)
+	verify(t, b.DB)
 }
 
 func TestAutoIncrement(t *testing.T) {
-	b := newBlog(t, defaultRules())
+	b := NewBlog(t, DefaultRules())
 	ids := func(tx *Tx, n int) []int64 {
 		var out []int64
 		for range n {
-			u, err := b.users.Insert(tx, User{Email: fmt.Sprint(len(out), tx)})
+			u, err := b.Users.Insert(tx, User{Email: fmt.Sprint(len(out), tx)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -162,30 +162,30 @@ func TestAutoIncrement(t *testing.T) {
 		}
 		return out
 	}
-	mustUpdate(t, b.db, func(tx *Tx) error {
+	MustUpdate(t, b.DB, func(tx *Tx) error {
 		if got := ids(tx, 2); !slices.Equal(got, []int64{1, 2}) {
 			t.Errorf("got %v", got)
 		}
 		// An explicit key raises the sequence.
-		_, err := b.users.Insert(tx, User{ID: 10, Email: "ten"})
+		_, err := b.Users.Insert(tx, User{ID: 10, Email: "ten"})
 		return err
 	})
 	// An aborted transaction gives its numbers back.
-	tx := mustTx(b.db.BeginWrite())
+	tx := MustTx(b.DB.BeginWrite())
 	if got := ids(tx, 1); !slices.Equal(got, []int64{11}) {
 		t.Errorf("got %v", got)
 	}
 	tx.Abort()
-	mustUpdate(t, b.db, func(tx *Tx) error {
+	MustUpdate(t, b.DB, func(tx *Tx) error {
 		if got := ids(tx, 1); !slices.Equal(got, []int64{11}) {
 			t.Errorf("after abort got %v, want [11]", got)
 		}
 		// A rejected insert gives its number back too.
-		if _, err := b.users.Insert(tx, User{Email: "ten"}); !errors.Is(err, ErrUnique) {
+		if _, err := b.Users.Insert(tx, User{Email: "ten"}); !errors.Is(err, ErrUnique) {
 			t.Errorf("got %v", err)
 		}
 		// Deleting the highest key does not reuse it (AUTOINCREMENT).
-		if err := b.users.Delete(tx, 11); err != nil {
+		if err := b.Users.Delete(tx, 11); err != nil {
 			return err
 		}
 		if got := ids(tx, 1); !slices.Equal(got, []int64{12}) {
@@ -219,41 +219,41 @@ func TestAutoIncrementExhausted(t *testing.T) {
 }
 
 func TestNavigationBothWays(t *testing.T) {
-	b := newBlog(t, defaultRules())
-	b.seed(t)
-	err := b.db.View(func(tx *Tx) error {
+	b := NewBlog(t, DefaultRules())
+	b.Seed(t)
+	err := b.DB.View(func(tx *Tx) error {
 		var titles []string
-		for p := range b.author.Children(tx, 1) {
+		for p := range b.Author.Children(tx, 1) {
 			titles = append(titles, p.Title)
 		}
 		if diff := cmp.Diff([]string{"a1", "a2"}, titles); diff != "" {
 			t.Errorf("user 1's posts (-want +got):\n%s", diff)
 		}
 		// Breaking out of the sequence early is fine.
-		for range b.author.Children(tx, 1) {
+		for range b.Author.Children(tx, 1) {
 			break
 		}
-		edited, err := b.editor.ListChildren(tx, 1)
+		edited, err := b.Editor.ListChildren(tx, 1)
 		if err != nil || len(edited) != 1 || edited[0].ID != 20 {
 			t.Errorf("posts edited by 1: %v %v", edited, err)
 		}
-		p, _ := b.posts.Get(tx, 20)
-		a, err := b.author.Parent(tx, p)
+		p, _ := b.Posts.Get(tx, 20)
+		a, err := b.Author.Parent(tx, p)
 		if err != nil || a.Name != "bob" {
 			t.Errorf("author of 20: %v %v", a, err)
 		}
-		e, err := b.editor.Parent(tx, p)
+		e, err := b.Editor.Parent(tx, p)
 		if err != nil || e.Name != "ann" {
 			t.Errorf("editor of 20: %v %v", e, err)
 		}
-		p, _ = b.posts.Get(tx, 10)
-		if _, err := b.editor.Parent(tx, p); !errors.Is(err, ErrNotFound) {
+		p, _ = b.Posts.Get(tx, 10)
+		if _, err := b.Editor.Parent(tx, p); !errors.Is(err, ErrNotFound) {
 			t.Errorf("NULL editor: %v", err)
 		}
-		if k, ok := b.editor.Key(p); ok {
+		if k, ok := b.Editor.Key(p); ok {
 			t.Errorf("Key of NULL editor: %v", k)
 		}
-		replies, _ := b.replies.ListChildren(tx, 100)
+		replies, _ := b.Replies.ListChildren(tx, 100)
 		if len(replies) != 1 || replies[0].ID != 101 {
 			t.Errorf("replies to 100: %v", replies)
 		}
@@ -266,11 +266,11 @@ func TestNavigationBothWays(t *testing.T) {
 
 // Lazy children read the transaction's state when ranged over.
 func TestChildrenAreLazy(t *testing.T) {
-	b := newBlog(t, defaultRules())
-	b.seed(t)
-	mustUpdate(t, b.db, func(tx *Tx) error {
-		seq := b.author.Children(tx, 2)
-		if _, err := b.posts.Insert(tx, Post{ID: 21, UserID: 2}); err != nil {
+	b := NewBlog(t, DefaultRules())
+	b.Seed(t)
+	MustUpdate(t, b.DB, func(tx *Tx) error {
+		seq := b.Author.Children(tx, 2)
+		if _, err := b.Posts.Insert(tx, Post{ID: 21, UserID: 2}); err != nil {
 			return err
 		}
 		if n := len(slices.Collect(seq)); n != 2 {
@@ -294,7 +294,7 @@ func TestMutationSafety(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := Doc{ID: "a", Tags: []string{"x"}}
-	mustUpdate(t, db, func(tx *Tx) error {
+	MustUpdate(t, db, func(tx *Tx) error {
 		if _, err := docs.Insert(tx, in); err != nil {
 			return err
 		}
@@ -336,7 +336,7 @@ func TestVerifyFindsRowsChangedInPlace(t *testing.T) {
 	links := NewTable(s, "links", func(l *Link) *int64 { return &l.ID })
 	ForeignKey(links, "box", func(l *Link) *int64 { return &l.Box }, boxes)
 	db, _ := Open(s)
-	mustUpdate(t, db, func(tx *Tx) error {
+	MustUpdate(t, db, func(tx *Tx) error {
 		_, err := boxes.Insert(tx, Box{ID: 1})
 		if err == nil {
 			_, err = links.Insert(tx, Link{1, 1})
@@ -346,7 +346,7 @@ func TestVerifyFindsRowsChangedInPlace(t *testing.T) {
 	verify(t, db)
 	// Reach into the store the way a shared pointer would, and move a key.
 	_ = db.View(func(tx *Tx) error {
-		r := tx.get(links.info, encodeWith(links.codec, 1))
+		r := tx.get(links.info, encodeKey(links.codec, 1))
 		r.row.(*Link).Box = 99
 		return nil
 	})
@@ -437,12 +437,12 @@ func TestSchemaValidation(t *testing.T) {
 }
 
 func TestDeclaredAfterOpen(t *testing.T) {
-	b := newBlog(t, defaultRules())
-	s := b.db.schema
-	late := NewTable(s, "late", func(p *parent) *int64 { return &p.ID })
-	rel := ForeignKey(b.posts, "late", func(p *Post) *int64 { return &p.UserID }, b.users)
-	err := b.db.Update(func(tx *Tx) error {
-		if _, err := late.Insert(tx, parent{1}); !errors.Is(err, ErrSchema) {
+	b := NewBlog(t, DefaultRules())
+	s := b.DB.schema
+	late := NewTable(s, "late", func(tg *Tag) *int64 { return &tg.ID })
+	rel := ForeignKey(b.Posts, "late", func(p *Post) *int64 { return &p.UserID }, b.Users)
+	err := b.DB.Update(func(tx *Tx) error {
+		if _, err := late.Insert(tx, Tag{ID: 1}); !errors.Is(err, ErrSchema) {
 			t.Errorf("insert into a table declared after Open: %v", err)
 		}
 		if _, err := rel.ListChildren(tx, 1); !errors.Is(err, ErrSchema) {
@@ -461,13 +461,13 @@ func TestDeclaredAfterOpen(t *testing.T) {
 // Every public entry point, given bad input, returns an error and leaves the
 // store as it was.
 func TestBadInput(t *testing.T) {
-	b := newBlog(t, defaultRules())
-	b.seed(t)
-	other := newBlog(t, defaultRules()) // same types, another schema
+	b := NewBlog(t, DefaultRules())
+	b.Seed(t)
+	other := NewBlog(t, DefaultRules()) // same types, another schema
 
-	type Tag struct{ Name string }
+	type namedTag struct{ Name string } // keyed by a string
 	s := NewSchema()
-	tags := NewTable(s, "tags", func(t *Tag) *string { return &t.Name })
+	tags := NewTable(s, "tags", func(t *namedTag) *string { return &t.Name })
 	tagDB, _ := Open(s)
 
 	var nilTable *Table[User, int64]
@@ -481,33 +481,33 @@ func TestBadInput(t *testing.T) {
 		op   func(tx *Tx) error
 		want error
 	}{
-		{"nil table insert", b.db, func(tx *Tx) error { _, err := nilTable.Insert(tx, User{}); return err }, ErrInvalid},
-		{"nil table get", b.db, func(tx *Tx) error { _, err := nilTable.Get(tx, 1); return err }, ErrInvalid},
-		{"nil relation", b.db, func(tx *Tx) error { _, err := nilRel.ListChildren(tx, 1); return err }, ErrInvalid},
-		{"nil relation parent", b.db, func(tx *Tx) error { _, err := nilRel.Parent(tx, Post{}); return err }, ErrInvalid},
-		{"nil index", b.db, func(tx *Tx) error { _, err := nilIndex.First(tx, "x"); return err }, ErrInvalid},
-		{"nil tx", b.db, func(*Tx) error { _, err := b.users.Insert(nil, User{}); return err }, ErrInvalid},
-		{"nil tx delete", b.db, func(*Tx) error { return b.users.Delete(nil, 1) }, ErrInvalid},
-		{"table of another schema", b.db, func(tx *Tx) error { _, err := other.users.Insert(tx, User{Email: "z"}); return err }, ErrSchema},
-		{"relation of another schema", b.db, func(tx *Tx) error { _, err := other.author.ListChildren(tx, 1); return err }, ErrSchema},
-		{"empty string key", tagDB, func(tx *Tx) error { _, err := tags.Insert(tx, Tag{}); return err }, ErrInvalid},
-		{"huge key", tagDB, func(tx *Tx) error { _, err := tags.Insert(tx, Tag{huge}); return err }, ErrInvalid},
-		{"huge index value", b.db, func(tx *Tx) error { _, err := b.users.Insert(tx, User{Email: huge}); return err }, ErrInvalid},
-		{"duplicate key", b.db, func(tx *Tx) error { _, err := b.users.Insert(tx, User{ID: 1, Email: "q"}); return err }, ErrUnique},
-		{"update missing row", b.db, func(tx *Tx) error { return b.users.Update(tx, User{ID: 99}) }, ErrNotFound},
-		{"update zero key", b.db, func(tx *Tx) error { return b.users.Update(tx, User{}) }, ErrNotFound},
-		{"re-key missing row", b.db, func(tx *Tx) error { return b.users.UpdateKey(tx, 99, User{ID: 98}) }, ErrNotFound},
-		{"delete missing row", b.db, func(tx *Tx) error { return b.users.Delete(tx, 99) }, ErrNotFound},
-		{"get missing row", b.db, func(tx *Tx) error { _, err := b.users.Get(tx, 99); return err }, ErrNotFound},
-		{"FK into a deleted parent", b.db, func(tx *Tx) error {
-			if err := b.users.Delete(tx, 2); err != nil {
+		{"nil table insert", b.DB, func(tx *Tx) error { _, err := nilTable.Insert(tx, User{}); return err }, ErrInvalid},
+		{"nil table get", b.DB, func(tx *Tx) error { _, err := nilTable.Get(tx, 1); return err }, ErrInvalid},
+		{"nil relation", b.DB, func(tx *Tx) error { _, err := nilRel.ListChildren(tx, 1); return err }, ErrInvalid},
+		{"nil relation parent", b.DB, func(tx *Tx) error { _, err := nilRel.Parent(tx, Post{}); return err }, ErrInvalid},
+		{"nil index", b.DB, func(tx *Tx) error { _, err := nilIndex.First(tx, "x"); return err }, ErrInvalid},
+		{"nil tx", b.DB, func(*Tx) error { _, err := b.Users.Insert(nil, User{}); return err }, ErrInvalid},
+		{"nil tx delete", b.DB, func(*Tx) error { return b.Users.Delete(nil, 1) }, ErrInvalid},
+		{"table of another schema", b.DB, func(tx *Tx) error { _, err := other.Users.Insert(tx, User{Email: "z"}); return err }, ErrSchema},
+		{"relation of another schema", b.DB, func(tx *Tx) error { _, err := other.Author.ListChildren(tx, 1); return err }, ErrSchema},
+		{"empty string key", tagDB, func(tx *Tx) error { _, err := tags.Insert(tx, namedTag{}); return err }, ErrInvalid},
+		{"huge key", tagDB, func(tx *Tx) error { _, err := tags.Insert(tx, namedTag{huge}); return err }, ErrInvalid},
+		{"huge index value", b.DB, func(tx *Tx) error { _, err := b.Users.Insert(tx, User{Email: huge}); return err }, ErrInvalid},
+		{"duplicate key", b.DB, func(tx *Tx) error { _, err := b.Users.Insert(tx, User{ID: 1, Email: "q"}); return err }, ErrUnique},
+		{"update missing row", b.DB, func(tx *Tx) error { return b.Users.Update(tx, User{ID: 99}) }, ErrNotFound},
+		{"update zero key", b.DB, func(tx *Tx) error { return b.Users.Update(tx, User{}) }, ErrNotFound},
+		{"re-key missing row", b.DB, func(tx *Tx) error { return b.Users.UpdateKey(tx, 99, User{ID: 98}) }, ErrNotFound},
+		{"delete missing row", b.DB, func(tx *Tx) error { return b.Users.Delete(tx, 99) }, ErrNotFound},
+		{"get missing row", b.DB, func(tx *Tx) error { _, err := b.Users.Get(tx, 99); return err }, ErrNotFound},
+		{"FK into a deleted parent", b.DB, func(tx *Tx) error {
+			if err := b.Users.Delete(tx, 2); err != nil {
 				return err
 			}
-			_, err := b.posts.Insert(tx, Post{UserID: 2})
+			_, err := b.Posts.Insert(tx, Post{UserID: 2})
 			return err
 		}, ErrForeignKey},
-		{"nil function", b.db, func(*Tx) error { return b.db.Update(nil) }, ErrInvalid},
-		{"nil function view", b.db, func(*Tx) error { return b.db.View(nil) }, ErrInvalid},
+		{"nil function", b.DB, func(*Tx) error { return b.DB.Update(nil) }, ErrInvalid},
+		{"nil function view", b.DB, func(*Tx) error { return b.DB.View(nil) }, ErrInvalid},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -533,7 +533,7 @@ func TestBadInput(t *testing.T) {
 
 // Readers run beside a writer that cascades; every reader sees a sound store.
 func TestConcurrentReadersDuringWrites(t *testing.T) {
-	b := newBlog(t, defaultRules())
+	b := NewBlog(t, DefaultRules())
 	const writes = 300
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
@@ -548,13 +548,13 @@ func TestConcurrentReadersDuringWrites(t *testing.T) {
 					return
 				default:
 				}
-				err := b.db.View(func(tx *Tx) error {
+				err := b.DB.View(func(tx *Tx) error {
 					if err := tx.Verify(); err != nil {
 						return err
 					}
-					for u := range b.users.All(tx) {
-						for p := range b.author.Children(tx, u.ID) {
-							if _, err := b.author.Parent(tx, p); err != nil {
+					for u := range b.Users.All(tx) {
+						for p := range b.Author.Children(tx, u.ID) {
+							if _, err := b.Author.Parent(tx, p); err != nil {
 								return fmt.Errorf("post %d: %w", p.ID, err)
 							}
 						}
@@ -569,18 +569,18 @@ func TestConcurrentReadersDuringWrites(t *testing.T) {
 		}()
 	}
 	for i := int64(1); i <= writes; i++ {
-		mustUpdate(t, b.db, func(tx *Tx) error {
-			u, err := b.users.Insert(tx, User{Email: fmt.Sprint(i)})
+		MustUpdate(t, b.DB, func(tx *Tx) error {
+			u, err := b.Users.Insert(tx, User{Email: fmt.Sprint(i)})
 			if err != nil {
 				return err
 			}
 			for range 3 {
-				if _, err := b.posts.Insert(tx, Post{UserID: u.ID}); err != nil {
+				if _, err := b.Posts.Insert(tx, Post{UserID: u.ID}); err != nil {
 					return err
 				}
 			}
 			if i%3 == 0 {
-				return b.users.Delete(tx, i-1)
+				return b.Users.Delete(tx, i-1)
 			}
 			return nil
 		})
@@ -591,41 +591,41 @@ func TestConcurrentReadersDuringWrites(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	verify(t, b.db)
+	verify(t, b.DB)
 }
 
 // The undo log holds only the operation under way: a long transaction does
 // not keep an entry per row written, and an operation rejected after many
 // successful ones still leaves nothing behind.
 func TestUndoLogIsPerOperation(t *testing.T) {
-	b := newBlog(t, defaultRules())
-	b.seed(t)
-	before := dump(t, b.db)
-	tx := mustTx(b.db.BeginWrite())
+	b := NewBlog(t, DefaultRules())
+	b.Seed(t)
+	before := dump(t, b.DB)
+	tx := MustTx(b.DB.BeginWrite())
 	defer tx.Abort()
 	for i := range 100 {
-		if _, err := b.users.Insert(tx, User{Email: fmt.Sprint("u", i)}); err != nil {
+		if _, err := b.Users.Insert(tx, User{Email: fmt.Sprint("u", i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := b.users.Delete(tx, 1); err != nil { // cascades to posts and comments
+	if err := b.Users.Delete(tx, 1); err != nil { // cascades to posts and comments
 		t.Fatal(err)
 	}
 	if len(tx.w.undo) != 0 || tx.w.ops != 0 {
 		t.Fatalf("after the operations: %d undo entries, %d operations open", len(tx.w.undo), tx.w.ops)
 	}
 	mid := dumpTx(tx)
-	if _, err := b.posts.Insert(tx, Post{Title: "orphan", UserID: 9999}); !errors.Is(err, ErrForeignKey) {
+	if _, err := b.Posts.Insert(tx, Post{Title: "orphan", UserID: 9999}); !errors.Is(err, ErrForeignKey) {
 		t.Fatalf("orphan post: %v", err)
 	}
-	if err := b.users.Delete(tx, 1); !errors.Is(err, ErrNotFound) {
+	if err := b.Users.Delete(tx, 1); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("deleting user 1 again: %v", err)
 	}
 	if diff := cmp.Diff(mid, dumpTx(tx)); diff != "" {
 		t.Errorf("a rejected operation left changes (-want +got):\n%s", diff)
 	}
 	tx.Abort()
-	if diff := cmp.Diff(before, dump(t, b.db)); diff != "" {
+	if diff := cmp.Diff(before, dump(t, b.DB)); diff != "" {
 		t.Errorf("an aborted transaction left changes (-want +got):\n%s", diff)
 	}
 }
@@ -633,10 +633,10 @@ func TestUndoLogIsPerOperation(t *testing.T) {
 // UpdateKey may not move a row to key 0, which Insert and Upsert take for
 // "assign a key": the row could never be addressed by them again.
 func TestUpdateKeyToZero(t *testing.T) {
-	b := newBlog(t, defaultRules())
-	b.seed(t)
-	unchanged(t, b.db, func() {
-		err := b.db.Update(func(tx *Tx) error { return b.users.UpdateKey(tx, 2, User{ID: 0, Email: "bob@x"}) })
+	b := NewBlog(t, DefaultRules())
+	b.Seed(t)
+	unchanged(t, b.DB, func() {
+		err := b.DB.Update(func(tx *Tx) error { return b.Users.UpdateKey(tx, 2, User{ID: 0, Email: "bob@x"}) })
 		if !errors.Is(err, ErrInvalid) {
 			t.Errorf("UpdateKey to 0: %v", err)
 		}

@@ -7,20 +7,20 @@ import (
 )
 
 func TestTraversal(t *testing.T) {
-	b := newBlog(t, blogRules{replies: []Rule{Deferred()}})
+	b := NewBlog(t, BlogRules{Replies: []Rule{Deferred()}})
 	// 1 <- 2 <- 4, 1 <- 3, and a cycle 5 <- 6 <- 5 (deferred, so it can be built).
-	mustUpdate(t, b.db, func(tx *Tx) error {
-		if _, err := b.users.Insert(tx, User{ID: 1, Email: "a"}); err != nil {
+	MustUpdate(t, b.DB, func(tx *Tx) error {
+		if _, err := b.Users.Insert(tx, User{ID: 1, Email: "a"}); err != nil {
 			return err
 		}
-		if _, err := b.posts.Insert(tx, Post{ID: 1, UserID: 1}); err != nil {
+		if _, err := b.Posts.Insert(tx, Post{ID: 1, UserID: 1}); err != nil {
 			return err
 		}
 		for _, c := range []Comment{
 			{ID: 1, PostID: 1}, {ID: 2, PostID: 1, ParentID: Valid[int64](1)}, {ID: 3, PostID: 1, ParentID: Valid[int64](1)},
 			{ID: 4, PostID: 1, ParentID: Valid[int64](2)}, {ID: 5, PostID: 1, ParentID: Valid[int64](6)}, {ID: 6, PostID: 1, ParentID: Valid[int64](5)},
 		} {
-			if _, err := b.comments.Insert(tx, c); err != nil {
+			if _, err := b.Comments.Insert(tx, c); err != nil {
 				return err
 			}
 		}
@@ -37,20 +37,20 @@ func TestTraversal(t *testing.T) {
 		}
 		return out
 	}
-	_ = b.db.View(func(tx *Tx) error {
+	_ = b.DB.View(func(tx *Tx) error {
 		cases := []struct {
 			name string
 			got  []visit
 			want []visit
 		}{
-			{"descendants of 1", walk(b.replies.Descendants(tx, 1, 0)), []visit{{2, 1}, {4, 2}, {3, 1}}},
-			{"descendants of 1, depth 1", walk(b.replies.Descendants(tx, 1, 1)), []visit{{2, 1}, {3, 1}}},
-			{"descendants in a cycle", walk(b.replies.Descendants(tx, 5, 0)), []visit{{6, 1}}},
-			{"ancestors of 4", walk(b.replies.Ancestors(tx, Comment{ID: 4, ParentID: Valid[int64](2)}, 0)), []visit{{2, 1}, {1, 2}}},
-			{"ancestors of 4, depth 1", walk(b.replies.Ancestors(tx, Comment{ID: 4, ParentID: Valid[int64](2)}, 1)), []visit{{2, 1}}},
-			{"ancestors in a cycle", walk(b.replies.Ancestors(tx, Comment{ID: 5, ParentID: Valid[int64](6)}, 0)), []visit{{6, 1}}},
+			{"descendants of 1", walk(b.Replies.Descendants(tx, 1, 0)), []visit{{2, 1}, {4, 2}, {3, 1}}},
+			{"descendants of 1, depth 1", walk(b.Replies.Descendants(tx, 1, 1)), []visit{{2, 1}, {3, 1}}},
+			{"descendants in a cycle", walk(b.Replies.Descendants(tx, 5, 0)), []visit{{6, 1}}},
+			{"ancestors of 4", walk(b.Replies.Ancestors(tx, Comment{ID: 4, ParentID: Valid[int64](2)}, 0)), []visit{{2, 1}, {1, 2}}},
+			{"ancestors of 4, depth 1", walk(b.Replies.Ancestors(tx, Comment{ID: 4, ParentID: Valid[int64](2)}, 1)), []visit{{2, 1}}},
+			{"ancestors in a cycle", walk(b.Replies.Ancestors(tx, Comment{ID: 5, ParentID: Valid[int64](6)}, 0)), []visit{{6, 1}}},
 			{"not self-referential", walk(func(yield func(Comment, int) bool) {
-				for p, d := range b.onPost.Descendants(tx, 1, 0) {
+				for p, d := range b.OnPost.Descendants(tx, 1, 0) {
 					yield(Comment{ID: p.ID}, d)
 				}
 			}), []visit{}},
@@ -66,19 +66,19 @@ func TestTraversal(t *testing.T) {
 
 // A 100,000-deep reply chain is walked without recursion.
 func TestTraversalDeep(t *testing.T) {
-	b := newBlog(t, defaultRules())
+	b := NewBlog(t, DefaultRules())
 	const n = 100_000
 	chain(t, b, n)
-	_ = b.db.View(func(tx *Tx) error {
+	_ = b.DB.View(func(tx *Tx) error {
 		last, deepest := int64(0), 0
-		for c, d := range b.replies.Descendants(tx, 1, 0) {
+		for c, d := range b.Replies.Descendants(tx, 1, 0) {
 			last, deepest = c.ID, d
 		}
 		if last != n || deepest != n-1 {
 			t.Errorf("deepest descendant %d at depth %d", last, deepest)
 		}
 		depth := 0
-		for range b.replies.Ancestors(tx, Comment{ID: n, ParentID: Valid[int64](n - 1)}, 0) {
+		for range b.Replies.Ancestors(tx, Comment{ID: n, ParentID: Valid[int64](n - 1)}, 0) {
 			depth++
 		}
 		if depth != n-1 {

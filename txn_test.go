@@ -11,27 +11,27 @@ import (
 // Every sequence that cannot be read records why on its transaction, so
 // that View, Update and Commit fail instead of passing for "no rows".
 func TestSequencesReportErrors(t *testing.T) {
-	b := newBlog(t, defaultRules())
-	b.seed(t)
-	other := newBlog(t, defaultRules()) // another schema
-	byTitle := OrderChildren(other.author, "by_title", func(p *Post) *string { return &p.Title })
-	if _, err := Open(other.db.schema); err == nil {
+	b := NewBlog(t, DefaultRules())
+	b.Seed(t)
+	other := NewBlog(t, DefaultRules()) // another schema
+	byTitle := OrderChildren(other.Author, "by_title", func(p *Post) *string { return &p.Title })
+	if _, err := Open(other.DB.schema); err == nil {
 		t.Fatal("the schema opened with a late ordering") // sanity: other is used only for its handles
 	}
-	tags := newTagged(t)
+	g := newEditing(t)
 	seqs := map[string]func(tx *Tx) iter.Seq[any]{
-		"Table.All":         func(tx *Tx) iter.Seq[any] { return anySeq(b.users.All(tx)) },
-		"Index.List":        func(tx *Tx) iter.Seq[any] { return anySeq(b.email.List(tx, "ann@x")) },
-		"Index.All":         func(tx *Tx) iter.Seq[any] { return anySeq(b.email.All(tx)) },
-		"Relation.Children": func(tx *Tx) iter.Seq[any] { return anySeq(b.author.Children(tx, 1)) },
-		"Descendants":       func(tx *Tx) iter.Seq[any] { return anySeq2(b.replies.Descendants(tx, 100, 0)) },
+		"Table.All":         func(tx *Tx) iter.Seq[any] { return anySeq(b.Users.All(tx)) },
+		"Index.List":        func(tx *Tx) iter.Seq[any] { return anySeq(b.Email.List(tx, "ann@x")) },
+		"Index.All":         func(tx *Tx) iter.Seq[any] { return anySeq(b.Email.All(tx)) },
+		"Relation.Children": func(tx *Tx) iter.Seq[any] { return anySeq(b.Author.Children(tx, 1)) },
+		"Descendants":       func(tx *Tx) iter.Seq[any] { return anySeq2(b.Replies.Descendants(tx, 100, 0)) },
 		"Ancestors": func(tx *Tx) iter.Seq[any] {
-			return anySeq2(b.replies.Ancestors(tx, Comment{ParentID: Valid[int64](101)}, 0))
+			return anySeq2(b.Replies.Ancestors(tx, Comment{ParentID: Valid[int64](101)}, 0))
 		},
 		"Association.Rights": func(tx *Tx) iter.Seq[any] {
-			return anySeq(tags.m.Rights(tx, 1))
+			return anySeq(g.Editing.Rights(tx, 1))
 		},
-		"Association.Lefts": func(tx *Tx) iter.Seq[any] { return anySeq(tags.m.Lefts(tx, 1)) },
+		"Association.Lefts": func(tx *Tx) iter.Seq[any] { return anySeq(g.Editing.Lefts(tx, 1)) },
 	}
 	for name, seq := range seqs {
 		t.Run(name, func(t *testing.T) {
@@ -40,7 +40,7 @@ func TestSequencesReportErrors(t *testing.T) {
 			if strings.HasPrefix(name, "Association") {
 				foreign = b
 			}
-			err := foreign.db.View(func(tx *Tx) error {
+			err := foreign.DB.View(func(tx *Tx) error {
 				for range seq(tx) {
 					t.Error("yielded a row from another store")
 				}
@@ -50,9 +50,9 @@ func TestSequencesReportErrors(t *testing.T) {
 				t.Errorf("View over another store's sequence: got %v, want ErrSchema", err)
 			}
 			// A finished transaction.
-			tx := mustTx(b.db.BeginRead())
+			tx := MustTx(b.DB.BeginRead())
 			if strings.HasPrefix(name, "Association") {
-				tx = mustTx(tags.db.BeginRead())
+				tx = MustTx(g.DB.BeginRead())
 			}
 			tx.Abort()
 			for range seq(tx) {
@@ -65,8 +65,8 @@ func TestSequencesReportErrors(t *testing.T) {
 	}
 	// A bad argument: a recursive walk of a relation that is not
 	// self-referential.
-	err := b.db.View(func(tx *Tx) error {
-		for range b.author.Descendants(tx, 1, 0) {
+	err := b.DB.View(func(tx *Tx) error {
+		for range b.Author.Descendants(tx, 1, 0) {
 			t.Error("Descendants of a relation between two tables yielded a row")
 		}
 		return nil
@@ -102,31 +102,31 @@ func anySeq2[T any](s iter.Seq2[T, int]) iter.Seq[any] {
 // Ending a transaction inside a range over one of its sequences stops the
 // sequence, which records ErrTxDone; nothing panics.
 func TestRangeAcrossTheEnd(t *testing.T) {
-	b := newBlog(t, defaultRules())
-	b.seed(t)
-	mustUpdate(t, b.db, func(tx *Tx) error { _, err := b.posts.Insert(tx, Post{ID: 12, UserID: 1}); return err })
-	g := newTagged(t)
+	b := NewBlog(t, DefaultRules())
+	b.Seed(t)
+	MustUpdate(t, b.DB, func(tx *Tx) error { _, err := b.Posts.Insert(tx, Post{ID: 12, UserID: 1}); return err })
+	g := newEditing(t)
 	seqs := map[string]func(tx *Tx) iter.Seq[any]{
-		"Table.All":         func(tx *Tx) iter.Seq[any] { return anySeq(b.posts.All(tx)) },
-		"Index.All":         func(tx *Tx) iter.Seq[any] { return anySeq(b.email.All(tx)) },
-		"Relation.Children": func(tx *Tx) iter.Seq[any] { return anySeq(b.author.Children(tx, 1)) },
-		"Descendants":       func(tx *Tx) iter.Seq[any] { return anySeq2(b.replies.Descendants(tx, 100, 0)) },
+		"Table.All":         func(tx *Tx) iter.Seq[any] { return anySeq(b.Posts.All(tx)) },
+		"Index.All":         func(tx *Tx) iter.Seq[any] { return anySeq(b.Email.All(tx)) },
+		"Relation.Children": func(tx *Tx) iter.Seq[any] { return anySeq(b.Author.Children(tx, 1)) },
+		"Descendants":       func(tx *Tx) iter.Seq[any] { return anySeq2(b.Replies.Descendants(tx, 100, 0)) },
 		"Ancestors": func(tx *Tx) iter.Seq[any] {
-			return anySeq2(b.replies.Ancestors(tx, Comment{ParentID: Valid[int64](102)}, 0))
+			return anySeq2(b.Replies.Ancestors(tx, Comment{ParentID: Valid[int64](102)}, 0))
 		},
-		"Association.Rights": func(tx *Tx) iter.Seq[any] { return anySeq(g.m.Rights(tx, 1)) },
+		"Association.Rights": func(tx *Tx) iter.Seq[any] { return anySeq(g.Editing.Rights(tx, 1)) },
 	}
 	for name, seq := range seqs {
 		for _, end := range []string{"Abort", "Commit"} {
 			for _, write := range []bool{false, true} {
 				t.Run(fmt.Sprintf("%s/%s/write=%v", name, end, write), func(t *testing.T) {
-					db := b.db
+					db := b.DB
 					if strings.HasPrefix(name, "Association") {
-						db = g.db
+						db = g.DB
 					}
-					tx := mustTx(db.BeginRead())
+					tx := MustTx(db.BeginRead())
 					if write {
-						tx = mustTx(db.BeginWrite())
+						tx = MustTx(db.BeginWrite())
 					}
 					defer tx.Abort()
 					n := 0
@@ -153,13 +153,13 @@ func TestRangeAcrossTheEnd(t *testing.T) {
 // Rows a sequence counts after its transaction ended still reach the
 // store's counters.
 func TestRowsCountedAfterTheEnd(t *testing.T) {
-	b := newBlog(t, defaultRules())
-	b.seed(t)
-	tx := mustTx(b.db.BeginRead())
-	for range b.author.Children(tx, 1) {
+	b := NewBlog(t, DefaultRules())
+	b.Seed(t)
+	tx := MustTx(b.DB.BeginRead())
+	for range b.Author.Children(tx, 1) {
 		tx.Abort()
 	}
-	if got := b.db.LoadStats(b.author); got.Lazy != 1 || got.Rows != 1 {
+	if got := b.DB.LoadStats(b.Author); got.Lazy != 1 || got.Rows != 1 {
 		t.Errorf("store's counters: %+v, want 1 lazy load of 1 row", got)
 	}
 }

@@ -25,7 +25,7 @@ func TestPanicInsideAnOperationUndoesIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustUpdate(t, db, func(tx *Tx) error {
+	MustUpdate(t, db, func(tx *Tx) error {
 		for _, u := range []User{{ID: 1}, {ID: 2}} {
 			if _, err := users.Insert(tx, u); err != nil {
 				return err
@@ -41,7 +41,7 @@ func TestPanicInsideAnOperationUndoesIt(t *testing.T) {
 		return nil
 	})
 	before := dump(t, db)
-	mustUpdate(t, db, func(tx *Tx) error {
+	MustUpdate(t, db, func(tx *Tx) error {
 		func() {
 			defer func() {
 				if p := recover(); p != "accessor failed" {

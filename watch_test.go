@@ -28,29 +28,29 @@ func watch(tb testing.TB, db *DB, rel *Relation[Post, User, int64], k int64) <-c
 // rewritten, moved away, deleted by a cascade), and not for other changes,
 // on a store and on its forks alike, each for its own commits.
 func TestWatch(t *testing.T) {
-	base := newBlog(t, defaultRules())
-	base.seed(t)
+	base := NewBlog(t, DefaultRules())
+	base.Seed(t)
 	goroutines := runtime.NumGoroutine()
-	stores := map[string]*DB{"store": base.db, "fork": base.db.Snapshot(), "fork of a fork": base.db.Snapshot().Snapshot()}
+	stores := map[string]*DB{"store": base.DB, "fork": base.DB.Snapshot(), "fork of a fork": base.DB.Snapshot().Snapshot()}
 	for name, db := range stores {
 		t.Run(name, func(t *testing.T) {
 			b := *base
-			b.db = db
-			ch := watch(t, db, b.author, 2)
+			b.DB = db
+			ch := watch(t, db, b.Author, 2)
 			if fired(ch) {
 				t.Fatal("fired before any change")
 			}
 			// Changes elsewhere: another table, another parent's
 			// children, user 2's own row.
-			mustUpdate(t, db, func(tx *Tx) error { _, err := b.users.Insert(tx, User{ID: 3, Email: "c"}); return err })
-			mustUpdate(t, db, func(tx *Tx) error { _, err := b.posts.Insert(tx, Post{ID: 12, UserID: 1}); return err })
-			mustUpdate(t, db, func(tx *Tx) error { return b.users.Update(tx, User{ID: 2, Name: "robert", Email: "bob@x"}) })
+			MustUpdate(t, db, func(tx *Tx) error { _, err := b.Users.Insert(tx, User{ID: 3, Email: "c"}); return err })
+			MustUpdate(t, db, func(tx *Tx) error { _, err := b.Posts.Insert(tx, Post{ID: 12, UserID: 1}); return err })
+			MustUpdate(t, db, func(tx *Tx) error { return b.Users.Update(tx, User{ID: 2, Name: "robert", Email: "bob@x"}) })
 			if fired(ch) {
 				t.Fatal("fired for a change to other rows")
 			}
 			// An aborted change does not fire either.
 			_ = db.Update(func(tx *Tx) error {
-				if _, err := b.posts.Insert(tx, Post{ID: 21, UserID: 2}); err != nil {
+				if _, err := b.Posts.Insert(tx, Post{ID: 21, UserID: 2}); err != nil {
 					return err
 				}
 				return errAbort
@@ -62,14 +62,14 @@ func TestWatch(t *testing.T) {
 				what string
 				fn   func(tx *Tx) error
 			}{
-				{"user 2 got a post", func(tx *Tx) error { _, err := b.posts.Insert(tx, Post{ID: 21, UserID: 2}); return err }},
-				{"a post of user 2 was rewritten", func(tx *Tx) error { return b.posts.Update(tx, Post{ID: 21, Title: "new", UserID: 2}) }},
-				{"a post left user 2", func(tx *Tx) error { return b.posts.Update(tx, Post{ID: 21, UserID: 1}) }},
-				{"user 2 was deleted, with its posts", func(tx *Tx) error { return b.users.Delete(tx, 2) }},
+				{"user 2 got a post", func(tx *Tx) error { _, err := b.Posts.Insert(tx, Post{ID: 21, UserID: 2}); return err }},
+				{"a post of user 2 was rewritten", func(tx *Tx) error { return b.Posts.Update(tx, Post{ID: 21, Title: "new", UserID: 2}) }},
+				{"a post left user 2", func(tx *Tx) error { return b.Posts.Update(tx, Post{ID: 21, UserID: 1}) }},
+				{"user 2 was deleted, with its posts", func(tx *Tx) error { return b.Users.Delete(tx, 2) }},
 			}
 			for _, s := range steps {
-				ch := watch(t, db, b.author, 2)
-				mustUpdate(t, db, s.fn)
+				ch := watch(t, db, b.Author, 2)
+				MustUpdate(t, db, s.fn)
 				if !fired(ch) {
 					t.Fatalf("did not fire when %s", s.what)
 				}
@@ -78,7 +78,7 @@ func TestWatch(t *testing.T) {
 	}
 	// The original saw none of the forks' commits, and the forks none of
 	// each other's: each has its own rows.
-	verify(t, base.db)
+	verify(t, base.DB)
 	noLeak(t, goroutines)
 }
 
@@ -106,19 +106,19 @@ func (e errorString) Error() string { return string(e) }
 // not. In a write transaction, a watch is on the store as the transaction
 // began, and its own commit fires it.
 func TestWatchFromAnOldSnapshot(t *testing.T) {
-	b := newBlog(t, defaultRules())
-	b.seed(t)
-	old := mustTx(b.db.BeginRead())
+	b := NewBlog(t, DefaultRules())
+	b.Seed(t)
+	old := MustTx(b.DB.BeginRead())
 	defer old.Abort()
-	mustUpdate(t, b.db, func(tx *Tx) error { _, err := b.posts.Insert(tx, Post{ID: 21, UserID: 2}); return err })
-	changed, err := b.author.Watch(old, 2)
+	MustUpdate(t, b.DB, func(tx *Tx) error { _, err := b.Posts.Insert(tx, Post{ID: 21, UserID: 2}); return err })
+	changed, err := b.Author.Watch(old, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !fired(changed) {
 		t.Error("a watch on children changed since the snapshot is not closed")
 	}
-	same, err := b.author.Watch(old, 1)
+	same, err := b.Author.Watch(old, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,12 +127,12 @@ func TestWatchFromAnOldSnapshot(t *testing.T) {
 	}
 
 	var mine <-chan struct{}
-	mustUpdate(t, b.db, func(tx *Tx) error {
-		if _, err := b.posts.Insert(tx, Post{ID: 13, UserID: 1}); err != nil {
+	MustUpdate(t, b.DB, func(tx *Tx) error {
+		if _, err := b.Posts.Insert(tx, Post{ID: 13, UserID: 1}); err != nil {
 			return err
 		}
 		var err error
-		mine, err = b.author.Watch(tx, 1)
+		mine, err = b.Author.Watch(tx, 1)
 		if err != nil {
 			return err
 		}
@@ -149,10 +149,10 @@ func TestWatchFromAnOldSnapshot(t *testing.T) {
 // Watches on many keys: only those whose children changed fire, and the
 // store forgets the watches it has fired.
 func TestWatchFiresOnlyChangedKeys(t *testing.T) {
-	b := newBlog(t, defaultRules())
-	mustUpdate(t, b.db, func(tx *Tx) error {
+	b := NewBlog(t, DefaultRules())
+	MustUpdate(t, b.DB, func(tx *Tx) error {
 		for u := int64(1); u <= 300; u++ {
-			if _, err := b.users.Insert(tx, User{ID: u, Email: string(rune(u))}); err != nil {
+			if _, err := b.Users.Insert(tx, User{ID: u, Email: string(rune(u))}); err != nil {
 				return err
 			}
 		}
@@ -160,18 +160,18 @@ func TestWatchFiresOnlyChangedKeys(t *testing.T) {
 	})
 	chs := map[int64]<-chan struct{}{}
 	for u := int64(1); u <= 300; u++ {
-		chs[u] = watch(t, b.db, b.author, u)
+		chs[u] = watch(t, b.DB, b.Author, u)
 	}
 	// Keys 255, 256 and 257 share all but their last byte or two.
-	mustUpdate(t, b.db, func(tx *Tx) error { _, err := b.posts.Insert(tx, Post{UserID: 256}); return err })
+	MustUpdate(t, b.DB, func(tx *Tx) error { _, err := b.Posts.Insert(tx, Post{UserID: 256}); return err })
 	for u, ch := range chs {
 		if got := fired(ch); got != (u == 256) {
 			t.Errorf("watch on user %d: fired %v", u, got)
 		}
 	}
-	b.db.watches.mu.Lock()
-	n := len(b.db.watches.m)
-	b.db.watches.mu.Unlock()
+	b.DB.watches.mu.Lock()
+	n := len(b.DB.watches.m)
+	b.DB.watches.mu.Unlock()
 	if n != 299 {
 		t.Errorf("%d watches kept, want 299", n)
 	}

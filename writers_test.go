@@ -17,7 +17,7 @@ import (
 // error.
 func overlap(t *testing.T, db *DB, first, second func(tx *Tx) error) error {
 	t.Helper()
-	tx := mustTx(db.BeginWrite())
+	tx := MustTx(db.BeginWrite())
 	if err := first(tx); err != nil {
 		t.Fatal(err)
 	}
@@ -38,38 +38,38 @@ func overlap(t *testing.T, db *DB, first, second func(tx *Tx) error) error {
 // A writer that waited for the lock checks references against the store as
 // the writer before it left it: the parent it names was deleted meanwhile.
 func TestWaitingWriterSeesDeletedParent(t *testing.T) {
-	b := newBlog(t, blogRules{})
-	mustUpdate(t, b.db, func(tx *Tx) error {
-		_, err := b.users.Insert(tx, User{ID: 1, Email: "a"})
+	b := NewBlog(t, BlogRules{})
+	MustUpdate(t, b.DB, func(tx *Tx) error {
+		_, err := b.Users.Insert(tx, User{ID: 1, Email: "a"})
 		return err
 	})
-	err := overlap(t, b.db,
-		func(tx *Tx) error { return b.users.Delete(tx, 1) },
-		func(tx *Tx) error { _, err := b.posts.Insert(tx, Post{ID: 1, UserID: 1}); return err })
+	err := overlap(t, b.DB,
+		func(tx *Tx) error { return b.Users.Delete(tx, 1) },
+		func(tx *Tx) error { _, err := b.Posts.Insert(tx, Post{ID: 1, UserID: 1}); return err })
 	if !errors.Is(err, ErrForeignKey) {
 		t.Fatalf("insert of a post by a user deleted meanwhile: got %v, want ErrForeignKey", err)
 	}
-	verify(t, b.db)
+	verify(t, b.DB)
 }
 
 // A writer that waited for the lock sees the row the writer before it
 // inserted, and does not silently replace it.
 func TestWaitingWriterSeesInsertedKey(t *testing.T) {
-	b := newBlog(t, blogRules{})
-	err := overlap(t, b.db,
-		func(tx *Tx) error { _, err := b.users.Insert(tx, User{ID: 5, Name: "first", Email: "a"}); return err },
-		func(tx *Tx) error { _, err := b.users.Insert(tx, User{ID: 5, Name: "second", Email: "b"}); return err })
+	b := NewBlog(t, BlogRules{})
+	err := overlap(t, b.DB,
+		func(tx *Tx) error { _, err := b.Users.Insert(tx, User{ID: 5, Name: "first", Email: "a"}); return err },
+		func(tx *Tx) error { _, err := b.Users.Insert(tx, User{ID: 5, Name: "second", Email: "b"}); return err })
 	if !errors.Is(err, ErrUnique) {
 		t.Fatalf("second insert of user 5: got %v, want ErrUnique", err)
 	}
-	mustView(t, b.db, func(tx *Tx) error {
-		u, err := b.users.Get(tx, 5)
+	mustView(t, b.DB, func(tx *Tx) error {
+		u, err := b.Users.Get(tx, 5)
 		if err != nil || u.Name != "first" {
 			t.Errorf("user 5 = %+v, %v; want the first writer's", u, err)
 		}
 		return nil
 	})
-	verify(t, b.db)
+	verify(t, b.DB)
 }
 
 // An Update inside an Update on the same store can never start: it fails
@@ -108,7 +108,7 @@ func TestNestedUpdateFailsWithErrBusy(t *testing.T) {
 	}
 	tx.Abort()
 	// BeginWrite while holding a write transaction does the same.
-	tx = mustTx(db.BeginWrite())
+	tx = MustTx(db.BeginWrite())
 	defer tx.Abort()
 	if _, err := db.BeginWrite(); !errors.Is(err, ErrBusy) {
 		t.Errorf("second BeginWrite: got %v, want ErrBusy", err)
@@ -126,7 +126,7 @@ func TestWriteWait(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tx := mustTx(db.BeginWrite())
+		tx := MustTx(db.BeginWrite())
 		go func() {
 			time.Sleep(20 * time.Millisecond)
 			tx.Abort()
@@ -141,9 +141,9 @@ func TestWriteWait(t *testing.T) {
 // concurrent inserts, deletes with cascades and reads through it neither
 // lose writes nor corrupt the store (run with -race).
 func TestSharedWriteTransaction(t *testing.T) {
-	b := newBlog(t, defaultRules())
+	b := NewBlog(t, DefaultRules())
 	const workers, each = 4, 200
-	tx := mustTx(b.db.BeginWrite())
+	tx := MustTx(b.DB.BeginWrite())
 	defer tx.Abort()
 	var wg sync.WaitGroup
 	errs := make(chan error, workers*2)
@@ -153,16 +153,16 @@ func TestSharedWriteTransaction(t *testing.T) {
 			defer wg.Done()
 			for i := range each {
 				id := int64(w*each + i + 1)
-				if _, err := b.users.Insert(tx, User{ID: id, Email: fmt.Sprint(id)}); err != nil {
+				if _, err := b.Users.Insert(tx, User{ID: id, Email: fmt.Sprint(id)}); err != nil {
 					errs <- err
 					return
 				}
-				if _, err := b.posts.Insert(tx, Post{UserID: id}); err != nil {
+				if _, err := b.Posts.Insert(tx, Post{UserID: id}); err != nil {
 					errs <- err
 					return
 				}
 				if id%5 == 0 {
-					if err := b.users.Delete(tx, id); err != nil {
+					if err := b.Users.Delete(tx, id); err != nil {
 						errs <- err
 						return
 					}
@@ -172,7 +172,7 @@ func TestSharedWriteTransaction(t *testing.T) {
 		go func() { // a reader through the same transaction
 			defer wg.Done()
 			for i := range each {
-				for p := range b.author.Children(tx, int64(w*each+i+1)) {
+				for p := range b.Author.Children(tx, int64(w*each+i+1)) {
 					if p.UserID != int64(w*each+i+1) {
 						errs <- fmt.Errorf("post %d of user %d among user %d's", p.ID, p.UserID, w*each+i+1)
 						return
@@ -198,10 +198,10 @@ func TestSharedWriteTransaction(t *testing.T) {
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	verify(t, b.db)
-	mustView(t, b.db, func(tx *Tx) error {
-		users, _ := b.users.Len(tx)
-		posts, _ := b.posts.Len(tx)
+	verify(t, b.DB)
+	mustView(t, b.DB, func(tx *Tx) error {
+		users, _ := b.Users.Len(tx)
+		posts, _ := b.Posts.Len(tx)
 		want := workers * each * 4 / 5
 		if users != want || posts != want {
 			t.Errorf("%d users and %d posts, want %d of each", users, posts, want)
@@ -214,23 +214,23 @@ func TestSharedWriteTransaction(t *testing.T) {
 // theirs: lookups, lazy and eager loads through its identity map and
 // counters agree with a serial read (run with -race).
 func TestSharedReadTransaction(t *testing.T) {
-	b := newBlog(t, defaultRules())
-	mustUpdate(t, b.db, func(tx *Tx) error {
+	b := NewBlog(t, DefaultRules())
+	MustUpdate(t, b.DB, func(tx *Tx) error {
 		for u := int64(1); u <= 50; u++ {
-			if _, err := b.users.Insert(tx, User{ID: u, Email: fmt.Sprint(u)}); err != nil {
+			if _, err := b.Users.Insert(tx, User{ID: u, Email: fmt.Sprint(u)}); err != nil {
 				return err
 			}
 			for range 4 {
-				if _, err := b.posts.Insert(tx, Post{UserID: u}); err != nil {
+				if _, err := b.Posts.Insert(tx, Post{UserID: u}); err != nil {
 					return err
 				}
 			}
 		}
 		return nil
 	})
-	tx := mustTx(b.db.BeginRead())
+	tx := MustTx(b.DB.BeginRead())
 	defer tx.Abort()
-	want, err := EagerAll(tx, b.users, Many(b.author))
+	want, err := EagerAll(tx, b.Users, Many(b.Author))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +240,7 @@ func TestSharedReadTransaction(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 20 {
-				got, err := EagerAll(tx, b.users, Many(b.author))
+				got, err := EagerAll(tx, b.Users, Many(b.Author))
 				if err != nil {
 					t.Error(err)
 					return
@@ -251,7 +251,7 @@ func TestSharedReadTransaction(t *testing.T) {
 				}
 				for _, u := range want {
 					for _, p := range u.Loaded {
-						a, err := b.author.Parent(tx, p)
+						a, err := b.Author.Parent(tx, p)
 						if err != nil || a != u.Row {
 							t.Errorf("Parent of post %d: %+v, %v", p.ID, a, err)
 							return
@@ -262,7 +262,7 @@ func TestSharedReadTransaction(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if got := tx.LoadStats(b.author).Lazy; got != 4*20*200 {
+	if got := tx.LoadStats(b.Author).Lazy; got != 4*20*200 {
 		t.Errorf("%d lazy loads counted, want %d", got, 4*20*200)
 	}
 	if err := tx.Err(); err != nil {
@@ -273,17 +273,17 @@ func TestSharedReadTransaction(t *testing.T) {
 // Ending a shared write transaction while other goroutines write through
 // it: they get ErrTxDone, and nothing races (run with -race).
 func TestEndingASharedWriteTransaction(t *testing.T) {
-	b := newBlog(t, defaultRules())
+	b := NewBlog(t, DefaultRules())
 	var email atomic.Int64
 	for range 20 {
-		tx := mustTx(b.db.BeginWrite())
+		tx := MustTx(b.DB.BeginWrite())
 		var wg sync.WaitGroup
 		for range 2 {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				for {
-					_, err := b.users.Insert(tx, User{Email: fmt.Sprint(email.Add(1))})
+					_, err := b.Users.Insert(tx, User{Email: fmt.Sprint(email.Add(1))})
 					if errors.Is(err, ErrTxDone) {
 						return
 					}
@@ -302,9 +302,9 @@ func TestEndingASharedWriteTransaction(t *testing.T) {
 		tx.Abort()
 		wg.Wait()
 	}
-	verify(t, b.db)
-	mustView(t, b.db, func(tx *Tx) error {
-		if n, _ := b.users.Len(tx); n != 0 {
+	verify(t, b.DB)
+	mustView(t, b.DB, func(tx *Tx) error {
+		if n, _ := b.Users.Len(tx); n != 0 {
 			t.Errorf("%d users stored by aborted transactions", n)
 		}
 		return nil
@@ -314,9 +314,9 @@ func TestEndingASharedWriteTransaction(t *testing.T) {
 // An Update whose function ended its own transaction reports ErrTxDone
 // instead of success: nothing was stored.
 func TestUpdateAfterItsTransactionEnded(t *testing.T) {
-	b := newBlog(t, defaultRules())
-	err := b.db.Update(func(tx *Tx) error {
-		if _, err := b.users.Insert(tx, User{ID: 1}); err != nil {
+	b := NewBlog(t, DefaultRules())
+	err := b.DB.Update(func(tx *Tx) error {
+		if _, err := b.Users.Insert(tx, User{ID: 1}); err != nil {
 			return err
 		}
 		tx.Abort()
