@@ -147,7 +147,7 @@ func cold(c loadCase, db **memrel.DB) loadCase {
 	c.visit = func(b *testing.B) (int64, int64) {
 		kept := *db
 		if of != kept {
-			fork, of = kept.Snapshot(memrel.KeepJoinIndexes(false)), kept
+			fork, of = kept.Fork(memrel.KeepJoinIndexes(false)), kept
 		}
 		*db = fork
 		defer func() { *db = kept }()

@@ -320,7 +320,7 @@ func BenchmarkFoundation(b *testing.B) {
 		return deleted
 	}
 	b.Run("op=cascade/engine=memrel", func(b *testing.B) {
-		fork := mem.db.Snapshot()
+		fork := mem.db.Fork()
 		memCascade(fork)
 		var left int
 		_ = fork.View(func(tx *memrel.Tx) (err error) { left, err = mem.posts.Len(tx); return err })
@@ -330,7 +330,7 @@ func BenchmarkFoundation(b *testing.B) {
 		b.ReportAllocs()
 		n, rows := 0, 0
 		for b.Loop() {
-			rows += memCascade(mem.db.Snapshot())
+			rows += memCascade(mem.db.Fork())
 			n++
 		}
 		perItem(b, 1, rows, "row")

@@ -43,7 +43,7 @@ func TestConcurrentReadersAndWriterAtScale(t *testing.T) {
 			}
 			db := b.DB
 			if snapshots && n%100 == 0 {
-				db = b.DB.Snapshot()
+				db = b.DB.Fork()
 			}
 			err := db.View(func(tx *Tx) error {
 				u := int64(1 + rng.IntN(2000))

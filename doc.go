@@ -15,7 +15,7 @@
 //
 // Read and write through transactions: DB.Update and DB.View run a function
 // in a transaction that commits when it returns nil and aborts on an error
-// or a panic; BeginWrite and BeginRead give explicit control. DB.Snapshot
+// or a panic; BeginWrite and BeginRead give explicit control. DB.Fork
 // forks the store in constant time, for a test of its own.
 //
 // # Relations
@@ -27,6 +27,13 @@
 // many-to-many relationship (Association.Rights, Association.Lefts);
 // OrderChildren declares another order for a relation's children;
 // Descendants and Ancestors walk a self-referential relation to any depth.
+//
+// Navigation starts from what the caller holds: upwards (Parent, Ancestors)
+// from a child row, whose foreign key is in it (ParentKey reads it);
+// downwards (Children, Descendants, Count, Exists, Child) from the parent's
+// key. Get, Update and Delete of one row that does not exist fail with
+// ErrNotFound; Unlink and Clear, which remove a set of links, return how
+// many they removed, as SQL's DELETE reports rows affected.
 //
 // # Loading
 //
@@ -41,7 +48,7 @@
 // # Transactions and concurrency
 //
 // There is one writer at a time and any number of readers, each on its own
-// snapshot. A DB, its snapshots and its transactions are safe for
+// snapshot. A DB, its forks and its transactions are safe for
 // concurrent use. A Tx may be shared by goroutines: each call is atomic with
 // respect to the others, and an operation that fails or panics leaves
 // nothing behind. A write transaction waits for the writer lock at most

@@ -95,7 +95,7 @@ func TestEveryEntryPointRefusesBadTransactions(t *testing.T) {
 	}, entries)
 	// Transactions and forks of a nil store.
 	var nilDB *DB
-	if nilDB.Snapshot() != nil {
+	if nilDB.Fork() != nil {
 		t.Error("a nil store made a snapshot")
 	}
 	if tx, err := nilDB.BeginWrite(); tx != nil || !errors.Is(err, ErrInvalid) {
@@ -209,7 +209,7 @@ func TestRelationEntryPointsRefuseBadTransactions(t *testing.T) {
 		{"Relation.Watch", false, false, func(tx *Tx) error { _, err := author.Watch(tx, 1); return err }},
 		{"Relation.Descendants", false, true, func(tx *Tx) error { return yielded(count2(editor.Descendants(tx, 1, 0))) }},
 		{"Relation.Ancestors", false, true, func(tx *Tx) error {
-			return yielded(count2(editor.Ancestors(tx, Post{EditorID: Valid[int64](1)}, 0)))
+			return yielded(count2(editor.Ancestors(tx, Post{EditorID: NotNull[int64](1)}, 0)))
 		}},
 		{"Ordering.Children", false, true, func(tx *Tx) error { return yielded(countP(byTitle.Children(tx, 1))) }},
 		{"Ordering.Backward", false, true, func(tx *Tx) error { return yielded(countP(byTitle.Backward(tx, 1))) }},
@@ -265,7 +265,7 @@ func TestZeroHandles(t *testing.T) {
 	if _, err := Open(NewSchema(), nil); !errors.Is(err, ErrSchema) {
 		t.Errorf("Open of an empty schema: %v", err)
 	}
-	if db.Snapshot() != nil {
+	if db.Fork() != nil {
 		t.Error("a zero store made a snapshot")
 	}
 	for name, err := range map[string]error{
@@ -286,21 +286,21 @@ func TestZeroHandles(t *testing.T) {
 	tx.Abort()
 	err := b.DB.Update(func(tx *Tx) error {
 		for name, err := range map[string]error{
-			"Table.Insert":  func() error { _, err := table.Insert(tx, User{}); return err }(),
-			"Table.Get":     func() error { _, err := table.Get(tx, 1); return err }(),
-			"Table.Len":     func() error { _, err := table.Len(tx); return err }(),
-			"Table.Delete":  table.Delete(tx, 1),
-			"Index.First":   func() error { _, err := index.First(tx, ""); return err }(),
-			"Relation":      func() error { _, err := rel.ListChildren(tx, 1); return err }(),
-			"Relation.Key":  func() error { _, ok := rel.Key(Post{}); return map[bool]error{false: ErrInvalid}[ok] }(),
-			"Association":   func() error { _, err := assoc.Link(tx, 1, 1); return err }(),
-			"Count":         func() error { _, err := assoc.Count(tx, 1); return err }(),
-			"Eager":         func() error { _, err := Eager(tx, []Post{{}}, One(&rel)); return err }(),
-			"EagerAll":      func() error { _, err := EagerAll(tx, &table, Many(b.Author)); return err }(),
-			"LoadRights":    func() error { _, err := Eager(tx, []Post{{}}, assoc.LoadRights()); return err }(),
-			"Ordering":      func() error { _, err := Eager(tx, []User{{ID: 1}}, Many(b.Author).OrderedBy(&order)); return err }(),
-			"Table.Name":    map[bool]error{true: ErrInvalid}[table.Name() == ""],
-			"Relation.Name": map[bool]error{true: ErrInvalid}[rel.Name() == ""],
+			"Table.Insert":       func() error { _, err := table.Insert(tx, User{}); return err }(),
+			"Table.Get":          func() error { _, err := table.Get(tx, 1); return err }(),
+			"Table.Len":          func() error { _, err := table.Len(tx); return err }(),
+			"Table.Delete":       table.Delete(tx, 1),
+			"Index.First":        func() error { _, err := index.First(tx, ""); return err }(),
+			"Relation":           func() error { _, err := rel.ListChildren(tx, 1); return err }(),
+			"Relation.ParentKey": func() error { _, ok := rel.ParentKey(Post{}); return map[bool]error{false: ErrInvalid}[ok] }(),
+			"Association":        func() error { _, err := assoc.Link(tx, 1, 1); return err }(),
+			"Count":              func() error { _, err := assoc.Count(tx, 1); return err }(),
+			"Eager":              func() error { _, err := Eager(tx, []Post{{}}, One(&rel)); return err }(),
+			"EagerAll":           func() error { _, err := EagerAll(tx, &table, Many(b.Author)); return err }(),
+			"LoadRights":         func() error { _, err := Eager(tx, []Post{{}}, assoc.LoadRights()); return err }(),
+			"Ordering":           func() error { _, err := Eager(tx, []User{{ID: 1}}, Many(b.Author).OrderedBy(&order)); return err }(),
+			"Table.Name":         map[bool]error{true: ErrInvalid}[table.Name() == ""],
+			"Relation.Name":      map[bool]error{true: ErrInvalid}[rel.Name() == ""],
 		} {
 			if !errors.Is(err, ErrInvalid) {
 				t.Errorf("%s of a zero value: %v", name, err)

@@ -119,7 +119,7 @@ func (l *library) load() error {
 		for _, b := range []Book{
 			{ID: 10, Title: "The Dispossessed", AuthorID: 1},
 			{ID: 11, Title: "The Lathe of Heaven", AuthorID: 1},
-			{ID: 20, Title: "Invisible Cities", AuthorID: 2, EditorID: memrel.Valid[int64](1)},
+			{ID: 20, Title: "Invisible Cities", AuthorID: 2, EditorID: memrel.NotNull[int64](1)},
 		} {
 			if _, err := l.books.Insert(tx, b); err != nil {
 				return err
@@ -197,12 +197,12 @@ func ExampleTx_DeferConstraints() {
 }
 
 // A snapshot is an O(1) fork: load fixtures once, give each test its own.
-func ExampleDB_Snapshot() {
+func ExampleDB_Fork() {
 	l := openLibrary([]memrel.Rule{memrel.OnDelete(memrel.Cascade)})
 	if err := l.load(); err != nil {
 		panic(err)
 	}
-	fork := l.db.Snapshot()
+	fork := l.db.Fork()
 	_ = fork.Update(func(tx *memrel.Tx) error { return l.authors.Delete(tx, 1) })
 	count := func(db *memrel.DB) (n int) {
 		_ = db.View(func(tx *memrel.Tx) (err error) { n, err = l.books.Len(tx); return err })

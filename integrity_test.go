@@ -26,7 +26,7 @@ func newEditorBlog(tb testing.TB, r ...Rule) *Blog {
 
 // edited is post id, written by writer and edited by user editor.
 func edited(id, editor int64) Post {
-	return Post{ID: id, UserID: writer, EditorID: Valid(editor)}
+	return Post{ID: id, UserID: writer, EditorID: NotNull(editor)}
 }
 
 // TestActions runs every action on both events (delete of the parent, and a
@@ -122,7 +122,7 @@ func TestInsertChildWithoutParent(t *testing.T) {
 	b.Seed(t)
 	for _, p := range []Post{
 		{Title: "no author", UserID: 9},
-		{Title: "no editor", UserID: 1, EditorID: Valid[int64](9)},
+		{Title: "no editor", UserID: 1, EditorID: NotNull[int64](9)},
 	} {
 		unchanged(t, b.DB, func() {
 			err := b.DB.Update(func(tx *Tx) error { _, err := b.Posts.Insert(tx, p); return err })
@@ -226,7 +226,7 @@ func TestTwoRelationsBetweenSameTables(t *testing.T) {
 	MustUpdate(t, b.DB, func(tx *Tx) error { return b.Users.UpdateKey(tx, 1, User{5, "ann", "ann@x"}) })
 	verify(t, b.DB)
 	got := dump(t, b.DB)["posts"]
-	want := []any{&Post{10, "a1", 5, Null[int64]{}}, &Post{11, "a2", 5, Null[int64]{}}, &Post{20, "b1", 2, Valid[int64](5)}}
+	want := []any{&Post{10, "a1", 5, Null[int64]{}}, &Post{11, "a2", 5, Null[int64]{}}, &Post{20, "b1", 2, NotNull[int64](5)}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("posts after re-keying user 1 to 5 (-want +got):\n%s", diff)
 	}
@@ -243,7 +243,7 @@ func TestSelfReferentialCascade(t *testing.T) {
 			verify(t, b.DB)
 			var want []any
 			if action == SetNull {
-				want = []any{&Comment{101, 10, Null[int64]{}, "reply"}, &Comment{102, 10, Valid[int64](101), "reply to reply"}}
+				want = []any{&Comment{101, 10, Null[int64]{}, "reply"}, &Comment{102, 10, NotNull[int64](101), "reply to reply"}}
 			} else {
 				want = []any{}
 			}
@@ -261,7 +261,7 @@ func TestSelfReferenceRestrictOnItself(t *testing.T) {
 	b := NewBlog(t, r)
 	b.Seed(t)
 	MustUpdate(t, b.DB, func(tx *Tx) error {
-		_, err := b.Comments.Insert(tx, Comment{200, 11, Valid[int64](200), "me"})
+		_, err := b.Comments.Insert(tx, Comment{200, 11, NotNull[int64](200), "me"})
 		return err
 	})
 	MustUpdate(t, b.DB, func(tx *Tx) error { return b.Comments.Delete(tx, 200) })
@@ -281,7 +281,7 @@ func chain(tb testing.TB, b *Blog, n int64) {
 		for i := int64(1); i <= n; i++ {
 			c := Comment{ID: i, PostID: 1}
 			if i > 1 {
-				c.ParentID = Valid(i - 1)
+				c.ParentID = NotNull(i - 1)
 			}
 			if _, err := b.Comments.Insert(tx, c); err != nil {
 				return err
@@ -352,7 +352,7 @@ func TestDeepChainRejectedAtTheBottom(t *testing.T) {
 		for i := int64(1); i <= n; i++ {
 			nd := node{ID: i}
 			if i > 1 {
-				nd.Parent = Valid(i - 1)
+				nd.Parent = NotNull(i - 1)
 			}
 			if _, err := nodes.Insert(tx, nd); err != nil {
 				return err
@@ -455,10 +455,10 @@ func TestDeferred(t *testing.T) {
 		b := NewBlog(t, r)
 		b.Seed(t)
 		MustUpdate(t, b.DB, func(tx *Tx) error {
-			if _, err := b.Comments.Insert(tx, Comment{ID: 1, PostID: 10, ParentID: Valid[int64](2)}); err != nil {
+			if _, err := b.Comments.Insert(tx, Comment{ID: 1, PostID: 10, ParentID: NotNull[int64](2)}); err != nil {
 				return err
 			}
-			_, err := b.Comments.Insert(tx, Comment{ID: 2, PostID: 10, ParentID: Valid[int64](1)})
+			_, err := b.Comments.Insert(tx, Comment{ID: 2, PostID: 10, ParentID: NotNull[int64](1)})
 			return err
 		})
 		verify(t, b.DB)
@@ -692,15 +692,15 @@ func TestRestrictSeesTheRewrittenRow(t *testing.T) {
 		if _, err := nodes.Insert(tx, node{ID: 5, Name: "a"}); err != nil {
 			return err
 		}
-		_, err := nodes.Insert(tx, node{ID: 6, Name: "b", Parent: Valid[int64](6)})
+		_, err := nodes.Insert(tx, node{ID: 6, Name: "b", Parent: NotNull[int64](6)})
 		return err
 	})
 	unchanged(t, db, func() {
-		err := db.Update(func(tx *Tx) error { return nodes.UpdateKey(tx, 5, node{ID: 2, Name: "a", Parent: Valid[int64](5)}) })
+		err := db.Update(func(tx *Tx) error { return nodes.UpdateKey(tx, 5, node{ID: 2, Name: "a", Parent: NotNull[int64](5)}) })
 		if !errors.Is(err, ErrRestrict) {
 			t.Errorf("self-reference to the old key: got %v, want ErrRestrict", err)
 		}
-		err = db.Update(func(tx *Tx) error { return nodes.UpdateKey(tx, 6, node{ID: 7, Name: "a", Parent: Valid[int64](6)}) })
+		err = db.Update(func(tx *Tx) error { return nodes.UpdateKey(tx, 6, node{ID: 7, Name: "a", Parent: NotNull[int64](6)}) })
 		if !errors.Is(err, ErrUnique) {
 			t.Errorf("unique and restrict both broken: got %v, want ErrUnique first", err)
 		}
@@ -844,7 +844,7 @@ func TestLargeFanOut(t *testing.T) {
 		for i := range n {
 			p := Post{UserID: 1}
 			if i%2 == 0 {
-				p = Post{UserID: 2, EditorID: Valid[int64](1)}
+				p = Post{UserID: 2, EditorID: NotNull[int64](1)}
 			}
 			if _, err := b.Posts.Insert(tx, p); err != nil {
 				return err
@@ -887,7 +887,7 @@ func TestDeferredChecksDoNotCollide(t *testing.T) {
 		if _, err := tables[5].Insert(tx, node{ID: "abc"}); err != nil {
 			return err
 		}
-		_, err := tables[6].Insert(tx, node{ID: "child", Ref: Valid("abc")})
+		_, err := tables[6].Insert(tx, node{ID: "child", Ref: NotNull("abc")})
 		return err
 	})
 	err = db.Update(func(tx *Tx) error {
@@ -901,7 +901,7 @@ func TestDeferredChecksDoNotCollide(t *testing.T) {
 			return err
 		}
 		// A child check of (t112, "\x05abc"), which fails.
-		_, err := tables[112].Insert(tx, node{ID: "\x05abc", Ref: Valid("missing")})
+		_, err := tables[112].Insert(tx, node{ID: "\x05abc", Ref: NotNull("missing")})
 		return err
 	})
 	if !errors.Is(err, ErrForeignKey) {

@@ -176,19 +176,19 @@ func TestKeepJoinIndexes(t *testing.T) {
 	if b.DB.joins.get(key) == nil {
 		t.Fatal("no join index kept by default")
 	}
-	none := b.DB.Snapshot(KeepJoinIndexes(false))
+	none := b.DB.Fork(KeepJoinIndexes(false))
 	if none.joins.get(key) != nil {
 		t.Fatal("a fork with KeepJoinIndexes(false) has the original's join index")
 	}
 	if diff := cmp.Diff(want, load(none)); diff != "" {
 		t.Errorf("without join indexes (-with +without):\n%s", diff)
 	}
-	inherited := none.Snapshot()
+	inherited := none.Fork()
 	load(inherited)
 	if none.joins.get(key) != nil || inherited.joins.get(key) != nil {
 		t.Fatal("a join index kept with KeepJoinIndexes(false)")
 	}
-	again := none.Snapshot(KeepJoinIndexes(true))
+	again := none.Fork(KeepJoinIndexes(true))
 	load(again)
 	if again.joins.get(key) == nil {
 		t.Fatal("no join index kept by a fork with KeepJoinIndexes(true)")

@@ -188,7 +188,7 @@ func TestJoinIndexesFollowWrites(t *testing.T) {
 
 			// A snapshot of the store shares its join indexes; the two
 			// part when either changes.
-			snap := b.DB.Snapshot()
+			snap := b.DB.Fork()
 			sb := *b
 			sb.DB = snap
 			memrel.MustUpdate(t, snap, func(tx *memrel.Tx) error {

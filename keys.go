@@ -25,8 +25,9 @@ type Null[K Key] struct {
 	Valid bool
 }
 
-// Valid returns a non-NULL Null holding k.
-func Valid[K Key](k K) Null[K] { return Null[K]{V: k, Valid: true} }
+// NotNull returns a Null holding k: a foreign key that is not NULL. (Null.Valid
+// is the field that says which a Null is.)
+func NotNull[K Key](k K) Null[K] { return Null[K]{V: k, Valid: true} }
 
 // String formats n as its value, or as NULL.
 func (n Null[K]) String() string {

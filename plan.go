@@ -18,7 +18,7 @@ type Step struct {
 // rejection and the *ConstraintError naming the rule that blocks it.
 //
 // It runs the delete and undoes it, so it needs a write transaction; to
-// plan from a reader, plan in a write transaction on db.Snapshot().
+// plan from a reader, plan in a write transaction on db.Fork().
 func (t *Table[T, K]) PlanDelete(tx *Tx, k K) ([]Step, error) {
 	if err := tx.enter(t.check(tx, true)); err != nil {
 		return nil, err

@@ -93,7 +93,7 @@ func NullableForeignKey[C any, CK comparable, P any, K Key](child *Table[C, CK],
 	pc := newCodec[K]()
 	return declare(child, name, field, parent, true, rules,
 		func(c *C) (K, bool) { n := field(c); return n.V, n.Valid },
-		func(c *C, k K) { *field(c) = Valid(k) },
+		func(c *C, k K) { *field(c) = NotNull(k) },
 		func(c *C) int {
 			n := field(c)
 			if !n.Valid {
@@ -325,7 +325,7 @@ func (r *Relation[C, P, K]) Exists(tx *Tx, k K) (bool, error) {
 // snapshot (for a write transaction, in the store as it began): a child is
 // added, removed, rewritten, or moved to another parent. If they have
 // changed already, the channel comes closed. Watches work the same on a
-// store made by Snapshot, for that store's own commits.
+// store made by Fork, for that store's own commits.
 //
 // The channel belongs to the store, not to tx: wait on it after tx has
 // ended, as a test does after View returns. All watchers of one key share
@@ -366,8 +366,9 @@ func (r *Relation[C, P, K]) Parent(tx *Tx, child C) (P, error) {
 	return *p.row.(*P), nil
 }
 
-// Key returns child's foreign key, and false when it is NULL.
-func (r *Relation[C, P, K]) Key(child C) (K, bool) {
+// ParentKey returns the key of the parent that child references: its foreign
+// key, and false when it is NULL.
+func (r *Relation[C, P, K]) ParentKey(child C) (K, bool) {
 	if r == nil || r.get == nil {
 		var zero K
 		return zero, false

@@ -50,7 +50,7 @@ func KeepJoinIndexes(keep bool) Option {
 
 // WriteWait sets how long BeginWrite and Update wait for the writer lock
 // before they fail with ErrBusy (DefaultWriteWait unless set); a negative d
-// waits for ever. A store made by Snapshot has the original's.
+// waits for ever. A store made by Fork has the original's.
 func WriteWait(d time.Duration) Option {
 	return func(o *options) { o.writeWait = d }
 }
@@ -65,15 +65,15 @@ func newDB(s *Schema, m *memdb.MemDB, joins *joinCache, o options) *DB {
 		writer: newWriterLock(o.writeWait), watches: &watchHub{}, opts: o}
 }
 
-// Snapshot returns an independent copy of the store as of now, in constant
+// Fork returns an independent copy of the store as of now, in constant
 // time: the two share every row until either changes. It is the basis of
-// per-test forks: load a fixture once, then give each test a snapshot.
+// per-test forks: load a fixture once, then give each test a fork.
 //
-// A snapshot has watches, a writer lock and load counters of its own: its
+// A fork has watches, a writer lock and load counters of its own: its
 // writes do not wake the original's watches, nor the other way round. It
 // has the original's options, and opts on top of them: a fork may wait
 // longer for its writer lock, or keep no join indexes.
-func (db *DB) Snapshot(opts ...Option) *DB {
+func (db *DB) Fork(opts ...Option) *DB {
 	if db.usable() != nil {
 		return nil
 	}

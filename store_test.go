@@ -122,11 +122,11 @@ func TestReadersSeeSnapshots(t *testing.T) {
 	}
 }
 
-func TestSnapshotIsIndependent(t *testing.T) {
+func TestForkIsIndependent(t *testing.T) {
 	b := NewBlog(t, DefaultRules())
 	b.Seed(t)
 	before := dump(t, b.DB)
-	fork := b.DB.Snapshot()
+	fork := b.DB.Fork()
 	MustUpdate(t, fork, func(tx *Tx) error {
 		if err := b.Users.Delete(tx, 1); err != nil {
 			return err
@@ -250,7 +250,7 @@ func TestNavigationBothWays(t *testing.T) {
 		if _, err := b.Editor.Parent(tx, p); !errors.Is(err, ErrNotFound) {
 			t.Errorf("NULL editor: %v", err)
 		}
-		if k, ok := b.Editor.Key(p); ok {
+		if k, ok := b.Editor.ParentKey(p); ok {
 			t.Errorf("Key of NULL editor: %v", k)
 		}
 		replies, _ := b.Replies.ListChildren(tx, 100)
@@ -298,18 +298,18 @@ func TestMutationSafety(t *testing.T) {
 		if _, err := docs.Insert(tx, in); err != nil {
 			return err
 		}
-		_, err := docs.Insert(tx, Doc{ID: "b", Ref: Valid("a")})
+		_, err := docs.Insert(tx, Doc{ID: "b", Ref: NotNull("a")})
 		return err
 	})
 	// Changing the struct passed in changes nothing stored.
-	in.ID, in.Ref = "zzz", Valid("nowhere")
+	in.ID, in.Ref = "zzz", NotNull("nowhere")
 	verify(t, db)
 	// Nor does changing a struct read out.
 	err = db.View(func(tx *Tx) error {
 		got, err := docs.Get(tx, "b")
-		got.ID, got.Ref = "c", Valid("nowhere")
+		got.ID, got.Ref = "c", NotNull("nowhere")
 		again, _ := docs.Get(tx, "b")
-		if again.Ref != Valid("a") || again.ID != "b" {
+		if again.Ref != NotNull("a") || again.ID != "b" {
 			t.Errorf("stored row changed: %+v", again)
 		}
 		return err

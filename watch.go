@@ -8,7 +8,7 @@ import (
 
 // Watches are memrel's own, not go-memdb's. go-memdb closes the channel of
 // every radix node a commit copies, so its watch on a prefix also wakes up
-// for changes next to it, and a store made by Snapshot never fires at all.
+// for changes next to it, and a store made by Fork never fires at all.
 // memrel knows which tables each commit wrote, so it compares, for each
 // watched parent key of a written table, the children before and after the
 // commit, and closes the watch only when they differ. Its stores write

@@ -31,7 +31,7 @@ func TestWatch(t *testing.T) {
 	base := NewBlog(t, DefaultRules())
 	base.Seed(t)
 	goroutines := runtime.NumGoroutine()
-	stores := map[string]*DB{"store": base.DB, "fork": base.DB.Snapshot(), "fork of a fork": base.DB.Snapshot().Snapshot()}
+	stores := map[string]*DB{"store": base.DB, "fork": base.DB.Fork(), "fork of a fork": base.DB.Fork().Fork()}
 	for name, db := range stores {
 		t.Run(name, func(t *testing.T) {
 			b := *base

@@ -149,7 +149,7 @@ func BenchmarkOp(b *testing.B) {
 		// loads above kept: what the first eager load after a write costs.
 		if me, ok := e.(*memrelEngine); ok {
 			kept := me.db
-			me.db = kept.Snapshot(memrel.KeepJoinIndexes(false))
+			me.db = kept.Fork(memrel.KeepJoinIndexes(false))
 			if err := check(e, w); err != nil {
 				b.Fatalf("%s without join indexes: %v", en.name, err)
 			}

@@ -138,7 +138,7 @@ func (e *memrelEngine) reject() error {
 }
 
 func (e *memrelEngine) fork() error {
-	return e.db.Snapshot().Update(func(tx *memrel.Tx) error {
+	return e.db.Fork().Update(func(tx *memrel.Tx) error {
 		_, err := e.posts.Insert(tx, Post{UserID: 1, Title: "fork"})
 		return err
 	})

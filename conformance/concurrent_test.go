@@ -234,7 +234,7 @@ func concurrentRound(t *testing.T, s uint64, round, txs int) {
 			return true
 		}
 		for i, first := 0, true; first || !done.Load(); i, first = i+1, false {
-			db := store.db.Snapshot()
+			db := store.db.Fork()
 			k, ok := see(r, db)
 			if !ok {
 				return

@@ -157,7 +157,7 @@ func null(b *int64) memrel.Null[int64] {
 	if b == nil {
 		return memrel.Null[int64]{}
 	}
-	return memrel.Valid(*b)
+	return memrel.NotNull(*b)
 }
 
 func (e *memEngine) begin(deferAll bool) error {

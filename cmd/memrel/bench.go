@@ -222,11 +222,11 @@ func (w workload) measure(benchtime time.Duration, progress io.Writer) ([]benchR
 	if err := loaded.load(d); err != nil {
 		return nil, err
 	}
-	fork := func() *blog { c := *loaded; c.db = loaded.db.Snapshot(); return &c }
+	fork := func() *blog { c := *loaded; c.db = loaded.db.Fork(); return &c }
 	// The same store keeping no join indexes: every eager load is a first.
 	noJoins := &blog{}
 	*noJoins = *loaded
-	noJoins.db = loaded.db.Snapshot(memrel.KeepJoinIndexes(false))
+	noJoins.db = loaded.db.Fork(memrel.KeepJoinIndexes(false))
 	nPosts, nPairs := len(d.Posts), len(d.PostTags)
 	view := func(b *blog, fn func(tx *memrel.Tx) (int, int64, error)) (n int, sum int64, err error) {
 		err = b.db.View(func(tx *memrel.Tx) error { n, sum, err = fn(tx); return err })
@@ -324,7 +324,7 @@ func (w workload) measure(benchtime time.Duration, progress io.Writer) ([]benchR
 			return 100, 0, nil
 		}},
 		{op: "per-test fork (snapshot + one write)", name: "Fork", unit: "fork", target: loaded, run: func(b *blog) (int, int64, error) {
-			f := b.db.Snapshot()
+			f := b.db.Fork()
 			return 1, 0, f.Update(func(tx *memrel.Tx) error {
 				_, err := b.posts.Insert(tx, Post{Title: "fork", UserID: 1})
 				return err
