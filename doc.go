@@ -16,7 +16,9 @@
 // Read and write through transactions: DB.Update and DB.View run a function
 // in a transaction that commits when it returns nil and aborts on an error
 // or a panic; BeginWrite and BeginRead give explicit control. DB.Fork
-// forks the store in constant time, for a test of its own.
+// forks the store in constant time, for a test of its own. Tables, indexes
+// and relations belong to the schema, not to a store: the same handles
+// work on every store opened from it, and on every fork of those.
 //
 // # Relations
 //
@@ -56,7 +58,9 @@
 // write transaction begun while the same goroutine holds one fails instead
 // of hanging. Sequences (All, Children, Rights, Descendants ...) cannot
 // return an error: the transaction keeps it (Tx.Err), and Commit, Update
-// and View return it. Relation.Watch returns a channel closed when a commit
+// and View return it. A sequence reads the snapshot it started on, so a
+// write transaction may change or delete rows while it ranges over them.
+// Relation.Watch returns a channel closed when a commit
 // changes a parent's children.
 //
 // # Integrity

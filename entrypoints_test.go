@@ -209,7 +209,7 @@ func TestRelationEntryPointsRefuseBadTransactions(t *testing.T) {
 		{"Relation.Watch", false, false, func(tx *Tx) error { _, err := author.Watch(tx, 1); return err }},
 		{"Relation.Descendants", false, true, func(tx *Tx) error { return yielded(count2(editor.Descendants(tx, 1, 0))) }},
 		{"Relation.Ancestors", false, true, func(tx *Tx) error {
-			return yielded(count2(editor.Ancestors(tx, Post{EditorID: NotNull[int64](1)}, 0)))
+			return yielded(count2(editor.Ancestors(tx, Post{EditorID: NullFrom[int64](1)}, 0)))
 		}},
 		{"Ordering.Children", false, true, func(tx *Tx) error { return yielded(countP(byTitle.Children(tx, 1))) }},
 		{"Ordering.Backward", false, true, func(tx *Tx) error { return yielded(countP(byTitle.Backward(tx, 1))) }},

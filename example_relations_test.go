@@ -74,7 +74,7 @@ func openShelf() *shelf {
 		}
 		for _, n := range []Novel{
 			{ID: 1, Title: "A Wizard of Earthsea", AuthorID: 1, Year: 1968},
-			{ID: 2, Title: "The Tombs of Atuan", AuthorID: 1, Year: 1971, SequelOf: memrel.NotNull[int64](1)},
+			{ID: 2, Title: "The Tombs of Atuan", AuthorID: 1, Year: 1971, SequelOf: memrel.NullFrom[int64](1)},
 			{ID: 3, Title: "The Dispossessed", AuthorID: 1, Year: 1974},
 			{ID: 4, Title: "The Left Hand of Darkness", AuthorID: 1, Year: 1969},
 			{ID: 5, Title: "The Baron in the Trees", AuthorID: 2, Year: 1957},

@@ -119,7 +119,7 @@ func (l *library) load() error {
 		for _, b := range []Book{
 			{ID: 10, Title: "The Dispossessed", AuthorID: 1},
 			{ID: 11, Title: "The Lathe of Heaven", AuthorID: 1},
-			{ID: 20, Title: "Invisible Cities", AuthorID: 2, EditorID: memrel.NotNull[int64](1)},
+			{ID: 20, Title: "Invisible Cities", AuthorID: 2, EditorID: memrel.NullFrom[int64](1)},
 		} {
 			if _, err := l.books.Insert(tx, b); err != nil {
 				return err

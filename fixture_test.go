@@ -145,12 +145,12 @@ func (b *Blog) Seed(tb testing.TB) *Blog {
 				return err
 			}
 		}
-		for _, p := range []Post{{10, "a1", 1, Null[int64]{}}, {11, "a2", 1, Null[int64]{}}, {20, "b1", 2, NotNull[int64](1)}} {
+		for _, p := range []Post{{10, "a1", 1, Null[int64]{}}, {11, "a2", 1, Null[int64]{}}, {20, "b1", 2, NullFrom[int64](1)}} {
 			if _, err := b.Posts.Insert(tx, p); err != nil {
 				return err
 			}
 		}
-		for _, c := range []Comment{{100, 10, Null[int64]{}, "root"}, {101, 10, NotNull[int64](100), "reply"}, {102, 10, NotNull[int64](101), "reply to reply"}} {
+		for _, c := range []Comment{{100, 10, Null[int64]{}, "root"}, {101, 10, NullFrom[int64](100), "reply"}, {102, 10, NullFrom[int64](101), "reply to reply"}} {
 			if _, err := b.Comments.Insert(tx, c); err != nil {
 				return err
 			}
@@ -183,7 +183,7 @@ func (b *Blog) Fill(tb testing.TB, users, postsPer, tags, tagsPer int) *Blog {
 				id++
 				p := Post{ID: id, UserID: int64(u), Title: fmt.Sprintf("post%d", id)}
 				if id%3 == 0 {
-					p.EditorID = NotNull(int64(u%users + 1))
+					p.EditorID = NullFrom(int64(u%users + 1))
 				}
 				if _, err := b.Posts.Insert(tx, p); err != nil {
 					return err

@@ -25,9 +25,10 @@ type Null[K Key] struct {
 	Valid bool
 }
 
-// NotNull returns a Null holding k: a foreign key that is not NULL. (Null.Valid
-// is the field that says which a Null is.)
-func NotNull[K Key](k K) Null[K] { return Null[K]{V: k, Valid: true} }
+// NullFrom returns the Null holding k, Valid (as guregu/null's IntFrom
+// does). K is inferred from k, so give an untyped constant its type:
+// NullFrom(int64(7)), or NullFrom[int64](7).
+func NullFrom[K Key](k K) Null[K] { return Null[K]{V: k, Valid: true} }
 
 // String formats n as its value, or as NULL.
 func (n Null[K]) String() string {

@@ -47,7 +47,9 @@ func (db *DB) LoadStats(rel AnyRelation) LoadStats {
 // transaction records it, so its Commit (or the Update or View running
 // it) fails too, even if the caller handled the error: a strict test
 // cannot pass with a lazy load in it. Eager loading, Count and Exists are
-// allowed.
+// allowed, and so is Parent of a NULL foreign key, which loads nothing.
+// Strict mode lasts until the transaction ends; Strict fails only as every
+// method does, on a finished transaction (ErrTxDone) or a nil one.
 func (tx *Tx) Strict() error {
 	if err := tx.enter(tx.usable(nil, false)); err != nil {
 		return err

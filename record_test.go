@@ -46,8 +46,8 @@ func TestRecordLayout(t *testing.T) {
 	rows := []Wide{
 		{Key: "root", A: "a1", B: "b", C: "c", D: "d1", E: "e", F: "f", G: "g1", H: "h", I: "i", J: "j1"},
 		{Key: long("k", 3000), A: long("a", 3000), B: "b", C: long("c", 3000), D: "d2", E: "e", F: long("f", 3000),
-			G: "g2", H: "h", I: long("i", 3000), J: long("j", 3000), Owner: NotNull("root")},
-		{Key: "leaf", A: "a3", B: "b", C: "c", D: "d3", E: "e", F: "f", G: "g3", H: "h", I: "i", J: "j3", Owner: NotNull(long("k", 3000))},
+			G: "g2", H: "h", I: long("i", 3000), J: long("j", 3000), Owner: NullFrom("root")},
+		{Key: "leaf", A: "a3", B: "b", C: "c", D: "d3", E: "e", F: "f", G: "g3", H: "h", I: "i", J: "j3", Owner: NullFrom(long("k", 3000))},
 	}
 	err = db.Update(func(tx *Tx) error {
 		for _, w := range rows {

@@ -93,7 +93,7 @@ func NullableForeignKey[C any, CK comparable, P any, K Key](child *Table[C, CK],
 	pc := newCodec[K]()
 	return declare(child, name, field, parent, true, rules,
 		func(c *C) (K, bool) { n := field(c); return n.V, n.Valid },
-		func(c *C, k K) { *field(c) = NotNull(k) },
+		func(c *C, k K) { *field(c) = NullFrom(k) },
 		func(c *C) int {
 			n := field(c)
 			if !n.Valid {
@@ -144,7 +144,7 @@ func declare[C any, CK comparable, P any, K Key, F any](child *Table[C, CK], nam
 	if r.def != nil {
 		d, ok := r.def.(K)
 		if !ok {
-			errs = append(errs, schemaError("relation %s.%s: Default(%v) has type %T, the foreign key type %s", child.info.name, name, r.def, r.def, rel.pc.typ))
+			errs = append(errs, schemaError("relation %s.%s: Default(%v) has type %T, but the foreign key has type %s", child.info.name, name, r.def, r.def, rel.pc.typ))
 		}
 		def = d
 	}
@@ -349,14 +349,14 @@ func (r *Relation[C, P, K]) Parent(tx *Tx, child C) (P, error) {
 		return zero, err
 	}
 	defer tx.mu.Unlock()
-	if err := r.lazy(tx, "Parent", "One"); err != nil {
-		return zero, err
-	}
 	c := scratchRow[C](tx, r.info.id)
 	*c = child
 	k, ok := r.get(c)
 	if !ok {
-		return zero, ErrNotFound
+		return zero, ErrNotFound // a NULL key: nothing to load, in strict mode too
+	}
+	if err := r.lazy(tx, "Parent", "One"); err != nil {
+		return zero, err
 	}
 	p := tx.get(r.parent.info, scratchKey(tx, r.pc, k))
 	if p == nil {

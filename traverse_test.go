@@ -17,8 +17,8 @@ func TestTraversal(t *testing.T) {
 			return err
 		}
 		for _, c := range []Comment{
-			{ID: 1, PostID: 1}, {ID: 2, PostID: 1, ParentID: NotNull[int64](1)}, {ID: 3, PostID: 1, ParentID: NotNull[int64](1)},
-			{ID: 4, PostID: 1, ParentID: NotNull[int64](2)}, {ID: 5, PostID: 1, ParentID: NotNull[int64](6)}, {ID: 6, PostID: 1, ParentID: NotNull[int64](5)},
+			{ID: 1, PostID: 1}, {ID: 2, PostID: 1, ParentID: NullFrom[int64](1)}, {ID: 3, PostID: 1, ParentID: NullFrom[int64](1)},
+			{ID: 4, PostID: 1, ParentID: NullFrom[int64](2)}, {ID: 5, PostID: 1, ParentID: NullFrom[int64](6)}, {ID: 6, PostID: 1, ParentID: NullFrom[int64](5)},
 		} {
 			if _, err := b.Comments.Insert(tx, c); err != nil {
 				return err
@@ -46,9 +46,9 @@ func TestTraversal(t *testing.T) {
 			{"descendants of 1", walk(b.Replies.Descendants(tx, 1, 0)), []visit{{2, 1}, {4, 2}, {3, 1}}},
 			{"descendants of 1, depth 1", walk(b.Replies.Descendants(tx, 1, 1)), []visit{{2, 1}, {3, 1}}},
 			{"descendants in a cycle", walk(b.Replies.Descendants(tx, 5, 0)), []visit{{6, 1}}},
-			{"ancestors of 4", walk(b.Replies.Ancestors(tx, Comment{ID: 4, ParentID: NotNull[int64](2)}, 0)), []visit{{2, 1}, {1, 2}}},
-			{"ancestors of 4, depth 1", walk(b.Replies.Ancestors(tx, Comment{ID: 4, ParentID: NotNull[int64](2)}, 1)), []visit{{2, 1}}},
-			{"ancestors in a cycle", walk(b.Replies.Ancestors(tx, Comment{ID: 5, ParentID: NotNull[int64](6)}, 0)), []visit{{6, 1}}},
+			{"ancestors of 4", walk(b.Replies.Ancestors(tx, Comment{ID: 4, ParentID: NullFrom[int64](2)}, 0)), []visit{{2, 1}, {1, 2}}},
+			{"ancestors of 4, depth 1", walk(b.Replies.Ancestors(tx, Comment{ID: 4, ParentID: NullFrom[int64](2)}, 1)), []visit{{2, 1}}},
+			{"ancestors in a cycle", walk(b.Replies.Ancestors(tx, Comment{ID: 5, ParentID: NullFrom[int64](6)}, 0)), []visit{{6, 1}}},
 			{"not self-referential", walk(func(yield func(Comment, int) bool) {
 				for p, d := range b.OnPost.Descendants(tx, 1, 0) {
 					yield(Comment{ID: p.ID}, d)
@@ -78,7 +78,7 @@ func TestTraversalDeep(t *testing.T) {
 			t.Errorf("deepest descendant %d at depth %d", last, deepest)
 		}
 		depth := 0
-		for range b.Replies.Ancestors(tx, Comment{ID: n, ParentID: NotNull[int64](n - 1)}, 0) {
+		for range b.Replies.Ancestors(tx, Comment{ID: n, ParentID: NullFrom[int64](n - 1)}, 0) {
 			depth++
 		}
 		if depth != n-1 {

@@ -26,7 +26,7 @@ func TestSequencesReportErrors(t *testing.T) {
 		"Relation.Children": func(tx *Tx) iter.Seq[any] { return anySeq(b.Author.Children(tx, 1)) },
 		"Descendants":       func(tx *Tx) iter.Seq[any] { return anySeq2(b.Replies.Descendants(tx, 100, 0)) },
 		"Ancestors": func(tx *Tx) iter.Seq[any] {
-			return anySeq2(b.Replies.Ancestors(tx, Comment{ParentID: NotNull[int64](101)}, 0))
+			return anySeq2(b.Replies.Ancestors(tx, Comment{ParentID: NullFrom[int64](101)}, 0))
 		},
 		"Association.Rights": func(tx *Tx) iter.Seq[any] {
 			return anySeq(g.Editing.Rights(tx, 1))
@@ -112,7 +112,7 @@ func TestRangeAcrossTheEnd(t *testing.T) {
 		"Relation.Children": func(tx *Tx) iter.Seq[any] { return anySeq(b.Author.Children(tx, 1)) },
 		"Descendants":       func(tx *Tx) iter.Seq[any] { return anySeq2(b.Replies.Descendants(tx, 100, 0)) },
 		"Ancestors": func(tx *Tx) iter.Seq[any] {
-			return anySeq2(b.Replies.Ancestors(tx, Comment{ParentID: NotNull[int64](102)}, 0))
+			return anySeq2(b.Replies.Ancestors(tx, Comment{ParentID: NullFrom[int64](102)}, 0))
 		},
 		"Association.Rights": func(tx *Tx) iter.Seq[any] { return anySeq(g.Editing.Rights(tx, 1)) },
 	}

@@ -33,7 +33,7 @@ func TestPanicInsideAnOperationUndoesIt(t *testing.T) {
 		}
 		// Post 1 goes with user 2 (CASCADE); post 2, edited by user 2,
 		// panics when SET NULL rewrites it.
-		for _, p := range []Post{{ID: 1, UserID: 2}, {ID: 2, Title: "boom", UserID: 1, EditorID: NotNull[int64](2)}} {
+		for _, p := range []Post{{ID: 1, UserID: 2}, {ID: 2, Title: "boom", UserID: 1, EditorID: NullFrom[int64](2)}} {
 			if _, err := posts.Insert(tx, p); err != nil {
 				return err
 			}

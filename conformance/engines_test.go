@@ -157,7 +157,7 @@ func null(b *int64) memrel.Null[int64] {
 	if b == nil {
 		return memrel.Null[int64]{}
 	}
-	return memrel.NotNull(*b)
+	return memrel.NullFrom(*b)
 }
 
 func (e *memEngine) begin(deferAll bool) error {
