@@ -270,45 +270,88 @@ func follow[A, F, T any, KF Key](tx *Tx, from *Relation[A, F, KF], to *relInfo, 
 // tags), for Eager and EagerAll: the links of every row of L in one pass
 // over the association table, then the rows of R they name, each found
 // once. Links whose R side is NULL link nothing.
-func (m *Association[A, L, R, KL, KR]) LoadRights() Loader[L, []R] {
+func (m *Association[A, L, R, KL, KR]) LoadRights() ThroughLoader[A, L, R, KL] {
 	if m == nil || m.left == nil || m.right == nil {
-		return through[L, R, KL]{} // fails with ErrInvalid
+		return ThroughLoader[A, L, R, KL]{&throughSpec[A, L, R, KL]{}} // fails with ErrInvalid
 	}
-	return through[L, R, KL]{from: m.left, to: m.right.info}
+	return ThroughLoader[A, L, R, KL]{&throughSpec[A, L, R, KL]{from: m.left, to: m.right.info}}
 }
 
 // LoadLefts loads the rows of L linked to each row of R (tags with their
 // posts).
-func (m *Association[A, L, R, KL, KR]) LoadLefts() Loader[R, []L] {
+func (m *Association[A, L, R, KL, KR]) LoadLefts() ThroughLoader[A, R, L, KR] {
 	if m == nil || m.left == nil || m.right == nil {
-		return through[R, L, KR]{}
+		return ThroughLoader[A, R, L, KR]{&throughSpec[A, R, L, KR]{}}
 	}
-	return through[R, L, KR]{from: m.right, to: m.left.info}
+	return ThroughLoader[A, R, L, KR]{&throughSpec[A, R, L, KR]{from: m.right, to: m.left.info}}
 }
 
-// through loads, for parents P of relation from, the parents T, through
-// relation to, of the association rows between them.
-type through[P, T any, K Key] struct {
-	from interface {
-		check(*Tx) error
-		relation() *relInfo
-		parentKey(p *P) []byte
-	}
-	to *relInfo
+// ThroughLoader loads, for rows P of an association's relation from, the
+// rows T, through its other relation, of the association rows between
+// them: a many-to-many's eager load, made by Association.LoadRights and
+// LoadLefts.
+type ThroughLoader[A, P, T any, K Key] struct{ *throughSpec[A, P, T, K] }
+
+type throughSpec[A, P, T any, K Key] struct {
+	from *Relation[A, P, K]
+	to   *relInfo
+	with []Loader[T]
 }
 
-func (t through[P, T, K]) load(tx *Tx, parents []P, recs []*rec, sc scope) ([][]T, error) {
-	if t.from == nil || t.to == nil {
-		return nil, invalid("nil association")
+// With runs loaders for the rows the load finds: tags, and each tag's
+// other posts.
+func (t ThroughLoader[A, P, T, K]) With(loaders ...Loader[T]) ThroughLoader[A, P, T, K] {
+	var c throughSpec[A, P, T, K]
+	if t.throughSpec != nil {
+		c = *t.throughSpec
+	}
+	c.with = append(c.with[:len(c.with):len(c.with)], loaders...)
+	return ThroughLoader[A, P, T, K]{&c}
+}
+
+// Of returns the rows linked to row, as the load of res found them, in the
+// association table's order: nil if there are none, or if row was not in
+// the load. The slice is res's; changing it changes res, never the store.
+func (t ThroughLoader[A, P, T, K]) Of(res *Result, row P) []T {
+	if t.throughSpec == nil || t.from == nil {
+		return nil
+	}
+	return childrenOf[A, P, K, T](res, t.throughSpec, t.from, row)
+}
+
+func (t ThroughLoader[A, P, T, K]) loadInto(tx *Tx, b batch[P], res *Result) error {
+	if t.throughSpec == nil || t.from == nil || t.to == nil {
+		return invalid("nil association")
 	}
 	if err := t.from.check(tx); err != nil {
-		return nil, err
+		return err
 	}
-	from := t.from.relation()
-	keys := batchKeys(parents, recs, t.from.parentKey)
+	keys, out, dup := t.linked(tx, b)
+	vals := resultValues[keyMap[[]T]](res, t.throughSpec)
+	var flat []T
+	for i, k := range keys {
+		if dup != nil && dup[i] {
+			continue
+		}
+		vals.set(k, out[i])
+		if len(t.with) > 0 {
+			flat = append(flat, out[i]...)
+		}
+	}
+	if len(t.with) == 0 {
+		return nil
+	}
+	return runAll(tx, batch[T]{rows: flat}, res, t.with)
+}
+
+// linked returns the keys of b's rows and the rows linked to each; dup,
+// when not nil, marks the rows whose key repeats an earlier one's.
+func (t ThroughLoader[A, P, T, K]) linked(tx *Tx, b batch[P]) ([][]byte, [][]T, []bool) {
+	from := t.from.info
+	keys := b.keys(t.from.appendParentKey)
 	n := len(keys)
-	if j := tx.join(from, from.index, t.to.index.slot, sc.whole); j != nil {
-		return t.joined(tx, j, n, keys, sc), nil
+	if j := tx.join(from, from.index, t.to.index.slot, b.sc.whole); j != nil {
+		return keys, t.joined(tx, j, n, keys, b.sc), nil
 	}
 	// The links first, parent by parent; then their targets, found in one
 	// ordered pass; then each parent's slice, all cut from one array.
@@ -317,13 +360,13 @@ func (t through[P, T, K]) load(tx *Tx, parents []P, recs []*rec, sc scope) ([][]
 		v []byte
 	}
 	var links []link
-	dups := walkChildren(tx, from, from.index, keys, sc, func(i int, c *rec) bool {
+	dups := walkChildren(tx, from, from.index, keys, b.sc, func(i int, c *rec) bool {
 		if v := c.key(t.to.index.slot); v != nil {
 			links = append(links, link{i, v})
 		}
 		return true
 	})
-	look := newParentLookup[T](tx, t.to.parent)
+	look := newParentLookup[T](tx, t.to.parent, nil)
 	vs := make([][]byte, len(links))
 	for k, ln := range links {
 		vs[k] = ln.v
@@ -332,11 +375,15 @@ func (t through[P, T, K]) load(tx *Tx, parents []P, recs []*rec, sc scope) ([][]
 	out, pairs := gather(n, len(links), func(k int) (int, *T) {
 		return links[k].i, look.get(links[k].v).p
 	})
-	for _, d := range dups {
-		out[d[0]] = append([]T(nil), out[d[1]]...)
+	var dup []bool
+	if len(dups) > 0 {
+		dup = make([]bool, n)
+		for _, d := range dups {
+			dup[d[0]] = true
+		}
 	}
 	t.count(tx, pairs, look.found)
-	return out, nil
+	return keys, out, dup
 }
 
 // gather cuts each parent's slice from one array of the rows of n links,
@@ -368,7 +415,7 @@ func gather[T any](parents, n int, link func(k int) (int, *T)) ([][]T, int) {
 // each parent, as positions among the distinct targets, then the targets
 // each link needs, found in one ordered pass and copied once, then each
 // parent's slice, all cut from one array.
-func (t through[P, T, K]) joined(tx *Tx, j *joinIndex, parents int, keys [][]byte, sc scope) [][]T {
+func (t ThroughLoader[A, P, T, K]) joined(tx *Tx, j *joinIndex, parents int, keys [][]byte, sc scope) [][]T {
 	type link struct{ i, d int }
 	var links []link
 	if sc.whole {
@@ -430,15 +477,15 @@ func (t through[P, T, K]) joined(tx *Tx, j *joinIndex, parents int, keys [][]byt
 	return out
 }
 
-func (t through[P, T, K]) count(tx *Tx, pairs, targets int) {
-	lf, lt := tx.count(t.from.relation()), tx.count(t.to)
+func (t ThroughLoader[A, P, T, K]) count(tx *Tx, pairs, targets int) {
+	lf, lt := tx.count(t.from.info), tx.count(t.to)
 	lf.Batches++
 	lf.Rows += int64(pairs)
 	lt.Batches++
 	lt.Rows += int64(targets)
 }
 
-// parentKey encodes the key of parent p.
-func (r *Relation[C, P, K]) parentKey(p *P) []byte {
-	return encodeKey(r.pc, *r.parent.ptr(p))
+// appendParentKey appends the encoded key of parent p to dst.
+func (r *Relation[C, P, K]) appendParentKey(dst []byte, p *P) []byte {
+	return r.pc.append(dst, *r.parent.ptr(p))
 }

@@ -39,12 +39,13 @@ func TestManyToManyNullSide(t *testing.T) {
 		for e := range b.Editing.Rights(tx, 1) {
 			lazy = append(lazy, e.ID)
 		}
-		eager, err := Eager(tx, []User{{ID: 1}}, b.Editing.LoadRights())
+		editors := b.Editing.LoadRights()
+		res, err := Eager(tx, []User{{ID: 1}}, editors)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var loaded []int64
-		for _, e := range eager[0].Loaded {
+		for _, e := range editors.Of(res, User{ID: 1}) {
 			loaded = append(loaded, e.ID)
 		}
 		n, err := b.Editing.Count(tx, 1)

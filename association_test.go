@@ -165,23 +165,24 @@ func TestAssociationEagerMatchesLazy(t *testing.T) {
 		if err := tx.Strict(); err != nil {
 			return err
 		}
-		right, err := memrel.EagerAll(tx, b.Posts, b.Tagging.LoadRights())
+		tags, posts := b.Tagging.LoadRights(), b.Tagging.LoadLefts()
+		allPosts, res, err := memrel.EagerAll(tx, b.Posts, tags)
 		if err != nil {
 			return err
 		}
-		left, err := memrel.EagerAll(tx, b.Tags, b.Tagging.LoadLefts())
+		right := memrel.ZipLoaded(allPosts, memrel.BindOf(res, tags.Of))
+		allTags, res, err := memrel.EagerAll(tx, b.Tags, posts)
 		if err != nil {
 			return err
 		}
-		var somePosts []memrel.Post
-		for _, w := range right[:7] {
-			somePosts = append(somePosts, w.Row)
-		}
+		left := memrel.ZipLoaded(allTags, memrel.BindOf(res, posts.Of))
+		somePosts := slices.Clone(allPosts[:7])
 		somePosts = append(somePosts, somePosts[2])
-		batch, err := memrel.Eager(tx, somePosts, b.Tagging.LoadRights())
+		res, err = memrel.Eager(tx, somePosts, tags)
 		if err != nil {
 			return err
 		}
+		batch := memrel.ZipLoaded(somePosts, memrel.BindOf(res, tags.Of))
 		// Lazy navigation fails in strict mode...
 		for range b.Tagging.Rights(tx, 1) {
 			t.Error("Rights yielded in strict mode")
@@ -193,7 +194,7 @@ func TestAssociationEagerMatchesLazy(t *testing.T) {
 	}
 }
 
-func checkM2M(t *testing.T, b *memrel.Blog, right []memrel.With[memrel.Post, []memrel.Tag], left []memrel.With[memrel.Tag, []memrel.Post], batch []memrel.With[memrel.Post, []memrel.Tag]) error {
+func checkM2M(t *testing.T, b *memrel.Blog, right []memrel.Loaded[memrel.Post, []memrel.Tag], left []memrel.Loaded[memrel.Tag, []memrel.Post], batch []memrel.Loaded[memrel.Post, []memrel.Tag]) error {
 	t.Helper()
 	// ...so compare in a transaction of its own.
 	return b.DB.View(func(tx *memrel.Tx) error {

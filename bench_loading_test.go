@@ -184,11 +184,11 @@ func BenchmarkLoading(b *testing.B) {
 			}
 			return
 		}
-		sumPosts := func(ws []memrel.With[memrel.User, []memrel.Post]) (count, sum int64) {
-			for _, w := range ws {
-				for _, p := range w.Loaded {
+		sumPosts := func(users []memrel.User, postsOf func(memrel.User) []memrel.Post) (count, sum int64) {
+			for _, u := range users {
+				for _, p := range postsOf(u) {
 					count++
-					sum += p.ID * w.Row.ID
+					sum += p.ID * u.ID
 				}
 			}
 			return
@@ -197,20 +197,22 @@ func BenchmarkLoading(b *testing.B) {
 		// join has built, searches it.
 		batch := loadCase{"op=children/strategy=batch/engine=memrel", "post", func(b *testing.B) (int64, int64) {
 			return view(b, func(tx *memrel.Tx) (int64, int64) {
-				ws, err := memrel.Eager(tx, m.users, memrel.Many(bl.Author))
+				posts := memrel.Many(bl.Author)
+				res, err := memrel.Eager(tx, m.users, posts)
 				if err != nil {
 					b.Fatal(err)
 				}
-				return sumPosts(ws)
+				return sumPosts(m.users, memrel.BindOf(res, posts.Of))
 			})
 		}}
 		merge := loadCase{"op=children/strategy=merge/engine=memrel", "post", func(b *testing.B) (int64, int64) {
 			return view(b, func(tx *memrel.Tx) (int64, int64) {
-				ws, err := memrel.EagerAll(tx, bl.Users, memrel.Many(bl.Author))
+				posts := memrel.Many(bl.Author)
+				users, res, err := memrel.EagerAll(tx, bl.Users, posts)
 				if err != nil {
 					b.Fatal(err)
 				}
-				return sumPosts(ws)
+				return sumPosts(users, memrel.BindOf(res, posts.Of))
 			})
 		}}
 		cases := []loadCase{
@@ -248,16 +250,23 @@ func BenchmarkLoading(b *testing.B) {
 			afterWrite(merge, bl.DB, touchPost(bl)),
 			cold(merge, &bl.DB),
 			{"op=children/strategy=merge/engine=maps", "post", func(b *testing.B) (int64, int64) {
-				ws := make([]memrel.With[memrel.User, []memrel.Post], len(m.users))
+				ws := make([]memrel.Loaded[memrel.User, []memrel.Post], len(m.users))
 				for i, u := range m.users {
 					ids := m.postsByUser[u.ID]
 					ps := make([]memrel.Post, len(ids))
 					for j, id := range ids {
 						ps[j] = m.posts[id]
 					}
-					ws[i] = memrel.With[memrel.User, []memrel.Post]{Row: u, Loaded: ps}
+					ws[i] = memrel.Loaded[memrel.User, []memrel.Post]{Row: u, Loaded: ps}
 				}
-				return sumPosts(ws)
+				var count, sum int64
+				for _, w := range ws {
+					for _, p := range w.Loaded {
+						count++
+						sum += p.ID * w.Row.ID
+					}
+				}
+				return count, sum
 			}},
 			{"op=parent/strategy=lazy/engine=memrel", "post", func(b *testing.B) (int64, int64) {
 				return view(b, func(tx *memrel.Tx) (count, sum int64) {
@@ -288,38 +297,35 @@ func BenchmarkLoading(b *testing.B) {
 			}},
 			{"op=parent/strategy=eager/engine=memrel", "post", func(b *testing.B) (int64, int64) {
 				return view(b, func(tx *memrel.Tx) (count, sum int64) {
-					ws, err := memrel.EagerAll(tx, bl.Posts, memrel.One(bl.Author))
+					author := memrel.One(bl.Author)
+					posts, res, err := memrel.EagerAll(tx, bl.Posts, author)
 					if err != nil {
 						b.Fatal(err)
 					}
-					for _, w := range ws {
+					for _, p := range posts {
+						u, ok := author.Of(res, p)
+						if !ok {
+							b.Fatalf("post %d: no author loaded", p.ID)
+						}
 						count++
-						sum += w.Row.ID * w.Loaded.ID
+						sum += p.ID * u.ID
 					}
 					return
 				})
 			}},
 		}
 		if size.tagsPer > 0 {
-			sumPairs := func(ws []memrel.With[memrel.Post, []memrel.With[memrel.PostTag, *memrel.Tag]]) (count, sum int64) {
-				for _, w := range ws {
-					for _, pt := range w.Loaded {
-						count++
-						sum += w.Row.ID * pt.Loaded.ID
-					}
-				}
-				return
-			}
 			tagPosts := loadCase{"op=tag-posts/strategy=merge/engine=memrel", "pair", func(b *testing.B) (int64, int64) {
 				return view(b, func(tx *memrel.Tx) (count, sum int64) {
-					ws, err := memrel.EagerAll(tx, bl.Tags, bl.Tagging.LoadLefts())
+					posts := bl.Tagging.LoadLefts()
+					tags, res, err := memrel.EagerAll(tx, bl.Tags, posts)
 					if err != nil {
 						b.Fatal(err)
 					}
-					for _, w := range ws {
-						for _, p := range w.Loaded {
+					for _, t := range tags {
+						for _, p := range posts.Of(res, t) {
 							count++
-							sum += p.ID * w.Row.ID
+							sum += p.ID * t.ID
 						}
 					}
 					return
@@ -328,13 +334,22 @@ func BenchmarkLoading(b *testing.B) {
 			cases = append(cases,
 				loadCase{"op=nested/strategy=merge/engine=memrel", "pair", func(b *testing.B) (int64, int64) {
 					return view(b, func(tx *memrel.Tx) (count, sum int64) {
-						ws, err := memrel.EagerAll(tx, bl.Users, memrel.ManyWith(memrel.Many(bl.Author), memrel.ManyWith(memrel.Many(bl.Tagged), memrel.One(bl.Tag))))
+						l := newNestedLoad(bl)
+						users, res, err := memrel.EagerAll(tx, bl.Users, l.posts)
 						if err != nil {
 							b.Fatal(err)
 						}
-						for _, u := range ws {
-							c, s := sumPairs(u.Loaded)
-							count, sum = count+c, sum+s
+						for _, u := range users {
+							for _, p := range l.posts.Of(res, u) {
+								for _, pt := range l.tagged.Of(res, p) {
+									t, ok := l.tag.Of(res, pt)
+									if !ok {
+										b.Fatalf("post_tags %d: no tag loaded", pt.ID)
+									}
+									count++
+									sum += p.ID * t.ID
+								}
+							}
 						}
 						return
 					})
@@ -344,14 +359,14 @@ func BenchmarkLoading(b *testing.B) {
 				afterWrite(m2mMerge("engine=memrel", bl, view), bl.DB, relink(bl)),
 				cold(m2mMerge("engine=memrel", bl, view), &bl.DB),
 				loadCase{"op=post-tags/strategy=merge/engine=maps", "pair", func(b *testing.B) (count, sum int64) {
-					ws := make([]memrel.With[memrel.Post, []memrel.Tag], 0, len(m.posts))
+					ws := make([]memrel.Loaded[memrel.Post, []memrel.Tag], 0, len(m.posts))
 					for p := range int64(len(m.posts)) {
 						ids := m.tagsByPost[p+1]
 						ts := make([]memrel.Tag, len(ids))
 						for i, t := range ids {
 							ts[i] = m.tags[t]
 						}
-						ws = append(ws, memrel.With[memrel.Post, []memrel.Tag]{Row: m.posts[p+1], Loaded: ts})
+						ws = append(ws, memrel.Loaded[memrel.Post, []memrel.Tag]{Row: m.posts[p+1], Loaded: ts})
 					}
 					for _, w := range ws {
 						for _, t := range w.Loaded {
@@ -434,14 +449,15 @@ func m2mLazy(engine string, bl *memrel.Blog, view viewFunc) loadCase {
 func m2mMerge(engine string, bl *memrel.Blog, view viewFunc) loadCase {
 	return loadCase{"op=post-tags/strategy=merge/" + engine, "pair", func(b *testing.B) (int64, int64) {
 		return view(b, func(tx *memrel.Tx) (count, sum int64) {
-			ws, err := memrel.EagerAll(tx, bl.Posts, bl.Tagging.LoadRights())
+			tags := bl.Tagging.LoadRights()
+			posts, res, err := memrel.EagerAll(tx, bl.Posts, tags)
 			if err != nil {
 				b.Fatal(err)
 			}
-			for _, w := range ws {
-				for _, t := range w.Loaded {
+			for _, p := range posts {
+				for _, t := range tags.Of(res, p) {
 					count++
-					sum += w.Row.ID * t.ID
+					sum += p.ID * t.ID
 				}
 			}
 			return

@@ -1,6 +1,7 @@
 package memrel
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -103,7 +104,7 @@ func TestConcurrentReadersAndWriterAtScale(t *testing.T) {
 		default:
 			u := next - 20 - int64(rng.IntN(40))
 			err = b.DB.Update(func(tx *Tx) error {
-				if err := b.Users.Delete(tx, u); err != nil && err != ErrNotFound {
+				if err := b.Users.Delete(tx, u); err != nil && !errors.Is(err, ErrNotFound) {
 					return err
 				}
 				return nil

@@ -41,11 +41,21 @@
 //
 // Lazy navigation is one index seek per call, so a loop over parents that
 // navigates each is the N+1 pattern. Eager (a batch of rows) and EagerAll (a
-// whole table) run a Loader for every row at once: Many (a parent's
-// children), One (a child's parent), ManyWith and OneWith (nested levels),
-// Association.LoadRights and LoadLefts. Tx.Strict makes lazy navigation fail
-// with ErrLazyLoad, naming the loader to use, and Tx.LoadStats and DB.LoadStats
-// count what each relation loaded, so a test can hold code to a budget.
+// whole table) run loaders for every row at once, one batch per loader and
+// level: Many (a parent's children), One (a child's parent), Count (how
+// many children), Tree (a self-referential relation to any depth), and
+// Association.LoadRights and LoadLefts. Several loaders may run at one
+// level, and With nests loaders under any of them. The load returns a
+// Result, and each loader's Of reads what it loaded for a row, at any
+// depth:
+//
+//	author, tags := memrel.One(authorRel), tagging.LoadRights()
+//	res, err := memrel.Eager(tx, posts, author, tags)
+//	a, _ := author.Of(res, posts[0])
+//
+// Tx.Strict makes lazy navigation fail with ErrLazyLoad, naming the loader
+// to use, and Tx.LoadStats and DB.LoadStats count what each relation
+// loaded, so a test can hold code to a budget.
 //
 // # Transactions and concurrency
 //

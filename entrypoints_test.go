@@ -214,13 +214,13 @@ func TestRelationEntryPointsRefuseBadTransactions(t *testing.T) {
 		{"Ordering.Children", false, true, func(tx *Tx) error { return yielded(countP(byTitle.Children(tx, 1))) }},
 		{"Ordering.Backward", false, true, func(tx *Tx) error { return yielded(countP(byTitle.Backward(tx, 1))) }},
 		{"Eager Many", false, false, func(tx *Tx) error { _, err := Eager(tx, []User{{ID: 1}}, Many(author)); return err }},
-		{"EagerAll One", false, false, func(tx *Tx) error { _, err := EagerAll(tx, posts, One(author)); return err }},
-		{"EagerAll ManyWith", false, false, func(tx *Tx) error {
-			_, err := EagerAll(tx, users, ManyWith(Many(author), m.LoadLefts()))
+		{"EagerAll One", false, false, func(tx *Tx) error { _, _, err := EagerAll(tx, posts, One(author)); return err }},
+		{"EagerAll Many.With", false, false, func(tx *Tx) error {
+			_, _, err := EagerAll(tx, users, Many(author).With(m.LoadLefts()))
 			return err
 		}},
-		{"Eager OneWith", false, false, func(tx *Tx) error {
-			_, err := Eager(tx, []Post{{UserID: 1}}, OneWith(author, m.LoadRights()))
+		{"Eager One.With", false, false, func(tx *Tx) error {
+			_, err := Eager(tx, []Post{{UserID: 1}}, One(author).With(m.LoadRights()))
 			return err
 		}},
 		{"Association.Rights", false, true, func(tx *Tx) error { return yielded(countP(m.Rights(tx, 1))) }},
@@ -296,14 +296,34 @@ func TestZeroHandles(t *testing.T) {
 			"Association":        func() error { _, err := assoc.Link(tx, 1, 1); return err }(),
 			"Count":              func() error { _, err := assoc.Count(tx, 1); return err }(),
 			"Eager":              func() error { _, err := Eager(tx, []Post{{}}, One(&rel)); return err }(),
-			"EagerAll":           func() error { _, err := EagerAll(tx, &table, Many(b.Author)); return err }(),
+			"EagerAll":           func() error { _, _, err := EagerAll(tx, &table, Many(b.Author)); return err }(),
 			"LoadRights":         func() error { _, err := Eager(tx, []Post{{}}, assoc.LoadRights()); return err }(),
 			"Ordering":           func() error { _, err := Eager(tx, []User{{ID: 1}}, Many(b.Author).OrderedBy(&order)); return err }(),
+			"ManyLoader":         func() error { _, err := Eager(tx, []User{{ID: 1}}, ManyLoader[Post, User, int64]{}); return err }(),
+			"OneLoader":          func() error { _, err := Eager(tx, []Post{{UserID: 1}}, OneLoader[Post, User, int64]{}); return err }(),
+			"CountLoader":        func() error { _, err := Eager(tx, []User{{ID: 1}}, CountLoader[Post, User, int64]{}); return err }(),
+			"TreeLoader":         func() error { _, err := Eager(tx, []Comment{{ID: 100}}, TreeLoader[Comment, int64]{}); return err }(),
+			"ThroughLoader":      func() error { _, err := Eager(tx, []Post{{}}, ThroughLoader[PostTag, Post, Tag, int64]{}); return err }(),
 			"Table.Name":         map[bool]error{true: ErrInvalid}[table.Name() == ""],
 			"Relation.Name":      map[bool]error{true: ErrInvalid}[rel.Name() == ""],
 		} {
 			if !errors.Is(err, ErrInvalid) {
 				t.Errorf("%s of a zero value: %v", name, err)
+			}
+		}
+		// The zero loaders read nothing from a Result, nor from none.
+		var (
+			many    ManyLoader[Post, User, int64]
+			one     OneLoader[Post, User, int64]
+			count   CountLoader[Post, User, int64]
+			tree    TreeLoader[Comment, int64]
+			through ThroughLoader[PostTag, Post, Tag, int64]
+		)
+		for _, res := range []*Result{nil, {}} {
+			_, found := one.Of(res, Post{UserID: 1})
+			if many.Of(res, User{ID: 1}) != nil || found || count.Of(res, User{ID: 1}) != 0 ||
+				tree.Of(res, Comment{ID: 100}) != nil || through.Of(res, Post{ID: 10}) != nil {
+				t.Error("a zero loader found rows")
 			}
 		}
 		for range table.All(tx) {

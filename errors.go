@@ -10,7 +10,9 @@ import (
 // wrapped in a *ConstraintError or an *IntegrityError that says where.
 var (
 	// ErrNotFound is returned when a row with the given key does not exist:
-	// by Get, Update, Delete, and by Parent when the foreign key is NULL.
+	// by Get, Update, Delete, Index.First, Relation.Child, by Parent when
+	// the foreign key is NULL, and by a One load whose foreign key names no
+	// row. It is wrapped in a *NotFoundError that says where.
 	ErrNotFound = errors.New("memrel: not found")
 
 	// ErrForeignKey is returned when a non-NULL foreign key names no parent
@@ -64,8 +66,8 @@ var (
 	ErrCorrupt = errors.New("memrel: store corrupt")
 )
 
-// Op is the operation that a ConstraintError or an IntegrityError
-// describes.
+// Op is the operation that a ConstraintError, an IntegrityError or a
+// NotFoundError describes.
 type Op string
 
 // The operations.
@@ -75,7 +77,38 @@ const (
 	OpDelete Op = "delete" // Delete, Unlink, Clear, Replace
 	OpCommit Op = "commit" // the deferred checks of Commit
 	OpVerify Op = "verify" // Verify
+	OpGet    Op = "get"    // Get, Index.First, Relation.Child, Relation.Parent
+	OpLoad   Op = "load"   // an eager load (Eager, EagerAll)
 )
+
+// NotFoundError is ErrNotFound with what was looked for. A failing test
+// prints it as, for example:
+//
+//	memrel: get posts 7: not found
+//	memrel: load users 9 (posts.author of posts 3): not found
+type NotFoundError struct {
+	Op    Op
+	Table string // the table looked in
+	Key   string // the key, or the indexed value, looked for, formatted; "NULL" for a NULL foreign key
+	Via   string // the index or relation looked through, and for a load the row that names the key
+}
+
+func (e *NotFoundError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "memrel: %s %s %s", e.Op, e.Table, e.Key)
+	if e.Via != "" {
+		fmt.Fprintf(&b, " (%s)", e.Via)
+	}
+	b.WriteString(": not found")
+	return b.String()
+}
+
+func (e *NotFoundError) Unwrap() error { return ErrNotFound }
+
+// notFound is a NotFoundError for the row of ti with key pk.
+func notFound(op Op, ti *tableInfo, pk []byte, via string) error {
+	return &NotFoundError{Op: op, Table: ti.name, Key: ti.front.formatKey(pk), Via: via}
+}
 
 // ConstraintError describes one rejected operation or one violation found at
 // commit or by Verify. It wraps one of ErrForeignKey, ErrRestrict, ErrUnique

@@ -98,16 +98,18 @@ func openShelf() *shelf {
 
 // EagerAll loads a whole table with its children in one pass over each
 // index (SQLAlchemy's joinedload); Eager loads them for a batch of rows
-// (selectinload). Either way, one call per level, however many rows.
+// (selectinload). Either way, one call per level, however many rows; the
+// loader's Of reads what it loaded for a row.
 func ExampleEagerAll() {
 	sh := openShelf()
 	_ = sh.db.View(func(tx *memrel.Tx) error {
-		all, err := memrel.EagerAll(tx, sh.authors, memrel.Many(sh.wrote))
+		novels := memrel.Many(sh.wrote)
+		authors, res, err := memrel.EagerAll(tx, sh.authors, novels)
 		if err != nil {
 			return err
 		}
-		for _, a := range all {
-			fmt.Println(a.Row.Name, len(a.Loaded), "novels")
+		for _, a := range authors {
+			fmt.Println(a.Name, len(novels.Of(res, a)), "novels")
 		}
 		fmt.Println(tx.LoadStats(sh.wrote))
 		return nil
@@ -118,24 +120,66 @@ func ExampleEagerAll() {
 	// {0 1 5}
 }
 
-// Loaders nest, typed, to any depth: authors -> novels (newest first, at
-// most two) -> genres.
-func ExampleManyWith() {
+// Loaders compose: several at one level, and With for the level below, to
+// any depth, each one batch. Here each author's novels, newest first and
+// at most two, each with its genres and its number of sequels; and each
+// author's novel count. Every loader's Of reads its rows from the one
+// Result: no nested result types to spell.
+func ExampleManyLoader_With() {
 	sh := openShelf()
 	_ = sh.db.View(func(tx *memrel.Tx) error {
-		newest := memrel.Many(sh.wrote).OrderedBy(sh.byYear).Where(func(n Novel) bool { return n.Year > 1960 }).Limit(2)
-		rows, err := memrel.Eager(tx, []Author{{ID: 1}}, memrel.ManyWith(newest, sh.bookGenres.LoadRights()))
+		genres := sh.bookGenres.LoadRights()
+		sequels := memrel.Count(sh.sequels)
+		newest := memrel.Many(sh.wrote).OrderedBy(sh.byYear).Where(func(n Novel) bool { return n.Year > 1960 }).Limit(2).
+			With(genres, sequels)
+		count := memrel.Count(sh.wrote)
+		authors := []Author{{ID: 1, Name: "Le Guin"}}
+		res, err := memrel.Eager(tx, authors, newest, count)
 		if err != nil {
 			return err
 		}
-		for _, n := range rows[0].Loaded {
-			fmt.Println(n.Row.Year, n.Row.Title, n.Loaded)
+		for _, a := range authors {
+			fmt.Println(a.Name, count.Of(res, a), "novels")
+			for _, n := range newest.Of(res, a) {
+				fmt.Println(n.Year, n.Title, genres.Of(res, n), sequels.Of(res, n), "sequel")
+			}
 		}
 		return nil
 	})
 	// Output:
-	// 1968 A Wizard of Earthsea [{1 fantasy}]
-	// 1969 The Left Hand of Darkness [{2 science fiction}]
+	// Le Guin 4 novels
+	// 1968 A Wizard of Earthsea [{1 fantasy}] 1 sequel
+	// 1969 The Left Hand of Darkness [{2 science fiction}] 0 sequel
+}
+
+// Tree loads a self-referential relation to any depth, one batch per level
+// (a recursive common table expression), safe on cycles; With loads more
+// for every row of the tree. Of gives one level; call it again for the next.
+func ExampleTree() {
+	sh := openShelf()
+	_ = sh.db.View(func(tx *memrel.Tx) error {
+		author := memrel.One(sh.wrote)
+		series := memrel.Tree(sh.sequels).With(author)
+		roots := []Novel{{ID: 1, Title: "A Wizard of Earthsea"}}
+		res, err := memrel.Eager(tx, roots, series)
+		if err != nil {
+			return err
+		}
+		var show func(n Novel, depth int)
+		show = func(n Novel, depth int) {
+			for _, s := range series.Of(res, n) {
+				a, _ := author.Of(res, s)
+				fmt.Println(depth, s.Title, "by", a.Name)
+				show(s, depth+1)
+			}
+		}
+		show(roots[0], 1)
+		fmt.Println(tx.LoadStats(sh.sequels))
+		return nil
+	})
+	// Output:
+	// 1 The Tombs of Atuan by Le Guin
+	// {0 2 1}
 }
 
 // Many-to-many through an association table, declared once, navigated and
@@ -154,12 +198,13 @@ func ExampleManyToMany() {
 		for g := range m.Rights(tx, 3) { // book.genres, lazily
 			fmt.Println("The Dispossessed:", g.Name)
 		}
-		byGenre, err := memrel.EagerAll(tx, sh.genres, m.LoadLefts()) // genre.books, eagerly
+		books := m.LoadLefts() // genre.books, eagerly
+		genres, res, err := memrel.EagerAll(tx, sh.genres, books)
 		if err != nil {
 			return err
 		}
-		for _, g := range byGenre {
-			fmt.Println(g.Row.Name, len(g.Loaded))
+		for _, g := range genres {
+			fmt.Println(g.Name, len(books.Of(res, g)))
 		}
 		return nil
 	})

@@ -77,3 +77,40 @@ func MustTx(tx *Tx, err error) *Tx {
 	}
 	return tx
 }
+
+// Loaded is a row and what an eager load found for it: a Result turned
+// into a plain structure (with ZipLoaded, BindOf and BindParentOf) that cmp
+// can compare with one built by lazy navigation or by hand.
+type Loaded[T, V any] struct {
+	Row    T
+	Loaded V
+}
+
+// ZipLoaded pairs each of rows with of(row). The slice is never nil, so
+// that a row with nothing loaded below it compares equal to an empty slice
+// built lazily.
+func ZipLoaded[T, V any](rows []T, of func(T) V) []Loaded[T, V] {
+	out := make([]Loaded[T, V], len(rows))
+	for i, r := range rows {
+		out[i] = Loaded[T, V]{Row: r, Loaded: of(r)}
+	}
+	return out
+}
+
+// BindOf binds a loader's Of method to res, for ZipLoaded:
+// ZipLoaded(users, BindOf(res, posts.Of)).
+func BindOf[T, V any](res *Result, of func(*Result, T) V) func(T) V {
+	return func(row T) V { return of(res, row) }
+}
+
+// BindParentOf binds a OneLoader's Of method to res, for ZipLoaded: the
+// parent as a pointer, nil where Of found none.
+func BindParentOf[C, P any](res *Result, of func(*Result, C) (P, bool)) func(C) *P {
+	return func(child C) *P {
+		p, ok := of(res, child)
+		if !ok {
+			return nil
+		}
+		return &p
+	}
+}

@@ -16,7 +16,7 @@ func warm(tb testing.TB, b *Blog, tx *Tx) {
 			}
 		}
 	}
-	if tx.seen == nil || len(tx.seen[b.Users.info.id].ints) != 2 {
+	if tx.seen == nil || tx.seen[b.Users.info.id].len() != 2 {
 		tb.Fatalf("the identity map holds %v, want users 1 and 2", tx.seen)
 	}
 }
@@ -95,7 +95,7 @@ func TestIdentityMapIsBounded(t *testing.T) {
 				}
 			}
 		}
-		if got := len(tx.seen[b.Users.info.id].ints); got == 0 || got > seenMax {
+		if got := tx.seen[b.Users.info.id].len(); got == 0 || got > seenMax {
 			t.Errorf("the identity map holds %d users, want 1 to %d", got, seenMax)
 		}
 		return nil

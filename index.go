@@ -84,13 +84,14 @@ func (x *Index[T, K, V]) First(tx *Tx, v V) (T, error) {
 	}
 	defer tx.mu.Unlock()
 	var r *rec
-	if k := scratchKey(tx, x.codec, v); x.info.unique {
+	k := scratchKey(tx, x.codec, v)
+	if x.info.unique {
 		r = tx.first(x.info.table.name, x.info.mdb, k)
 	} else {
 		r = tx.firstWith(x.info.table.name, x.info.mdb, k)
 	}
 	if r == nil {
-		return zero, ErrNotFound
+		return zero, &NotFoundError{Op: OpGet, Table: x.info.table.name, Key: x.codec.format(k), Via: x.info.table.name + "." + x.info.name}
 	}
 	return *r.row.(*T), nil
 }

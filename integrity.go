@@ -92,7 +92,7 @@ func (tx *Tx) write(ti *tableInfo, oldKey []byte, r *rec, mode writeMode, fresh 
 	case old != nil && mode == mustBeNew:
 		return tx.violation(ErrUnique, ti, r.pk(), ti.name+".primary key", ti.prefix+ti.front.formatKey(old.pk()))
 	case old == nil && mode == mustExist:
-		return ErrNotFound
+		return notFound(OpUpdate, ti, r.pk(), "")
 	}
 	return tx.replace(ti, old, r, cause{})
 }
@@ -138,6 +138,9 @@ func (tx *Tx) replace(ti *tableInfo, old, nw *rec, why cause) error {
 	}
 	must(tx.mtx.Insert(ti.name, nw))
 	tx.note(ti, nw.pk(), nw)
+	if old == nil {
+		tx.counted(ti, 1)
+	}
 	tx.w.undo = append(tx.w.undo, undo{ti: ti, old: old, new: nw, why: why})
 	if rekeyed {
 		if ti.intKey != nil {
@@ -203,7 +206,7 @@ func (tx *Tx) delete(ti *tableInfo, pk []byte) error {
 	tx.op = OpDelete
 	r := tx.get(ti, pk)
 	if r == nil {
-		return ErrNotFound
+		return notFound(OpDelete, ti, pk, "")
 	}
 	return tx.remove(ti, r, cause{})
 }
@@ -212,6 +215,7 @@ func (tx *Tx) delete(ti *tableInfo, pk []byte) error {
 func (tx *Tx) remove(ti *tableInfo, r *rec, why cause) error {
 	must(tx.mtx.Delete(ti.name, r))
 	tx.note(ti, r.pk(), nil)
+	tx.counted(ti, -1)
 	tx.w.undo = append(tx.w.undo, undo{ti: ti, old: r, why: why})
 	if err := tx.restrict(ti, r.pk(), true); err != nil {
 		return err

@@ -17,7 +17,7 @@ func TestJoinIndexReuse(t *testing.T) {
 	key := joinKey{ix: ix, slot: ix.slot, val: -1}
 	load := func(tx *Tx) {
 		t.Helper()
-		if _, err := EagerAll(tx, b.Users, Many(b.Author)); err != nil {
+		if _, _, err := EagerAll(tx, b.Users, Many(b.Author)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -81,21 +81,21 @@ func TestJoinIndexNested(t *testing.T) {
 	b.Seed(t)
 	ix := b.OnPost.info.index
 	key := joinKey{ix: ix, slot: ix.slot, val: -1}
-	load := func(l Loader[User, []With[Post, []Comment]]) {
+	load := func(l Loader[User]) {
 		t.Helper()
 		err := b.DB.View(func(tx *Tx) error {
-			_, err := EagerAll(tx, b.Users, l)
+			_, _, err := EagerAll(tx, b.Users, l)
 			return err
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	load(ManyWith(Many(b.Author).Where(func(p Post) bool { return p.ID != 11 }), Many(b.OnPost)))
+	load(Many(b.Author).Where(func(p Post) bool { return p.ID != 11 }).With(Many(b.OnPost)))
 	if b.DB.joins.get(key) != nil {
 		t.Fatal("the comments of some posts built a join index")
 	}
-	load(ManyWith(Many(b.Author), Many(b.OnPost)))
+	load(Many(b.Author).With(Many(b.OnPost)))
 	if j := b.DB.joins.get(key); j == nil || len(j.recs) != 3 {
 		t.Fatal("the comments of every post built no join index of 3 comments")
 	}
@@ -160,11 +160,13 @@ func TestKeepJoinIndexes(t *testing.T) {
 	b.Seed(t)
 	ix := b.Author.info.index
 	key := joinKey{ix: ix, slot: ix.slot, val: -1}
-	load := func(db *DB) []With[User, []Post] {
+	load := func(db *DB) []Loaded[User, []Post] {
 		t.Helper()
-		var out []With[User, []Post]
-		err := db.View(func(tx *Tx) (err error) {
-			out, err = EagerAll(tx, b.Users, Many(b.Author))
+		var out []Loaded[User, []Post]
+		err := db.View(func(tx *Tx) error {
+			posts := Many(b.Author)
+			users, res, err := EagerAll(tx, b.Users, posts)
+			out = ZipLoaded(users, BindOf(res, posts.Of))
 			return err
 		})
 		if err != nil {

@@ -26,37 +26,40 @@ type eagerState struct {
 func eagerNow(tb testing.TB, b *memrel.Blog, tx *memrel.Tx) eagerState {
 	tb.Helper()
 	s := eagerState{map[int64][]memrel.Post{}, map[int64][]memrel.Tag{}, map[int64][]memrel.Post{}, map[int64][]memrel.Tag{}}
-	users, err := memrel.EagerAll(tx, b.Users, memrel.Many(b.Author))
+	posts := memrel.Many(b.Author)
+	users, res, err := memrel.EagerAll(tx, b.Users, posts)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	for _, w := range users {
-		s.Posts[w.Row.ID] = w.Loaded
+	for _, u := range users {
+		s.Posts[u.ID] = posts.Of(res, u)
 	}
-	posts, err := memrel.EagerAll(tx, b.Posts, b.Tagging.LoadRights())
+	tags := b.Tagging.LoadRights()
+	allPosts, res, err := memrel.EagerAll(tx, b.Posts, tags)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	var batch []memrel.Post
-	for i, w := range posts {
-		s.Tags[w.Row.ID] = w.Loaded
+	for i, p := range allPosts {
+		s.Tags[p.ID] = tags.Of(res, p)
 		if i%3 == 0 {
-			batch = append(batch, w.Row)
+			batch = append(batch, p)
 		}
 	}
-	tags, err := memrel.EagerAll(tx, b.Tags, b.Tagging.LoadLefts())
+	tagged := b.Tagging.LoadLefts()
+	allTags, res, err := memrel.EagerAll(tx, b.Tags, tagged)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	for _, w := range tags {
-		s.TaggedAs[w.Row.ID] = w.Loaded
+	for _, t := range allTags {
+		s.TaggedAs[t.ID] = tagged.Of(res, t)
 	}
-	some, err := memrel.Eager(tx, batch, b.Tagging.LoadRights())
+	res, err = memrel.Eager(tx, batch, tags)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	for _, w := range some {
-		s.BatchTags[w.Row.ID] = w.Loaded
+	for _, p := range batch {
+		s.BatchTags[p.ID] = tags.Of(res, p)
 	}
 	return s
 }

@@ -13,18 +13,27 @@ import "encoding/binary"
 // the table's key type is: a string key that happens to be 8 bytes long is
 // kept as a uint64 too, and can be equal to no other key but itself.
 //
-// Its maps are made on the first set; get, len and clear on an empty
+// Its maps are made on the first set that needs them; get, len and clear on an empty
 // keyMap allocate nothing, and get never does (a lookup m[string(k)]
 // does not copy k).
 type keyMap[V any] struct {
-	ints map[uint64]V // 8-byte keys, by their big-endian value
-	strs map[string]V // keys of any other length
+	// The first 8-byte key is kept inline, so that a map of one integer
+	// key (a one-row write, a batch of one parent) makes no map at all.
+	one    uint64
+	oneV   V
+	hasOne bool
+	ints   map[uint64]V // other 8-byte keys, by their big-endian value
+	strs   map[string]V // keys of any other length
 }
 
 // get returns the value of key k, and whether k has one.
 func (m *keyMap[V]) get(k []byte) (V, bool) {
 	if len(k) == 8 {
-		v, ok := m.ints[binary.BigEndian.Uint64(k)]
+		u := binary.BigEndian.Uint64(k)
+		if m.hasOne && m.one == u {
+			return m.oneV, true
+		}
+		v, ok := m.ints[u]
 		return v, ok
 	}
 	v, ok := m.strs[string(k)]
@@ -34,10 +43,16 @@ func (m *keyMap[V]) get(k []byte) (V, bool) {
 // set sets the value of key k to v; k is copied if it needs to be kept.
 func (m *keyMap[V]) set(k []byte, v V) {
 	if len(k) == 8 {
+		u := binary.BigEndian.Uint64(k)
+		switch {
+		case m.hasOne && m.one == u, !m.hasOne && len(m.ints) == 0:
+			m.one, m.oneV, m.hasOne = u, v, true
+			return
+		}
 		if m.ints == nil {
 			m.ints = map[uint64]V{}
 		}
-		m.ints[binary.BigEndian.Uint64(k)] = v
+		m.ints[u] = v
 		return
 	}
 	if m.strs == nil {
@@ -47,10 +62,18 @@ func (m *keyMap[V]) set(k []byte, v V) {
 }
 
 // len returns the number of keys with a value.
-func (m *keyMap[V]) len() int { return len(m.ints) + len(m.strs) }
+func (m *keyMap[V]) len() int {
+	n := len(m.ints) + len(m.strs)
+	if m.hasOne {
+		n++
+	}
+	return n
+}
 
 // clear removes every key, and keeps the maps' memory for the next ones.
 func (m *keyMap[V]) clear() {
+	var zero V
+	m.one, m.oneV, m.hasOne = 0, zero, false
 	clear(m.ints)
 	clear(m.strs)
 }

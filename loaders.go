@@ -1,34 +1,46 @@
 package memrel
 
-import (
-	"bytes"
-	"slices"
-)
-
-// The loaders: Many and One, the two sides of a foreign key, and ManyWith
-// and OneWith, which nest a loader one level down. Each loads a batch of
-// rows at once; Eager and EagerAll (loading.go) run them.
+// The loaders of a foreign key: Many and One, its two sides, Count, and
+// Tree for a self-referential one. Each loads a batch of rows at once, into
+// a Result; Eager and EagerAll (loading.go) run them, and each loader's Of
+// reads what it loaded.
 
 // ManyLoader loads each parent's children through a relation: the "many"
 // side of a one-to-many, SQLAlchemy's selectinload. Where and Limit narrow
-// what it loads, per parent.
-type ManyLoader[C, P any, K Key] struct {
+// what it loads, per parent; OrderedBy orders it; With loads more for the
+// children.
+type ManyLoader[C, P any, K Key] struct{ *manySpec[C, P, K] }
+
+// manySpec is a ManyLoader's description; it never changes once made.
+type manySpec[C, P any, K Key] struct {
 	rel     *Relation[C, P, K]
 	index   *indexInfo // nil: the relation's own, children in key order
 	ordered bool       // OrderedBy was called: index must be an ordering's
 	where   func(C) bool
 	limit   int
+	with    []Loader[C]
 }
 
 // Many loads each parent's children through rel, in the child table's key
 // order.
 func Many[C, P any, K Key](rel *Relation[C, P, K]) ManyLoader[C, P, K] {
-	return ManyLoader[C, P, K]{rel: rel}
+	return ManyLoader[C, P, K]{&manySpec[C, P, K]{rel: rel}}
+}
+
+// changed returns m as a new loader, with an identity of its own.
+func (m ManyLoader[C, P, K]) changed() ManyLoader[C, P, K] {
+	var c manySpec[C, P, K]
+	if m.manySpec != nil {
+		c = *m.manySpec
+	}
+	c.with = c.with[:len(c.with):len(c.with)] // appending copies
+	return ManyLoader[C, P, K]{&c}
 }
 
 // Where keeps only the children for which keep returns true. keep runs
 // while the load is under way, and may itself use the transaction.
 func (m ManyLoader[C, P, K]) Where(keep func(C) bool) ManyLoader[C, P, K] {
+	m = m.changed()
 	m.where = keep
 	return m
 }
@@ -37,6 +49,7 @@ func (m ManyLoader[C, P, K]) Where(keep func(C) bool) ManyLoader[C, P, K] {
 // Limit keeps the first n in that order). o must be an ordering of the
 // loader's relation; the load fails with ErrInvalid otherwise.
 func (m ManyLoader[C, P, K]) OrderedBy(o *Ordering[C, P, K]) ManyLoader[C, P, K] {
+	m = m.changed()
 	m.ordered, m.index = true, nil
 	if o != nil && o.rel == m.rel {
 		m.index = o.index
@@ -46,54 +59,102 @@ func (m ManyLoader[C, P, K]) OrderedBy(o *Ordering[C, P, K]) ManyLoader[C, P, K]
 
 // Limit keeps at most n children per parent (n <= 0: all).
 func (m ManyLoader[C, P, K]) Limit(n int) ManyLoader[C, P, K] {
+	m = m.changed()
 	m.limit = n
 	return m
 }
 
-func (m ManyLoader[C, P, K]) load(tx *Tx, parents []P, recs []*rec, sc scope) ([][]C, error) {
-	rows, _, err := m.children(tx, parents, recs, sc, false)
-	return rows, err
+// With runs loaders for the children the load finds, all of them in one
+// batch per loader: users, their posts, and each post's tags and comments,
+// in one call (Many(author).With(tags, comments)).
+func (m ManyLoader[C, P, K]) With(loaders ...Loader[C]) ManyLoader[C, P, K] {
+	m = m.changed()
+	m.with = append(m.with, loaders...)
+	return m
 }
 
-// children loads each parent's children, and their records if withRecs.
-// Children arrive grouped by parent in both strategies: each parent's run
-// is gathered in a reused buffer, then copied into an arena of fixed-size
-// chunks, so a load allocates about the size of its result and no more.
-func (m ManyLoader[C, P, K]) children(tx *Tx, parents []P, recs []*rec, sc scope, withRecs bool) ([][]C, [][]*rec, error) {
+// Of returns the children that the load of res found for parent: nil if it
+// has none, or if parent was not in the load. The slice is res's; changing
+// it changes res, never the store.
+func (m ManyLoader[C, P, K]) Of(res *Result, parent P) []C {
+	if m.manySpec == nil {
+		return nil
+	}
+	return childrenOf[C, P, K, C](res, m.manySpec, m.rel, parent)
+}
+
+func (m ManyLoader[C, P, K]) loadInto(tx *Tx, b batch[P], res *Result) error {
+	if m.manySpec == nil {
+		return invalid("loader not made by Many")
+	}
+	keys, rows, crecs, dup, err := m.children(tx, b, len(m.with) > 0)
+	if err != nil {
+		return err
+	}
+	vals := resultValues[keyMap[[]C]](res, m.manySpec)
+	for i, k := range keys {
+		if dup == nil || !dup[i] {
+			vals.set(k, rows[i])
+		}
+	}
+	if len(m.with) == 0 {
+		return nil
+	}
+	n := 0
+	for i := range rows {
+		n += len(rows[i])
+	}
+	flat := make([]C, 0, n)
+	flatRecs := make([]*rec, 0, n)
+	for i := range rows {
+		if dup == nil || !dup[i] {
+			flat = append(flat, rows[i]...)
+			flatRecs = append(flatRecs, crecs[i]...)
+		}
+	}
+	// The children of a whole table, all of them kept, through a foreign
+	// key that is never NULL, are the whole of their own table.
+	whole := b.sc.whole && !m.rel.info.nullable && m.where == nil && m.limit <= 0
+	return runAll(tx, batch[C]{rows: flat, recs: flatRecs, sc: scope{whole: whole}}, res, m.with)
+}
+
+// children loads each parent's children, and their records if withRecs,
+// with the parents' keys; dup, when not nil, marks the parents whose key
+// repeats an earlier one's, which get no children of their own. Children
+// arrive grouped by parent in both strategies, and each parent's run is
+// built in place in an arena, so a load allocates about the size of its
+// result.
+func (m ManyLoader[C, P, K]) children(tx *Tx, b batch[P], withRecs bool) (keys [][]byte, rows [][]C, crecs [][]*rec, dup []bool, err error) {
 	r := m.rel
 	if err := r.check(tx); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	switch {
 	case m.ordered && m.index == nil:
-		return nil, nil, invalid("OrderedBy: an ordering not declared with OrderChildren on relation %s", r.info.qname)
+		return nil, nil, nil, nil, invalid("OrderedBy: an ordering not declared with OrderChildren on relation %s", r.info.qname)
 	case m.index != nil && !m.index.open:
-		return nil, nil, schemaError("ordering %s.%s was declared after Open", m.index.table.name, m.index.name)
+		return nil, nil, nil, nil, schemaError("ordering %s.%s was declared after Open", m.index.table.name, m.index.name)
 	}
-	keys := batchKeys(parents, recs, r.parentKey)
+	keys = b.keys(r.appendParentKey)
 	n := len(keys)
-	rows := make([][]C, n)
-	var crecs [][]*rec
+	rows = make([][]C, n)
 	if withRecs {
 		crecs = make([][]*rec, n)
 	}
 	var (
-		run     []C
-		runRecs []*rec
 		rowsOut arena[C]
 		recsOut arena[*rec]
 		cur     = -1
 		total   int64
 	)
 	flush := func() {
-		if cur >= 0 && len(run) > 0 {
-			rows[cur] = rowsOut.take(run)
+		if cur >= 0 {
+			total += int64(rowsOut.len())
+			rows[cur] = rowsOut.cut()
 			if withRecs {
-				crecs[cur] = recsOut.take(runRecs)
+				crecs[cur] = recsOut.cut()
 			}
-			total += int64(len(run))
 		}
-		run, runRecs = run[:0], runRecs[:0]
 	}
 	// add adds child c of parent i, and reports whether i wants more.
 	add := func(i int, c *rec) bool {
@@ -101,16 +162,16 @@ func (m ManyLoader[C, P, K]) children(tx *Tx, parents []P, recs []*rec, sc scope
 			flush()
 			cur = i
 		}
-		if m.limit > 0 && len(run) >= m.limit {
+		if m.limit > 0 && rowsOut.len() >= m.limit {
 			return false
 		}
 		v := *c.row.(*C)
 		if m.where != nil && !callout(tx, m.where, v) {
 			return true
 		}
-		run = append(run, v)
+		rowsOut.add(v)
 		if withRecs {
-			runRecs = append(runRecs, c)
+			recsOut.add(c)
 		}
 		return true
 	}
@@ -118,186 +179,292 @@ func (m ManyLoader[C, P, K]) children(tx *Tx, parents []P, recs []*rec, sc scope
 	if m.index != nil {
 		index = m.index
 	}
-	dups := walkChildren(tx, r.info, index, keys, sc, add)
+	dups := walkChildren(tx, r.info, index, keys, b.sc, add)
 	flush()
-	for _, d := range dups {
-		rows[d[0]] = slices.Clone(rows[d[1]])
-		if withRecs {
-			crecs[d[0]] = crecs[d[1]]
+	if len(dups) > 0 {
+		dup = make([]bool, n)
+		for _, d := range dups {
+			dup[d[0]] = true
 		}
 	}
 	l := tx.count(r.info)
 	l.Batches++
 	l.Rows += total
-	return rows, crecs, nil
+	return keys, rows, crecs, dup, nil
 }
 
-type manyWith[C, P any, K Key, V any] struct {
-	many  ManyLoader[C, P, K]
-	inner Loader[C, V]
+// OneLoader loads each child's parent through a relation: the many-to-one
+// side (post.author), SQLAlchemy's joinedload of a scalar. With loads more
+// for the parents.
+type OneLoader[C, P any, K Key] struct{ *oneSpec[C, P, K] }
+
+type oneSpec[C, P any, K Key] struct {
+	rel  *Relation[C, P, K]
+	with []Loader[P]
 }
 
-// ManyWith loads each parent's children through many, and for the
-// children, inner: a nested eager path (users -> posts -> tags).
-func ManyWith[C, P any, K Key, V any](many ManyLoader[C, P, K], inner Loader[C, V]) Loader[P, []With[C, V]] {
-	return manyWith[C, P, K, V]{many: many, inner: inner}
+// One loads each child's parent through rel. Children that share a parent
+// share one copy of it. A load in which a non-NULL foreign key names no
+// row (possible only while a deferred relation is unchecked) fails with
+// ErrNotFound.
+func One[C, P any, K Key](rel *Relation[C, P, K]) OneLoader[C, P, K] {
+	return OneLoader[C, P, K]{&oneSpec[C, P, K]{rel: rel}}
 }
 
-func (m manyWith[C, P, K, V]) load(tx *Tx, parents []P, recs []*rec, sc scope) ([][]With[C, V], error) {
-	if m.inner == nil {
-		return nil, invalid("nil loader")
+// With runs loaders for the parents the load finds, each distinct parent
+// once: posts, their authors, and each author's other posts.
+func (o OneLoader[C, P, K]) With(loaders ...Loader[P]) OneLoader[C, P, K] {
+	var c oneSpec[C, P, K]
+	if o.oneSpec != nil {
+		c = *o.oneSpec
 	}
-	rows, crecs, err := m.many.children(tx, parents, recs, sc, true)
-	if err != nil {
-		return nil, err
-	}
-	var flat []C
-	var flatRecs []*rec
-	for i := range rows {
-		flat = append(flat, rows[i]...)
-		flatRecs = append(flatRecs, crecs[i]...)
-	}
-	// The children of a whole table, all of them kept, through a foreign
-	// key that is never NULL, are the whole of their own table.
-	many := m.many
-	whole := sc.whole && !many.rel.info.nullable && many.where == nil && many.limit <= 0
-	vs, err := m.inner.load(tx, flat, flatRecs, scope{whole: whole})
-	if err != nil {
-		return nil, err
-	}
-	out := make([][]With[C, V], len(rows))
-	k := 0
-	for i := range rows {
-		out[i] = make([]With[C, V], len(rows[i]))
-		for j := range rows[i] {
-			out[i][j] = With[C, V]{Row: rows[i][j], Loaded: vs[k]}
-			k++
-		}
-	}
-	return out, nil
+	c.with = append(c.with[:len(c.with):len(c.with)], loaders...)
+	return OneLoader[C, P, K]{&c}
 }
 
-type one[C, P any, K Key] struct{ rel *Relation[C, P, K] }
-
-// One loads each child's parent through rel: the many-to-one side
-// (post.author). The value is nil where the foreign key is NULL. Children
-// that share a parent share one copy of it.
-func One[C, P any, K Key](rel *Relation[C, P, K]) Loader[C, *P] {
-	return one[C, P, K]{rel: rel}
+// Of returns child's parent as the load of res found it, and true; or
+// false if child's foreign key is NULL, or child was not in the load.
+func (o OneLoader[C, P, K]) Of(res *Result, child C) (P, bool) {
+	var zero P
+	if o.oneSpec == nil {
+		return zero, false
+	}
+	vals := lookupValues[keyMap[found[P]]](res, o.oneSpec)
+	if vals == nil {
+		return zero, false
+	}
+	k, ok := o.rel.get(&child)
+	if !ok {
+		return zero, false
+	}
+	var buf [32]byte
+	f, _ := vals.get(o.rel.pc.append(buf[:0], k))
+	if f.p == nil {
+		return zero, false
+	}
+	return *f.p, true
 }
 
-func (o one[C, P, K]) load(tx *Tx, children []C, recs []*rec, _ scope) ([]*P, error) {
-	ps, _, err := o.parents(tx, children, recs, false)
-	return ps, err
-}
-
-func (o one[C, P, K]) parents(tx *Tx, children []C, recs []*rec, withRecs bool) ([]*P, []*rec, error) {
+func (o OneLoader[C, P, K]) loadInto(tx *Tx, b batch[C], res *Result) error {
+	if o.oneSpec == nil {
+		return invalid("loader not made by One")
+	}
 	r := o.rel
 	if err := r.check(tx); err != nil {
-		return nil, nil, err
+		return err
 	}
-	n := batchLen(children, recs)
-	out := make([]*P, n)
-	var precs []*rec
-	if withRecs {
-		precs = make([]*rec, n)
-	}
-	look := newParentLookup[P](tx, r.parent.info)
+	n := b.len()
+	look := newParentLookup(tx, r.parent.info, resultValues[keyMap[found[P]]](res, o.oneSpec))
 	keys := make([][]byte, n)
-	if recs != nil {
-		for i := range recs {
-			keys[i] = recs[i].key(r.info.index.slot)
+	if b.recs != nil {
+		for i := range b.recs {
+			keys[i] = b.recs[i].key(r.info.index.slot)
 		}
 	} else {
 		// Encoded into one buffer, then cut: a NULL key stays nil.
 		var buf []byte
-		ends := make([]int, len(children))
-		for i := range children {
-			if k, ok := r.get(&children[i]); ok {
+		ends := make([]int, n)
+		for i := range b.rows {
+			if k, ok := r.get(&b.rows[i]); ok {
 				buf = r.pc.append(buf, k)
 			}
 			ends[i] = len(buf)
 		}
-		for i, from := range ends {
-			if i > 0 && ends[i-1] < from || i == 0 && from > 0 {
-				start := 0
-				if i > 0 {
-					start = ends[i-1]
-				}
-				keys[i] = buf[start:from:from]
+		for i, to := range ends {
+			from := 0
+			if i > 0 {
+				from = ends[i-1]
+			}
+			if to > from {
+				keys[i] = buf[from:to:to]
 			}
 		}
 	}
+	before := look.found
 	look.prefetch(keys)
-	var last []byte // children of one parent often come together
-	var lastFound found[P]
+	var distinct []P
+	var drecs []*rec
 	for i, key := range keys {
 		if key == nil {
 			continue
 		}
-		f := lastFound
-		if last == nil || !bytes.Equal(key, last) {
-			f = look.get(key)
-			last, lastFound = append(last[:0], key...), f
+		f := look.get(key)
+		if f.p == nil {
+			return notFound(OpLoad, r.parent.info, key, r.info.qname+" "+childName(r, b, i))
 		}
-		out[i] = f.p
-		if withRecs {
-			precs[i] = f.r
+		if len(o.with) > 0 && !f.seen {
+			f.seen = true
+			look.byKey.set(key, f)
+			distinct = append(distinct, *f.p)
+			drecs = append(drecs, f.r)
 		}
 	}
 	l := tx.count(r.info)
 	l.Batches++
-	l.Rows += int64(look.found)
-	return out, precs, nil
+	l.Rows += int64(look.found - before)
+	if len(o.with) == 0 {
+		return nil
+	}
+	return runAll(tx, batch[P]{rows: distinct, recs: drecs}, res, o.with)
 }
 
-type oneWith[C, P any, K Key, V any] struct {
-	one   one[C, P, K]
-	inner Loader[P, V]
+// childName formats the i-th child of b, for an error: its table and key.
+func childName[C, P any, K Key](r *Relation[C, P, K], b batch[C], i int) string {
+	if b.recs != nil {
+		return "of " + r.child.prefix + r.child.front.formatKey(b.recs[i].pk())
+	}
+	return "of a " + r.child.name + " row"
 }
 
-// OneWith loads each child's parent through rel, and for the parents,
-// inner (posts -> author -> the author's other posts). The value is nil
-// where the foreign key is NULL.
-func OneWith[C, P any, K Key, V any](rel *Relation[C, P, K], inner Loader[P, V]) Loader[C, *With[P, V]] {
-	return oneWith[C, P, K, V]{one: one[C, P, K]{rel: rel}, inner: inner}
+// CountLoader counts each parent's children through a relation, without
+// loading them: a post's comment count.
+type CountLoader[C, P any, K Key] struct{ *countSpec[C, P, K] }
+
+type countSpec[C, P any, K Key] struct{ rel *Relation[C, P, K] }
+
+// Count counts each parent's children through rel.
+func Count[C, P any, K Key](rel *Relation[C, P, K]) CountLoader[C, P, K] {
+	return CountLoader[C, P, K]{&countSpec[C, P, K]{rel: rel}}
 }
 
-func (o oneWith[C, P, K, V]) load(tx *Tx, children []C, recs []*rec, _ scope) ([]*With[P, V], error) {
-	if o.inner == nil {
-		return nil, invalid("nil loader")
+// Of returns how many children parent has, as the load of res counted
+// them (0 if parent was not in the load).
+func (c CountLoader[C, P, K]) Of(res *Result, parent P) int {
+	if c.countSpec == nil {
+		return 0
 	}
-	ps, precs, err := o.one.parents(tx, children, recs, true)
-	if err != nil {
-		return nil, err
+	vals := lookupValues[keyMap[int]](res, c.countSpec)
+	if vals == nil {
+		return 0
 	}
-	// Load inner once per distinct parent.
-	index := map[*P]int{}
-	var distinct []P
-	var drecs []*rec
-	for i, p := range ps {
-		if p == nil {
-			continue
+	var buf [32]byte
+	n, _ := vals.get(c.rel.pc.append(buf[:0], *c.rel.parent.ptr(&parent)))
+	return n
+}
+
+func (c CountLoader[C, P, K]) loadInto(tx *Tx, b batch[P], res *Result) error {
+	if c.countSpec == nil {
+		return invalid("loader not made by Count")
+	}
+	r := c.rel
+	if err := r.check(tx); err != nil {
+		return err
+	}
+	keys := b.keys(r.appendParentKey)
+	counts := make([]int, len(keys))
+	dups := walkChildren(tx, r.info, r.info.index, keys, b.sc, func(i int, _ *rec) bool {
+		counts[i]++
+		return true
+	})
+	dup := make(map[int]bool, len(dups))
+	for _, d := range dups {
+		dup[d[0]] = true
+	}
+	vals := resultValues[keyMap[int]](res, c.countSpec)
+	for i, k := range keys {
+		if !dup[i] {
+			vals.set(k, counts[i])
 		}
-		if _, ok := index[p]; !ok {
-			index[p] = len(distinct)
-			distinct = append(distinct, *p)
-			drecs = append(drecs, precs[i])
+	}
+	tx.count(r.info).Batches++
+	return nil
+}
+
+// TreeLoader loads the descendants of each row through a self-referential
+// relation (a comment's replies, their replies, and so on), one batch per
+// level, to any depth: SQLAlchemy's selectinload with recursion_depth, or
+// a recursive common table expression. A row met again (a cycle) is not
+// loaded again.
+type TreeLoader[T any, K Key] struct{ *treeSpec[T, K] }
+
+type treeSpec[T any, K Key] struct {
+	many     manySpec[T, T, K] // its relation, and With's loaders
+	maxDepth int
+}
+
+// changed returns t as a new loader, with an identity of its own.
+func (t TreeLoader[T, K]) changed() TreeLoader[T, K] {
+	var c treeSpec[T, K]
+	if t.treeSpec != nil {
+		c = *t.treeSpec
+	}
+	c.many.with = c.many.with[:len(c.many.with):len(c.many.with)]
+	return TreeLoader[T, K]{&c}
+}
+
+// Tree loads the descendants of each row through rel, whose children and
+// parents are rows of one table.
+func Tree[T any, K Key](rel *Relation[T, T, K]) TreeLoader[T, K] {
+	return TreeLoader[T, K]{&treeSpec[T, K]{many: manySpec[T, T, K]{rel: rel}}}
+}
+
+// MaxDepth stops the load n levels below the rows it is run for (n <= 0:
+// no limit).
+func (t TreeLoader[T, K]) MaxDepth(n int) TreeLoader[T, K] {
+	t = t.changed()
+	t.maxDepth = n
+	return t
+}
+
+// With runs loaders for every descendant the load finds, each in one batch
+// for the whole tree: each comment's author, at every depth.
+func (t TreeLoader[T, K]) With(loaders ...Loader[T]) TreeLoader[T, K] {
+	t = t.changed()
+	t.many.with = append(t.many.with, loaders...)
+	return t
+}
+
+// Of returns row's children (one level down) as the load of res found
+// them; call it again on each child for the next level. It returns nil for
+// a row with no children, below MaxDepth, or not in the load.
+func (t TreeLoader[T, K]) Of(res *Result, row T) []T {
+	if t.treeSpec == nil {
+		return nil
+	}
+	return childrenOf[T, T, K, T](res, t.treeSpec, t.many.rel, row)
+}
+
+func (t TreeLoader[T, K]) loadInto(tx *Tx, b batch[T], res *Result) error {
+	if t.treeSpec == nil {
+		return invalid("loader not made by Tree")
+	}
+	m := ManyLoader[T, T, K]{&t.many}
+	if err := m.rel.check(tx); err != nil {
+		return err
+	}
+	vals := resultValues[keyMap[[]T]](res, t.treeSpec)
+	var seen keyMap[struct{}]
+	level := batch[T]{rows: b.rows, recs: b.recs}
+	var all []T
+	var allRecs []*rec
+	for depth := 1; level.len() > 0 && (t.maxDepth <= 0 || depth <= t.maxDepth); depth++ {
+		keys, rows, crecs, dup, err := m.children(tx, level, true)
+		if err != nil {
+			return err
 		}
-	}
-	vs, err := o.inner.load(tx, distinct, drecs, scope{})
-	if err != nil {
-		return nil, err
-	}
-	withs := make([]With[P, V], len(distinct))
-	for i := range distinct {
-		withs[i] = With[P, V]{Row: distinct[i], Loaded: vs[i]}
-	}
-	out := make([]*With[P, V], len(ps))
-	for i, p := range ps {
-		if p != nil {
-			out[i] = &withs[index[p]]
+		var next batch[T]
+		for i, k := range keys {
+			if dup != nil && dup[i] {
+				continue
+			}
+			if _, ok := seen.get(k); ok {
+				continue // loaded already: a cycle, or a row given twice
+			}
+			seen.set(k, struct{}{})
+			vals.set(k, rows[i])
+			for j, c := range crecs[i] {
+				all = append(all, rows[i][j])
+				allRecs = append(allRecs, c)
+				if _, ok := seen.get(c.pk()); !ok { // else its children are loaded
+					next.rows = append(next.rows, rows[i][j])
+					next.recs = append(next.recs, c)
+				}
+			}
 		}
+		level = next
 	}
-	return out, nil
+	if len(m.with) == 0 {
+		return nil
+	}
+	return runAll(tx, batch[T]{rows: all, recs: allRecs}, res, m.with)
 }

@@ -7,30 +7,98 @@ import (
 
 // Eager loading: SQLAlchemy's selectinload and joinedload, typed.
 //
-// A Loader says what to load for each row of type P: Many(rel) loads a
-// parent's children, One(rel) a child's parent, and ManyWith and OneWith
-// nest a loader one level down, to any depth:
+// A Loader says what to load for each row of a batch: Many(rel) a parent's
+// children, One(rel) a child's parent, Count(rel) how many children it
+// has, Tree(rel) a self-referential relation's descendants, and an
+// Association's LoadRights and LoadLefts the rows linked to it. With nests
+// loaders one level down, to any depth, and Eager takes several at once:
 //
-//	users -> posts -> tags:  memrel.ManyWith(author, memrel.ManyWith(tagged, memrel.One(tag)))
+//	byAuthor := memrel.One(author)
+//	tags := tagging.LoadRights()
+//	comments := memrel.Many(onPost).With(memrel.One(commenter))
+//	res, err := memrel.Eager(tx, posts, byAuthor, tags, comments)
+//	...
+//	a, _ := byAuthor.Of(res, post) // post.author
+//	ts := tags.Of(res, post)       // post.tags
 //
-// Eager runs a loader on a batch of rows; EagerAll on a whole table. Each
-// level is one batch from the caller's point of view, however many rows it
-// covers, and is counted as such in LoadStats. Results are copies: changing
-// them never changes the store.
+// What a load loaded is kept in its Result, by loader and by the key of the
+// row it was loaded for, so each loader's Of finds it for a row at any
+// level: result types stay flat however deep the load. Each level is one
+// batch from the caller's point of view, however many rows it covers, and
+// is counted as such in LoadStats. Results are copies: changing them never
+// changes the store.
 
-// With is a row and what was loaded for it.
-type With[T, V any] struct {
-	Row    T
-	Loaded V
+// Loader loads values for each of a batch of rows of type T into a Result,
+// where its Of method finds them. It is made by Many, One, Count, Tree,
+// Association.LoadRights and Association.LoadLefts.
+type Loader[T any] interface {
+	loadInto(tx *Tx, b batch[T], res *Result) error
 }
 
-// Loader loads a value of type V for each of a batch of rows of type P. It
-// is built by Many, ManyWith, One and OneWith.
-type Loader[P, V any] interface {
-	// load returns one V per parent. recs, when not nil, are the parents'
-	// records, and parents may then be nil (see batchLen); sc says what the
-	// batch is.
-	load(tx *Tx, parents []P, recs []*rec, sc scope) ([]V, error)
+// Result holds what one Eager or EagerAll loaded: for each loader, its
+// values by the key of the row they were loaded for. Read it with the
+// loaders' Of methods. A Result is not safe for concurrent use while it is
+// being loaded; once its load has returned it is only read.
+type Result struct {
+	slots  []resultSlot
+	inline [2]resultSlot // the slots of a load of one or two loaders
+}
+
+// A loader value is one pointer to its immutable description, which is its
+// identity in a Result: each constructor and each method that changes a
+// loader makes a new one, so a Result tells apart two loaders of one
+// relation (one with a Limit, one without). Being one pointer, a loader
+// goes into a Loader interface without an allocation.
+type resultSlot struct {
+	id any // the loader's description, a pointer
+	v  any // *V of the loader's values
+}
+
+// resultValues returns loader id's values in res, made on first use.
+func resultValues[V any](res *Result, id any) *V {
+	if v := lookupValues[V](res, id); v != nil {
+		return v
+	}
+	v := new(V)
+	if res.slots == nil {
+		res.slots = res.inline[:0]
+	}
+	res.slots = append(res.slots, resultSlot{id: id, v: v})
+	return v
+}
+
+// lookupValues returns loader id's values in res, or nil.
+func lookupValues[V any](res *Result, id any) *V {
+	if res == nil {
+		return nil
+	}
+	for _, s := range res.slots {
+		if s.id == id {
+			v, _ := s.v.(*V)
+			return v
+		}
+	}
+	return nil
+}
+
+// childrenOf returns the children that loader id's values in res hold for
+// parent, through rel: what Many's, Tree's and an association's Of read.
+func childrenOf[C, P any, K Key, T any](res *Result, id any, rel *Relation[C, P, K], parent P) []T {
+	vals := lookupValues[keyMap[[]T]](res, id)
+	if vals == nil {
+		return nil
+	}
+	var buf [32]byte
+	ts, _ := vals.get(rel.pc.append(buf[:0], *rel.parent.ptr(&parent)))
+	return ts
+}
+
+// batch is what a loader loads for: rows, or their records (recs not nil,
+// and rows may then be nil), and what the batch is (scope).
+type batch[T any] struct {
+	rows []T
+	recs []*rec
+	sc   scope
 }
 
 // scope says what a batch of parents is, which decides how their children
@@ -46,98 +114,109 @@ type scope struct {
 	whole bool
 }
 
-// Eager loads l for each of rows, in one batch per level: no call per row
-// from the caller. Rows may repeat; each gets its own With. It seeks the
-// relation's index once per distinct row, or reads the join index an
-// EagerAll has left, if it is current.
-func Eager[P, V any](tx *Tx, rows []P, l Loader[P, V]) ([]With[P, V], error) {
-	if l == nil {
-		return nil, invalid("nil loader")
+func (b batch[T]) len() int {
+	if b.recs != nil {
+		return len(b.recs)
 	}
-	if err := tx.enter(tx.usable(nil, false)); err != nil {
-		return nil, err
-	}
-	defer tx.mu.Unlock()
-	vs, err := l.load(tx, rows, nil, scope{})
-	if tx.done.Load() {
-		tx.flushLoads() // ended by a Where function: count what the load did
-		err = ErrTxDone
-	}
-	if err != nil {
-		return nil, err
-	}
-	return zipWith(rows, vs), nil
+	return len(b.rows)
 }
 
-// EagerAll loads every row of t, in key order, with l. Its first level is a
-// merge join: one pass over t and one over the relation's index, both in
-// key order, with no lookup per row. What the pass read is kept as a join
-// index, which later eager loads of any transaction read instead, for as
-// long as the relation's index is unchanged (see KeepJoinIndexes); nested
-// levels that load the children of every row keep one too.
-func EagerAll[P any, K comparable, V any](tx *Tx, t *Table[P, K], l Loader[P, V]) ([]With[P, V], error) {
-	if l == nil {
-		return nil, invalid("nil loader")
-	}
-	if err := tx.enter(t.check(tx, false)); err != nil {
-		return nil, err
-	}
-	defer tx.mu.Unlock()
-	// Records first, then the rows, copied once, into the results: growing
-	// a slice of rows by appending copied each row about twice more, most
-	// of the time of a merge join on a large table. The loader reads the
-	// records only.
-	var recs []*rec
-	for r := range tx.scan(t.info.name, "id", nil) {
-		recs = append(recs, r)
-	}
-	out := make([]With[P, V], len(recs))
-	for i, r := range recs {
-		out[i].Row = *r.row.(*P)
-	}
-	vs, err := l.load(tx, nil, recs, scope{sorted: true, whole: true})
-	if tx.done.Load() {
-		tx.flushLoads() // ended by a Where function: count what the load did
-		err = ErrTxDone
-	}
-	if err != nil {
-		return nil, err
-	}
-	for i := range out {
-		out[i].Loaded = vs[i]
-	}
-	return out, nil
-}
-
-// batchLen is the size of a batch given as parents, or as their records
-// (recs not nil), in which case parents may be nil.
-func batchLen[P any](parents []P, recs []*rec) int {
-	if recs != nil {
-		return len(recs)
-	}
-	return len(parents)
-}
-
-// batchKeys returns the encoded keys of a batch of parents: their records'
-// primary keys, or key of each parent row when there are no records.
-func batchKeys[P any](parents []P, recs []*rec, key func(*P) []byte) [][]byte {
-	keys := make([][]byte, batchLen(parents, recs))
-	for i := range keys {
-		if recs != nil {
-			keys[i] = recs[i].pk()
-		} else {
-			keys[i] = key(&parents[i])
+// keys returns the encoded primary keys of the batch's rows: their
+// records', or key of each row when there are no records.
+func (b batch[T]) keys(appendKey func([]byte, *T) []byte) [][]byte {
+	keys := make([][]byte, b.len())
+	if b.recs != nil {
+		for i := range keys {
+			keys[i] = b.recs[i].pk()
 		}
+		return keys
+	}
+	if len(keys) == 1 {
+		keys[0] = appendKey(nil, &b.rows[0])
+		return keys
+	}
+	// Encoded into one buffer, then cut.
+	var buf []byte
+	ends := make([]int, len(keys))
+	for i := range b.rows {
+		buf = appendKey(buf, &b.rows[i])
+		ends[i] = len(buf)
+	}
+	from := 0
+	for i, to := range ends {
+		keys[i] = buf[from:to:to]
+		from = to
 	}
 	return keys
 }
 
-func zipWith[P, V any](rows []P, vs []V) []With[P, V] {
-	out := make([]With[P, V], len(rows))
-	for i := range rows {
-		out[i] = With[P, V]{Row: rows[i], Loaded: vs[i]}
+// runAll runs each of loaders on b, into res.
+func runAll[T any](tx *Tx, b batch[T], res *Result, loaders []Loader[T]) error {
+	for _, l := range loaders {
+		if l == nil {
+			return invalid("nil loader")
+		}
+		if err := l.loadInto(tx, b, res); err != nil {
+			return err
+		}
 	}
-	return out
+	return nil
+}
+
+// Eager runs loaders for rows, each one batch per level: no call per row
+// from the caller. Rows may repeat. It seeks a relation's index once per
+// distinct row, or reads the join index an EagerAll has left, if it is
+// current.
+func Eager[T any](tx *Tx, rows []T, loaders ...Loader[T]) (*Result, error) {
+	if err := tx.enter(tx.usable(nil, false)); err != nil {
+		return nil, err
+	}
+	defer tx.mu.Unlock()
+	res := &Result{}
+	err := runAll(tx, batch[T]{rows: rows}, res, loaders)
+	if tx.done.Load() {
+		tx.flushLoads() // ended by a Where function: count what the load did
+		err = ErrTxDone
+	}
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// EagerAll returns every row of t, in key order, and runs loaders for them.
+// Its first level is a merge join: one pass over t and one over the
+// relation's index, both in key order, with no lookup per row. What the
+// pass read is kept as a join index, which later eager loads of any
+// transaction read instead, for as long as the relation's index is
+// unchanged (see KeepJoinIndexes); nested levels that load the children of
+// every row keep one too.
+func EagerAll[T any, K comparable](tx *Tx, t *Table[T, K], loaders ...Loader[T]) ([]T, *Result, error) {
+	if err := tx.enter(t.check(tx, false)); err != nil {
+		return nil, nil, err
+	}
+	defer tx.mu.Unlock()
+	// Records first, then the rows, copied once: growing a slice of rows by
+	// appending copied each row about twice more, most of the time of a
+	// merge join on a large table. The loaders read the records only.
+	var recs []*rec
+	for r := range tx.scan(t.info.name, "id", nil) {
+		recs = append(recs, r)
+	}
+	rows := make([]T, len(recs))
+	for i, r := range recs {
+		rows[i] = *r.row.(*T)
+	}
+	res := &Result{}
+	err := runAll(tx, batch[T]{recs: recs, sc: scope{sorted: true, whole: true}}, res, loaders)
+	if tx.done.Load() {
+		tx.flushLoads() // ended by a Where function: count what the load did
+		err = ErrTxDone
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return rows, res, nil
 }
 
 // walkChildren calls add(i, c) for every child c, through rel, of the
@@ -172,6 +251,14 @@ func walkChildren(tx *Tx, rel *relInfo, ix *indexInfo, keys [][]byte, sc scope, 
 		}
 		return nil
 	}
+	if len(keys) == 1 { // no order to find, no repeats
+		for c := range tx.scan(rel.child.name, index, keys[0]) {
+			if !add(0, c) {
+				break
+			}
+		}
+		return nil
+	}
 	order := make([]int, len(keys))
 	for i := range order {
 		order[i] = i
@@ -202,17 +289,23 @@ func inOrder(keys [][]byte) bool { return slices.IsSortedFunc(keys, bytes.Compar
 type parentLookup[P any] struct {
 	tx    *Tx
 	ti    *tableInfo
-	byKey keyMap[found[P]] // every key looked up: what was found, if anything
-	found int              // distinct parents found
+	byKey *keyMap[found[P]] // every key looked up: what was found, if anything
+	found int               // distinct parents found
 }
 
 type found[P any] struct {
-	r *rec
-	p *P // the copy handed out
+	r    *rec
+	p    *P   // the copy handed out
+	seen bool // a One loader's nested loaders have run for it
 }
 
-func newParentLookup[P any](tx *Tx, ti *tableInfo) *parentLookup[P] {
-	return &parentLookup[P]{tx: tx, ti: ti}
+// newParentLookup looks parents up into byKey, which may hold earlier
+// lookups' (a loader's values in a Result), or nil for a map of its own.
+func newParentLookup[P any](tx *Tx, ti *tableInfo, byKey *keyMap[found[P]]) *parentLookup[P] {
+	if byKey == nil {
+		byKey = &keyMap[found[P]]{}
+	}
+	return &parentLookup[P]{tx: tx, ti: ti, byKey: byKey}
 }
 
 // get returns the parent with encoded key k and its copy, or nils.
@@ -263,17 +356,42 @@ func (l *parentLookup[P]) keep(r *rec) found[P] {
 	return found[P]{r: r, p: &v}
 }
 
-// arena hands out windows of large chunks, each window's capacity its
-// length, so that appending to one never writes into the next.
-type arena[T any] struct{ buf []T }
+// arena builds runs of values (a parent's children) in chunks, and hands
+// each out with a capacity equal to its length, so that appending to one
+// never writes into the next. A run is built in place: add appends to the
+// current chunk, moving the run so far to a new chunk when it is full, and
+// cut ends it. Chunks start small and double up to arenaChunk, so a small
+// load allocates about what it returns, and a large one few times.
+type arena[T any] struct {
+	buf   []T
+	start int // where the current run begins in buf
+}
 
-const arenaChunk = 4096
+const (
+	arenaFirst = 16
+	arenaChunk = 4096
+)
 
-func (a *arena[T]) take(run []T) []T {
-	if cap(a.buf)-len(a.buf) < len(run) {
-		a.buf = make([]T, 0, max(arenaChunk, len(run)))
+func (a *arena[T]) add(v T) {
+	if len(a.buf) == cap(a.buf) {
+		run := a.buf[a.start:]
+		next := min(arenaChunk, max(arenaFirst, 2*cap(a.buf)))
+		buf := make([]T, len(run), max(next, 2*len(run)))
+		copy(buf, run)
+		a.buf, a.start = buf, 0
 	}
-	start := len(a.buf)
-	a.buf = append(a.buf, run...)
-	return a.buf[start:len(a.buf):len(a.buf)]
+	a.buf = append(a.buf, v)
+}
+
+// len is the length of the current run.
+func (a *arena[T]) len() int { return len(a.buf) - a.start }
+
+// cut ends the current run and returns it (nil if empty).
+func (a *arena[T]) cut() []T {
+	if len(a.buf) == a.start {
+		return nil
+	}
+	run := a.buf[a.start:len(a.buf):len(a.buf)]
+	a.start = len(a.buf)
+	return run
 }

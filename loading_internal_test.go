@@ -19,15 +19,15 @@ func TestWhereUsesTheTransaction(t *testing.T) {
 			n, err := b.OnPost.Count(tx, p.ID)
 			return err == nil && n > 0
 		})
-		got, err := EagerAll(tx, b.Users, commented)
+		users, res, err := EagerAll(tx, b.Users, commented)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != 2 || len(got[0].Loaded) != 1 || got[0].Loaded[0].ID != 10 || len(got[1].Loaded) != 0 {
+		if got := ZipLoaded(users, BindOf(res, commented.Of)); len(got) != 2 || len(got[0].Loaded) != 1 || got[0].Loaded[0].ID != 10 || len(got[1].Loaded) != 0 {
 			t.Errorf("write=%v: posts with comments: %+v", write, got)
 		}
 		ending := Many(b.Author).Where(func(Post) bool { tx.Abort(); return true })
-		if _, err := EagerAll(tx, b.Users, ManyWith(ending, Many(b.OnPost))); !errors.Is(err, ErrTxDone) {
+		if _, _, err := EagerAll(tx, b.Users, ending.With(Many(b.OnPost))); !errors.Is(err, ErrTxDone) {
 			t.Errorf("write=%v: a load whose Where ended the transaction: %v", write, err)
 		}
 		if _, err := Eager(tx, []User{{ID: 1}}, ending); !errors.Is(err, ErrTxDone) {

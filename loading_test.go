@@ -8,23 +8,24 @@ import (
 	"github.com/memrel/memrel"
 )
 
-// nested is users -> posts -> (post_tags -> tag).
-type nested = []memrel.With[memrel.User, []memrel.With[memrel.Post, []memrel.With[memrel.PostTag, *memrel.Tag]]]
+// nested is users -> posts -> (post_tags -> tag), as plain structures
+// that cmp compares.
+type nested = []memrel.Loaded[memrel.User, []memrel.Loaded[memrel.Post, []memrel.Loaded[memrel.PostTag, *memrel.Tag]]]
 
-// lazyNested builds the same structure with lazy navigation (N+1).
+// lazyNested builds the structure with lazy navigation (N+1).
 func lazyNested(tb testing.TB, b *memrel.Blog, tx *memrel.Tx, users []memrel.User) nested {
 	tb.Helper()
 	var out nested
 	for _, u := range users {
-		w := memrel.With[memrel.User, []memrel.With[memrel.Post, []memrel.With[memrel.PostTag, *memrel.Tag]]]{Row: u, Loaded: []memrel.With[memrel.Post, []memrel.With[memrel.PostTag, *memrel.Tag]]{}}
+		w := memrel.Loaded[memrel.User, []memrel.Loaded[memrel.Post, []memrel.Loaded[memrel.PostTag, *memrel.Tag]]]{Row: u, Loaded: []memrel.Loaded[memrel.Post, []memrel.Loaded[memrel.PostTag, *memrel.Tag]]{}}
 		for p := range b.Author.Children(tx, u.ID) {
-			pw := memrel.With[memrel.Post, []memrel.With[memrel.PostTag, *memrel.Tag]]{Row: p, Loaded: []memrel.With[memrel.PostTag, *memrel.Tag]{}}
+			pw := memrel.Loaded[memrel.Post, []memrel.Loaded[memrel.PostTag, *memrel.Tag]]{Row: p, Loaded: []memrel.Loaded[memrel.PostTag, *memrel.Tag]{}}
 			for pt := range b.Tagged.Children(tx, p.ID) {
 				t, err := b.Tag.Parent(tx, pt)
 				if err != nil {
 					tb.Fatal(err)
 				}
-				pw.Loaded = append(pw.Loaded, memrel.With[memrel.PostTag, *memrel.Tag]{Row: pt, Loaded: &t})
+				pw.Loaded = append(pw.Loaded, memrel.Loaded[memrel.PostTag, *memrel.Tag]{Row: pt, Loaded: &t})
 			}
 			w.Loaded = append(w.Loaded, pw)
 		}
@@ -33,17 +34,31 @@ func lazyNested(tb testing.TB, b *memrel.Blog, tx *memrel.Tx, users []memrel.Use
 	return out
 }
 
-// normalize turns nil slices into empty ones, so lazy and eager compare.
-var normalize = cmp.Transformer("normalize", func(in []memrel.With[memrel.Post, []memrel.With[memrel.PostTag, *memrel.Tag]]) []memrel.With[memrel.Post, []memrel.With[memrel.PostTag, *memrel.Tag]] {
-	out := []memrel.With[memrel.Post, []memrel.With[memrel.PostTag, *memrel.Tag]]{}
-	for _, w := range in {
-		if w.Loaded == nil {
-			w.Loaded = []memrel.With[memrel.PostTag, *memrel.Tag]{}
-		}
-		out = append(out, w)
-	}
-	return out
-})
+// nestedLoad is the eager load of users -> posts -> (post_tags -> tag):
+// the loader for the users, posts, and the loaders of the levels below,
+// whose Of reads a Result at their level.
+type nestedLoad struct {
+	posts  memrel.ManyLoader[memrel.Post, memrel.User, int64]
+	tagged memrel.ManyLoader[memrel.PostTag, memrel.Post, int64]
+	tag    memrel.OneLoader[memrel.PostTag, memrel.Tag, int64]
+}
+
+func newNestedLoad(b *memrel.Blog) nestedLoad {
+	var l nestedLoad
+	l.tag = memrel.One(b.Tag)
+	l.tagged = memrel.Many(b.Tagged).With(l.tag)
+	l.posts = memrel.Many(b.Author).With(l.tagged)
+	return l
+}
+
+// of is what res loaded for users, in the structure lazyNested builds.
+func (l nestedLoad) of(res *memrel.Result, users []memrel.User) nested {
+	return memrel.ZipLoaded(users, func(u memrel.User) []memrel.Loaded[memrel.Post, []memrel.Loaded[memrel.PostTag, *memrel.Tag]] {
+		return memrel.ZipLoaded(l.posts.Of(res, u), func(p memrel.Post) []memrel.Loaded[memrel.PostTag, *memrel.Tag] {
+			return memrel.ZipLoaded(l.tagged.Of(res, p), memrel.BindParentOf(res, l.tag.Of))
+		})
+	})
+}
 
 func TestEagerMatchesLazy(t *testing.T) {
 	b := memrel.NewBlog(t, memrel.DefaultRules()).Fill(t, 50, 4, 10, 3)
@@ -55,7 +70,7 @@ func TestEagerMatchesLazy(t *testing.T) {
 		_, err := b.Posts.Insert(tx, memrel.Post{ID: 1000, UserID: 7, Title: "untagged"})
 		return err
 	})
-	loader := memrel.ManyWith(memrel.Many(b.Author), memrel.ManyWith(memrel.Many(b.Tagged), memrel.One(b.Tag)))
+	l := newNestedLoad(b)
 	err := b.DB.View(func(tx *memrel.Tx) error {
 		var users []memrel.User
 		for u := range b.Users.All(tx) {
@@ -63,20 +78,24 @@ func TestEagerMatchesLazy(t *testing.T) {
 		}
 		want := lazyNested(t, b, tx, users)
 
-		all, err := memrel.EagerAll(tx, b.Users, loader)
+		rows, res, err := memrel.EagerAll(tx, b.Users, l.posts)
 		if err != nil {
 			return err
 		}
-		if diff := cmp.Diff(want, nested(all), normalize); diff != "" {
+		if diff := cmp.Diff(users, rows); diff != "" {
+			t.Errorf("EagerAll's rows (-want +got):\n%s", diff)
+		}
+		all := l.of(res, rows)
+		if diff := cmp.Diff(want, all); diff != "" {
 			t.Errorf("EagerAll (merge join) differs from lazy (-lazy +eager):\n%s", diff)
 		}
 		// A batch in another order, with a repeat and a user with nothing.
 		batch := []memrel.User{users[9], users[3], users[9], users[len(users)-1]}
-		got, err := memrel.Eager(tx, batch, loader)
+		res, err = memrel.Eager(tx, batch, l.posts)
 		if err != nil {
 			return err
 		}
-		if diff := cmp.Diff(lazyNested(t, b, tx, batch), nested(got), normalize); diff != "" {
+		if diff := cmp.Diff(lazyNested(t, b, tx, batch), l.of(res, batch)); diff != "" {
 			t.Errorf("Eager (batch) differs from lazy (-lazy +eager):\n%s", diff)
 		}
 		// A hand-built expectation for one user: user 2 wrote posts 5..8.
@@ -101,38 +120,46 @@ func TestEagerManyToOne(t *testing.T) {
 		for p := range b.Posts.All(tx) {
 			posts = append(posts, p)
 		}
-		editors, err := memrel.Eager(tx, posts, memrel.One(b.Editor))
+		editor := memrel.One(b.Editor)
+		editors, err := memrel.Eager(tx, posts, editor)
 		if err != nil {
 			return err
 		}
-		authors, err := memrel.EagerAll(tx, b.Posts, memrel.OneWith(b.Author, memrel.Many(b.Author)))
+		postsOf := memrel.Many(b.Author)
+		author := memrel.One(b.Author).With(postsOf)
+		rows, authors, err := memrel.EagerAll(tx, b.Posts, author)
 		if err != nil {
 			return err
 		}
-		for i, p := range posts {
+		// Posts that share an author share one loaded copy: each of the 10
+		// authors is loaded once, and its posts once.
+		if got := tx.LoadStats(b.Author); got != (memrel.LoadStats{Batches: 2, Rows: 10 + 30}) {
+			t.Errorf("authors and their posts loaded as %+v, want each author and each post once", got)
+		}
+		if diff := cmp.Diff(posts, rows); diff != "" {
+			t.Errorf("EagerAll's rows (-want +got):\n%s", diff)
+		}
+		for _, p := range posts {
 			e, err := b.Editor.Parent(tx, p)
+			loaded, ok := editor.Of(editors, p)
 			switch {
 			case errors.Is(err, memrel.ErrNotFound):
-				if editors[i].Loaded != nil {
-					t.Errorf("post %d: NULL editor loaded as %+v", p.ID, *editors[i].Loaded)
+				if ok {
+					t.Errorf("post %d: NULL editor loaded as %+v", p.ID, loaded)
 				}
-			case editors[i].Loaded == nil || *editors[i].Loaded != e:
-				t.Errorf("post %d: editor %v, want %+v", p.ID, editors[i].Loaded, e)
+			case !ok || loaded != e:
+				t.Errorf("post %d: editor %+v (%v), want %+v", p.ID, loaded, ok, e)
 			}
 			a, _ := b.Author.Parent(tx, p)
-			got := authors[i].Loaded
-			if got.Row != a {
-				t.Errorf("post %d: author %+v, want %+v", p.ID, got.Row, a)
+			got, ok := author.Of(authors, p)
+			if !ok || got != a {
+				t.Errorf("post %d: author %+v (%v), want %+v", p.ID, got, ok, a)
 			}
 			// The author's posts, loaded one level further down.
 			siblings, _ := b.Author.ListChildren(tx, a.ID)
-			if diff := cmp.Diff(siblings, got.Loaded); diff != "" {
+			if diff := cmp.Diff(siblings, postsOf.Of(authors, got)); diff != "" {
 				t.Errorf("post %d: the author's posts (-lazy +eager):\n%s", p.ID, diff)
 			}
-		}
-		// Posts that share an author share one loaded copy.
-		if authors[0].Loaded != authors[1].Loaded {
-			t.Error("posts by the same author got different copies")
 		}
 		return nil
 	})
@@ -146,21 +173,24 @@ func TestEagerWhereAndLimit(t *testing.T) {
 	err := b.DB.View(func(tx *memrel.Tx) error {
 		odd := memrel.Many(b.Author).Where(func(p memrel.Post) bool { return p.ID%2 == 1 }).Limit(2)
 		for _, all := range []bool{true, false} {
-			var got []memrel.With[memrel.User, []memrel.Post]
+			var users []memrel.User
+			var res *memrel.Result
 			var err error
 			if all {
-				got, err = memrel.EagerAll(tx, b.Users, odd)
+				users, res, err = memrel.EagerAll(tx, b.Users, odd)
 			} else {
-				var users []memrel.User
 				for u := range b.Users.All(tx) {
 					users = append(users, u)
 				}
-				got, err = memrel.Eager(tx, users, odd)
+				res, err = memrel.Eager(tx, users, odd)
 			}
 			if err != nil {
 				return err
 			}
-			for _, w := range got {
+			if len(users) != 20 {
+				t.Fatalf("all=%v: %d users", all, len(users))
+			}
+			for _, w := range memrel.ZipLoaded(users, memrel.BindOf(res, odd.Of)) {
 				var want []memrel.Post
 				for p := range b.Author.Children(tx, w.Row.ID) {
 					if p.ID%2 == 1 && len(want) < 2 {
@@ -183,12 +213,13 @@ func TestEagerWhereAndLimit(t *testing.T) {
 func TestEagerResultsAreCopies(t *testing.T) {
 	b := memrel.NewBlog(t, memrel.DefaultRules()).Fill(t, 3, 2, 2, 1)
 	_ = b.DB.View(func(tx *memrel.Tx) error {
-		got, err := memrel.EagerAll(tx, b.Users, memrel.Many(b.Author))
+		posts := memrel.Many(b.Author)
+		users, res, err := memrel.EagerAll(tx, b.Users, posts)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got[0].Row.Name = "changed"
-		got[0].Loaded[0].Title = "changed"
+		users[0].Name = "changed"
+		posts.Of(res, users[0])[0].Title = "changed"
 		return nil
 	})
 	if err := b.DB.Verify(); err != nil {
@@ -208,17 +239,17 @@ func TestEagerResultsAreCopies(t *testing.T) {
 // number of calls; the counters say so; strict mode catches the N+1 loop.
 func TestNPlusOneMadeVisible(t *testing.T) {
 	b := memrel.NewBlog(t, memrel.DefaultRules()).Fill(t, 1000, 10, 100, 3)
-	loader := memrel.ManyWith(memrel.Many(b.Author), memrel.ManyWith(memrel.Many(b.Tagged), memrel.One(b.Tag)))
+	l := newNestedLoad(b)
 	var loaded nested
 	err := b.DB.View(func(tx *memrel.Tx) error {
 		if err := tx.Strict(); err != nil {
 			return err
 		}
-		all, err := memrel.EagerAll(tx, b.Users, loader)
-		loaded = all
+		users, res, err := memrel.EagerAll(tx, b.Users, l.posts)
 		if err != nil {
 			return err
 		}
+		loaded = l.of(res, users)
 		want := map[string]memrel.LoadStats{
 			"author": {Batches: 1, Rows: 10000},
 			"tagged": {Batches: 1, Rows: 30000},

@@ -57,16 +57,21 @@ func TestOrderChildren(t *testing.T) {
 		// The first EagerAll builds a join index that the others read.
 		for _, all := range []bool{true, false, true} {
 			loader := memrel.Many(author).OrderedBy(byDate).Limit(3)
-			var got []memrel.With[memrel.User, []Entry]
+			var rows []memrel.User
+			var res *memrel.Result
 			if all {
-				got, err = memrel.EagerAll(tx, users, loader)
+				rows, res, err = memrel.EagerAll(tx, users, loader)
 			} else {
-				got, err = memrel.Eager(tx, []memrel.User{{ID: 3}, {ID: 1}, {ID: 2}}, loader)
+				rows = []memrel.User{{ID: 3}, {ID: 1}, {ID: 2}}
+				res, err = memrel.Eager(tx, rows, loader)
 			}
 			if err != nil {
 				return err
 			}
-			for _, w := range got {
+			if len(rows) != 3 {
+				t.Fatalf("all=%v: %d users", all, len(rows))
+			}
+			for _, w := range memrel.ZipLoaded(rows, memrel.BindOf(res, loader.Of)) {
 				want := ids(byDate.Children(tx, w.Row.ID))
 				if len(want) > 3 {
 					want = want[:3]

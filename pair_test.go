@@ -34,33 +34,36 @@ func TestPairKeyedAssociationMatchesIDKeyed(t *testing.T) {
 			for tg := range b.Tags.All(tx) {
 				v.Lefts[tg.ID] = postIDs(b.Tagging.Lefts(tx, tg.ID))
 			}
-			r, err := memrel.EagerAll(tx, b.Posts, b.Tagging.LoadRights())
+			rights := b.Tagging.LoadRights()
+			r, res, err := memrel.EagerAll(tx, b.Posts, rights)
 			if err != nil {
 				return err
 			}
-			for _, w := range r {
+			for _, w := range memrel.ZipLoaded(r, memrel.BindOf(res, rights.Of)) {
 				v.EagerR[w.Row.ID] = tagIDs(func(y func(memrel.Tag) bool) {
 					for _, tg := range w.Loaded {
 						y(tg)
 					}
 				})
 			}
-			l, err := memrel.EagerAll(tx, b.Tags, b.Tagging.LoadLefts())
+			lefts := b.Tagging.LoadLefts()
+			l, res, err := memrel.EagerAll(tx, b.Tags, lefts)
 			if err != nil {
 				return err
 			}
-			for _, w := range l {
+			for _, w := range memrel.ZipLoaded(l, memrel.BindOf(res, lefts.Of)) {
 				v.EagerL[w.Row.ID] = postIDs(func(y func(memrel.Post) bool) {
 					for _, p := range w.Loaded {
 						y(p)
 					}
 				})
 			}
-			batch, err := memrel.Eager(tx, []memrel.Post{posts[7], posts[2], posts[7]}, b.Tagging.LoadRights())
+			batch := []memrel.Post{posts[7], posts[2], posts[7]}
+			res, err = memrel.Eager(tx, batch, rights)
 			if err != nil {
 				return err
 			}
-			for _, w := range batch {
+			for _, w := range memrel.ZipLoaded(batch, memrel.BindOf(res, rights.Of)) {
 				v.BatchR[w.Row.ID] = tagIDs(func(y func(memrel.Tag) bool) {
 					for _, tg := range w.Loaded {
 						y(tg)

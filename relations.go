@@ -289,9 +289,10 @@ func (r *Relation[C, P, K]) Child(tx *Tx, k K) (C, error) {
 	if err := r.lazy(tx, "Child", "Many"); err != nil {
 		return zero, err
 	}
-	c := tx.firstWith(r.child.name, r.info.index.mdb, scratchKey(tx, r.pc, k))
+	key := scratchKey(tx, r.pc, k)
+	c := tx.firstWith(r.child.name, r.info.index.mdb, key)
 	if c == nil {
-		return zero, ErrNotFound
+		return zero, &NotFoundError{Op: OpGet, Table: r.child.name, Key: r.pc.format(key), Via: r.info.qname}
 	}
 	tx.count(r.info).Rows++
 	return *c.row.(*C), nil
@@ -353,14 +354,16 @@ func (r *Relation[C, P, K]) Parent(tx *Tx, child C) (P, error) {
 	*c = child
 	k, ok := r.get(c)
 	if !ok {
-		return zero, ErrNotFound // a NULL key: nothing to load, in strict mode too
+		// A NULL key: nothing to load, in strict mode too.
+		return zero, &NotFoundError{Op: OpGet, Table: r.parent.info.name, Key: "NULL", Via: r.info.qname}
 	}
 	if err := r.lazy(tx, "Parent", "One"); err != nil {
 		return zero, err
 	}
-	p := tx.get(r.parent.info, scratchKey(tx, r.pc, k))
+	key := scratchKey(tx, r.pc, k)
+	p := tx.get(r.parent.info, key)
 	if p == nil {
-		return zero, ErrNotFound
+		return zero, notFound(OpGet, r.parent.info, key, r.info.qname)
 	}
 	tx.count(r.info).Rows++
 	return *p.row.(*P), nil

@@ -1,16 +1,17 @@
 package memrel
 
-// Auto-increment sequences, from the table in the store that holds them to
-// the transaction that loads, raises and commits them.
+// Auto-increment sequences and row counts, from the table in the store
+// that holds them to the transaction that loads, raises and commits them.
 
-// The auto-increment sequences live in the store itself, in a table of
-// their own, so that an aborted transaction leaves them as they were and a
-// snapshot carries them along.
+// The auto-increment sequences and the row counts live in the store itself,
+// in a table of their own, so that an aborted transaction leaves them as
+// they were and a fork carries them along.
 const seqTable = "memrel:seq"
 
 type seqRec struct {
 	table []byte
-	last  int64
+	last  int64 // the sequence: the highest key the table has had
+	rows  int64 // how many rows the table holds
 }
 
 type seqIndexer struct{}
@@ -96,5 +97,56 @@ func (tx *Tx) raiseSeq(ti *tableInfo, pk []byte) {
 	if v > tx.w.seq[ti.id] {
 		tx.w.seqUndo = append(tx.w.seqUndo, seqChange{ti: ti, was: tx.w.seq[ti.id], state: tx.w.seqState[ti.id]})
 		tx.setSeq(ti, v)
+	}
+}
+
+// counted adds d to the number of rows of ti that the transaction has
+// inserted, less those it deleted. Every insert and delete of a row goes
+// through it, and so does the undo of each, so the count follows rollbacks
+// too.
+func (tx *Tx) counted(ti *tableInfo, d int64) {
+	if tx.w.count == nil {
+		tx.w.count = make([]int64, len(tx.db.schema.tables))
+	}
+	tx.w.count[ti.id] += d
+}
+
+// storedSeq returns ti's record in the sequence table of tx's view.
+func (tx *Tx) storedSeq(ti *tableInfo) seqRec {
+	obj, err := tx.mtx.First(seqTable, "id", ti.seqKey)
+	must(err)
+	if obj == nil {
+		return seqRec{table: ti.seqKey}
+	}
+	return *obj.(*seqRec)
+}
+
+// rowCount returns how many rows ti holds in tx's view: the stored count,
+// and for a writer what it has inserted and deleted since.
+func (tx *Tx) rowCount(ti *tableInfo) int64 {
+	n := tx.storedSeq(ti).rows
+	if tx.w != nil && tx.w.count != nil {
+		n += tx.w.count[ti.id]
+	}
+	return n
+}
+
+// commitSeqs writes each changed sequence and row count into the sequence
+// table, as part of the commit.
+func (tx *Tx) commitSeqs() {
+	for id, ti := range tx.db.schema.tables {
+		seqChanged := tx.w.seqState != nil && tx.w.seqState[id] == 2
+		rowsChanged := tx.w.count != nil && tx.w.count[id] != 0
+		if !seqChanged && !rowsChanged {
+			continue
+		}
+		r := tx.storedSeq(ti)
+		if seqChanged {
+			r.last = tx.w.seq[id]
+		}
+		if rowsChanged {
+			r.rows += tx.w.count[id]
+		}
+		must(tx.mtx.Insert(seqTable, &r))
 	}
 }

@@ -214,16 +214,17 @@ func (t *Table[T, K]) Delete(tx *Tx, k K) error {
 	return tx.atomically(t.info, func() error { return tx.delete(t.info, pk) })
 }
 
-// Get returns the row with key k, or ErrNotFound.
+// Get returns the row with key k, or a *NotFoundError (ErrNotFound).
 func (t *Table[T, K]) Get(tx *Tx, k K) (T, error) {
 	var zero T
 	if err := tx.enter(t.check(tx, false)); err != nil {
 		return zero, err
 	}
 	defer tx.mu.Unlock()
-	r := tx.get(t.info, scratchKey(tx, t.codec, k))
+	pk := scratchKey(tx, t.codec, k)
+	r := tx.get(t.info, pk)
 	if r == nil {
-		return zero, ErrNotFound
+		return zero, notFound(OpGet, t.info, pk, "")
 	}
 	return *r.row.(*T), nil
 }
@@ -255,15 +256,13 @@ func (t *Table[T, K]) All(tx *Tx) iter.Seq[T] {
 	}
 }
 
-// Len returns the number of rows, counting them.
+// Len returns the number of rows, without counting them: each store keeps
+// every table's count beside its sequence, and a write transaction its
+// inserts and deletes since.
 func (t *Table[T, K]) Len(tx *Tx) (int, error) {
 	if err := tx.enter(t.check(tx, false)); err != nil {
 		return 0, err
 	}
 	defer tx.mu.Unlock()
-	n := 0
-	for range tx.scan(t.info.name, "id", nil) {
-		n++
-	}
-	return n, nil
+	return int(tx.rowCount(t.info)), nil
 }

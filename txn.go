@@ -65,6 +65,7 @@ type writeState struct {
 
 	seq      []int64 // auto-increment high-water marks, by table id
 	seqState []uint8 // 0 not loaded, 1 loaded, 2 changed
+	count    []int64 // rows inserted less rows deleted, by table id
 
 	// Rows this transaction has written, by table id and primary key (nil:
 	// deleted), and the last row written with each unique value. Point
@@ -157,11 +158,7 @@ func (tx *Tx) commit() error {
 			return &IntegrityError{Op: OpCommit, Violations: vs}
 		}
 	}
-	for id, st := range tx.w.seqState {
-		if st == 2 {
-			must(tx.mtx.Insert(seqTable, &seqRec{table: tx.db.schema.tables[id].seqKey, last: tx.w.seq[id]}))
-		}
-	}
+	tx.commitSeqs()
 	tx.db.watches.commit(tx)
 	tx.end()
 	return nil

@@ -61,6 +61,12 @@ func (tx *Tx) rollback(m mark) {
 			must(tx.mtx.Insert(u.ti.name, u.old))
 			tx.note(u.ti, u.old.pk(), u.old)
 		}
+		switch {
+		case u.old == nil:
+			tx.counted(u.ti, -1) // an insert undone
+		case u.new == nil:
+			tx.counted(u.ti, 1) // a delete undone
+		}
 	}
 	for i := len(tx.w.seqUndo) - 1; i >= m.seqUndo; i-- {
 		c := tx.w.seqUndo[i]

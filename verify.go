@@ -45,6 +45,10 @@ func (tx *Tx) Verify() error {
 				}
 			}
 		}
+		if n := tx.rowCount(ti); n != int64(rows) {
+			vs = append(vs, &ConstraintError{Op: OpVerify, Table: ti.name, Constraint: ti.name + ".row count",
+				Other: fmt.Sprintf("a count of %d for %d rows", n, rows), Err: ErrCorrupt})
+		}
 		for _, ix := range ti.indexes {
 			if ix.shared {
 				continue // the primary key's index, checked with the rows

@@ -230,22 +230,24 @@ func TestSharedReadTransaction(t *testing.T) {
 	})
 	tx := MustTx(b.DB.BeginRead())
 	defer tx.Abort()
-	want, err := EagerAll(tx, b.Users, Many(b.Author))
+	posts := Many(b.Author)
+	users, res, err := EagerAll(tx, b.Users, posts)
 	if err != nil {
 		t.Fatal(err)
 	}
+	want := ZipLoaded(users, BindOf(res, posts.Of))
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for range 20 {
-				got, err := EagerAll(tx, b.Users, Many(b.Author))
+				users, res, err := EagerAll(tx, b.Users, posts)
 				if err != nil {
 					t.Error(err)
 					return
 				}
-				if diff := cmp.Diff(want, got); diff != "" {
+				if diff := cmp.Diff(want, ZipLoaded(users, BindOf(res, posts.Of))); diff != "" {
 					t.Errorf("EagerAll (-serial +shared):\n%s", diff)
 					return
 				}

@@ -84,11 +84,12 @@ func (e *memrelEngine) lazy() (int64, int64, error) {
 
 func (e *memrelEngine) eager() (int64, int64, error) {
 	return e.view(func(tx *memrel.Tx) (count, sum int64, err error) {
-		all, err := memrel.EagerAll(tx, e.users, memrel.Many(e.author))
-		for _, u := range all {
-			for _, p := range u.Loaded {
+		posts := memrel.Many(e.author)
+		users, res, err := memrel.EagerAll(tx, e.users, posts)
+		for _, u := range users {
+			for _, p := range posts.Of(res, u) {
 				count++
-				sum += p.ID * u.Row.ID
+				sum += p.ID * u.ID
 			}
 		}
 		return count, sum, err
@@ -111,11 +112,12 @@ func (e *memrelEngine) reverse() (int64, int64, error) {
 
 func (e *memrelEngine) postTags() (int64, int64, error) {
 	return e.view(func(tx *memrel.Tx) (count, sum int64, err error) {
-		all, err := memrel.EagerAll(tx, e.posts, e.tagging.LoadRights())
-		for _, p := range all {
-			for _, t := range p.Loaded {
+		tags := e.tagging.LoadRights()
+		posts, res, err := memrel.EagerAll(tx, e.posts, tags)
+		for _, p := range posts {
+			for _, t := range tags.Of(res, p) {
 				count++
-				sum += p.Row.ID * t.ID
+				sum += p.ID * t.ID
 			}
 		}
 		return count, sum, err

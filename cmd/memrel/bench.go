@@ -234,9 +234,10 @@ func (w workload) measure(benchtime time.Duration, progress io.Writer) ([]benchR
 	}
 	eagerPosts := func(b *blog) (int, int64, error) {
 		return view(b, func(tx *memrel.Tx) (n int, sum int64, err error) {
-			all, err := memrel.EagerAll(tx, b.users, memrel.Many(b.author))
-			for _, u := range all {
-				for _, p := range u.Loaded {
+			posts := memrel.Many(b.author)
+			users, res, err := memrel.EagerAll(tx, b.users, posts)
+			for _, u := range users {
+				for _, p := range posts.Of(res, u) {
 					n++
 					sum += p.ID
 				}
@@ -246,11 +247,12 @@ func (w workload) measure(benchtime time.Duration, progress io.Writer) ([]benchR
 	}
 	eagerTags := func(b *blog) (int, int64, error) {
 		return view(b, func(tx *memrel.Tx) (n int, sum int64, err error) {
-			all, err := memrel.EagerAll(tx, b.posts, b.tagging.LoadRights())
-			for _, p := range all {
-				for range p.Loaded {
+			tags := b.tagging.LoadRights()
+			posts, res, err := memrel.EagerAll(tx, b.posts, tags)
+			for _, p := range posts {
+				for range tags.Of(res, p) {
 					n++
-					sum += p.Row.ID
+					sum += p.ID
 				}
 			}
 			return n, sum, err
