@@ -2,6 +2,7 @@ package memrel
 
 import (
 	"bytes"
+	"fmt"
 	"iter"
 	"slices"
 
@@ -239,7 +240,10 @@ func (m *Association[A, L, R, KL, KR]) Lefts(tx *Tx, r KR) iter.Seq[L] {
 // the lock.
 func follow[A, F, T any, KF Key](tx *Tx, from *Relation[A, F, KF], to *relInfo, how, eager string, key []byte, yield func(T) bool) {
 	it := tx.startSeq(nil, func() (memdb.ResultIterator, error) {
-		if err := from.lazy(tx, how, "Association."+eager); err != nil {
+		hint := func() string {
+			return fmt.Sprintf("m.%s() (m: the *Association of %s and %s)", eager, from.info.qname, to.qname)
+		}
+		if err := from.info.lazy(tx, how, hint); err != nil {
 			return nil, err
 		}
 		return tx.iter(from.info.child.name, from.info.index.mdb, key, false)

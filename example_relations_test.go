@@ -249,7 +249,7 @@ func ExampleTx_Strict() {
 	})
 	fmt.Println(err)
 	// Output:
-	// memrel: lazy load in strict mode: ListChildren of novels.author; load it eagerly with memrel.Many(author)
+	// memrel: lazy load in strict mode: ListChildren of novels.author; load it eagerly with memrel.Many(rel) (rel: the *Relation novels.author)
 }
 
 // PlanDelete shows what a delete would do, and which rule does each part.

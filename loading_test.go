@@ -287,7 +287,7 @@ func TestNPlusOneMadeVisible(t *testing.T) {
 		}
 		return nil
 	})
-	want := "memrel: lazy load in strict mode: ListChildren of posts.author; load it eagerly with memrel.Many(author)"
+	want := "memrel: lazy load in strict mode: ListChildren of posts.author; load it eagerly with memrel.Many(rel) (rel: the *Relation posts.author)"
 	if first == nil || first.Error() != want {
 		t.Errorf("lazy load in strict mode: %v\nwant %s", first, want)
 	}

@@ -1,6 +1,7 @@
 package memrel
 
 import (
+	"fmt"
 	"iter"
 
 	memdb "github.com/hashicorp/go-memdb"
@@ -76,7 +77,10 @@ func (o *Ordering[C, P, K]) Backward(tx *Tx, k K) iter.Seq[C] {
 func (o *Ordering[C, P, K]) children(tx *Tx, k K, backward bool) iter.Seq[C] {
 	return func(yield func(C) bool) {
 		it := tx.startSeq(o.check(tx), func() (memdb.ResultIterator, error) {
-			if err := o.rel.lazy(tx, "Children", "Many"); err != nil {
+			hint := func() string {
+				return fmt.Sprintf("memrel.Many(rel).OrderedBy(o) (rel: the *Relation %s, o: its ordering %s)", o.rel.info.qname, o.index.name)
+			}
+			if err := o.rel.info.lazy(tx, "Children", hint); err != nil {
 				return nil, err
 			}
 			return tx.iter(o.rel.child.name, o.index.mdb, scratchKey(tx, o.rel.pc, k), backward)

@@ -208,12 +208,21 @@ func (r *Relation[C, P, K]) check(tx *Tx) error {
 // strict mode it returns ErrLazyLoad, naming the eager loader to use, and
 // records it for Err.
 func (r *Relation[C, P, K]) lazy(tx *Tx, how, eager string) error {
+	return r.info.lazy(tx, how, func() string {
+		return fmt.Sprintf("memrel.%s(rel) (rel: the *Relation %s)", eager, r.info.qname)
+	})
+}
+
+// lazy counts a lazy load through rel in tx, which the caller has locked.
+// In strict mode it returns ErrLazyLoad, with hint: the Go expression of
+// the loader that would load it eagerly, and records it for Err.
+func (rel *relInfo) lazy(tx *Tx, how string, hint func() string) error {
 	if tx.strict {
-		err := fmt.Errorf("%w: %s of %s; load it eagerly with memrel.%s(%s)", ErrLazyLoad, how, r.info.qname, eager, r.info.name)
+		err := fmt.Errorf("%w: %s of %s; load it eagerly with %s", ErrLazyLoad, how, rel.qname, hint())
 		tx.fail(err)
 		return err
 	}
-	tx.count(r.info).Lazy++
+	tx.count(rel).Lazy++
 	return nil
 }
 

@@ -2,6 +2,9 @@ package memrel
 
 import (
 	"errors"
+	"go/ast"
+	"go/parser"
+	"strings"
 	"testing"
 )
 
@@ -49,4 +52,109 @@ func TestParentOfNullKeyIsNotALoad(t *testing.T) {
 	if !errors.Is(err, ErrLazyLoad) { // the lazy load, recorded
 		t.Errorf("View = %v, want the recorded ErrLazyLoad", err)
 	}
+}
+
+// Every strict-mode error names the loader to use as Go that parses, and
+// that calls a loader memrel has: no hint refers to a name that does not
+// exist.
+func TestStrictHintsAreGo(t *testing.T) {
+	b := NewBlog(t, DefaultRules()).Seed(t)
+	loaders := map[string]bool{"Many": true, "One": true, "Tree": true, "Count": true, "LoadRights": true, "LoadLefts": true, "OrderedBy": true}
+	type lazyCall struct {
+		name string
+		run  func(tx *Tx) error
+	}
+	post := Post{ID: 20, UserID: 2, EditorID: NullFrom[int64](1)}
+	comment := Comment{ID: 102, PostID: 10, ParentID: NullFrom[int64](101)}
+	calls := []lazyCall{
+		{"Children", func(tx *Tx) error {
+			for range b.Author.Children(tx, 1) {
+			}
+			return tx.Err()
+		}},
+		{"ListChildren", func(tx *Tx) error { _, err := b.Author.ListChildren(tx, 1); return err }},
+		{"Child", func(tx *Tx) error { _, err := b.Author.Child(tx, 1); return err }},
+		{"Parent", func(tx *Tx) error { _, err := b.Editor.Parent(tx, post); return err }},
+		{"Descendants", func(tx *Tx) error {
+			for range b.Replies.Descendants(tx, 100, 0) {
+			}
+			return tx.Err()
+		}},
+		{"Ancestors", func(tx *Tx) error {
+			for range b.Replies.Ancestors(tx, comment, 0) {
+			}
+			return tx.Err()
+		}},
+		{"Rights", func(tx *Tx) error {
+			for range b.Tagging.Rights(tx, 10) {
+			}
+			return tx.Err()
+		}},
+		{"Lefts", func(tx *Tx) error {
+			for range b.Tagging.Lefts(tx, 1) {
+			}
+			return tx.Err()
+		}},
+	}
+	// An ordering's Children, on a schema that declares one.
+	s := NewSchema()
+	users := NewTable(s, "users", func(u *User) *int64 { return &u.ID })
+	posts := NewTable(s, "posts", func(p *Post) *int64 { return &p.ID })
+	author := ForeignKey(posts, "author", func(p *Post) *int64 { return &p.UserID }, users)
+	byTitle := OrderChildren(author, "by_title", func(p *Post) *string { return &p.Title })
+	db, err := Open(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = db.View(func(tx *Tx) error { // fails with the recorded ErrLazyLoad
+		if err := tx.Strict(); err != nil {
+			return err
+		}
+		for range byTitle.Children(tx, 1) {
+		}
+		checkHint(t, "Ordering.Children", tx.Err(), loaders)
+		return nil
+	})
+	for _, c := range calls {
+		tx, err := b.DB.BeginRead()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Strict(); err != nil {
+			t.Fatal(err)
+		}
+		err = c.run(tx)
+		tx.Abort()
+		checkHint(t, c.name, err, loaders)
+	}
+}
+
+// checkHint checks that err is ErrLazyLoad whose hint parses as a Go
+// expression calling only known loaders.
+func checkHint(t *testing.T, name string, err error, loaders map[string]bool) {
+	t.Helper()
+	if !errors.Is(err, ErrLazyLoad) {
+		t.Errorf("%s in strict mode: %v, want ErrLazyLoad", name, err)
+		return
+	}
+	msg := err.Error()
+	_, hint, ok := strings.Cut(msg, "load it eagerly with ")
+	if !ok {
+		t.Errorf("%s: no hint in %q", name, msg)
+		return
+	}
+	hint, _, _ = strings.Cut(hint, " (")
+	expr, perr := parser.ParseExpr(hint)
+	if perr != nil {
+		t.Errorf("%s: hint %q is not Go: %v", name, hint, perr)
+		return
+	}
+	ast.Inspect(expr, func(n ast.Node) bool {
+		if call, ok := n.(*ast.CallExpr); ok {
+			if sel, ok := call.Fun.(*ast.SelectorExpr); ok && !loaders[sel.Sel.Name] {
+				t.Errorf("%s: hint %q calls %s, which is no loader", name, hint, sel.Sel.Name)
+			}
+		}
+		return true
+	})
 }

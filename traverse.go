@@ -18,7 +18,7 @@ import (
 // Tx.Err).
 func (r *Relation[C, P, K]) Descendants(tx *Tx, k K, maxDepth int) iter.Seq2[C, int] {
 	return func(yield func(C, int) bool) {
-		if !r.startWalk(tx, "Descendants", "Many") {
+		if !r.startWalk(tx, "Descendants", "Tree") {
 			return
 		}
 		n := int64(0)
