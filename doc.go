@@ -54,7 +54,8 @@
 //	a, _ := author.Of(res, posts[0])
 //
 // Tx.Strict makes lazy navigation fail with ErrLazyLoad, naming the loader
-// to use, and Tx.LoadStats and DB.LoadStats count what each relation
+// to use (the Strict option of Open and Fork makes every transaction of a
+// store strict), and Tx.LoadStats and DB.LoadStats count what each relation
 // loaded, so a test can hold code to a budget.
 //
 // # Transactions and concurrency

@@ -48,7 +48,8 @@ func (db *DB) LoadStats(rel AnyRelation) LoadStats {
 // it) fails too, even if the caller handled the error: a strict test
 // cannot pass with a lazy load in it. Eager loading, Count and Exists are
 // allowed, and so is Parent of a NULL foreign key, which loads nothing.
-// Strict mode lasts until the transaction ends; Strict fails only as every
+// Strict mode lasts until the transaction ends (the Strict option makes
+// every transaction of a store begin in it); Strict fails only as every
 // method does, on a finished transaction (ErrTxDone) or a nil one.
 func (tx *Tx) Strict() error {
 	if err := tx.enter(tx.usable(nil, false)); err != nil {

@@ -158,3 +158,47 @@ func checkHint(t *testing.T, name string, err error, loaders map[string]bool) {
 		return true
 	})
 }
+
+// Strict(true) on a fork makes every transaction of the fork strict, the
+// ones the code under test begins included; the original stays lax.
+func TestStrictStore(t *testing.T) {
+	b := NewBlog(t, DefaultRules()).Seed(t)
+	strict := b.DB.Fork(Strict(true))
+	lazily := func(db *DB) error {
+		return db.View(func(tx *Tx) error {
+			_, err := b.Author.ListChildren(tx, 1)
+			return err
+		})
+	}
+	if err := lazily(strict); !errors.Is(err, ErrLazyLoad) {
+		t.Errorf("lazy load in a strict fork's View: %v, want ErrLazyLoad", err)
+	}
+	err := strict.Update(func(tx *Tx) error {
+		_, err := b.Posts.Insert(tx, Post{ID: 30, UserID: 1})
+		if err != nil {
+			return err
+		}
+		_, err = b.Author.Parent(tx, Post{UserID: 1})
+		return err
+	})
+	if !errors.Is(err, ErrLazyLoad) {
+		t.Errorf("lazy load in a strict fork's Update: %v, want ErrLazyLoad", err)
+	}
+	if err := lazily(b.DB); err != nil {
+		t.Errorf("the original is not strict: %v", err)
+	}
+	if err := lazily(strict.Fork()); !errors.Is(err, ErrLazyLoad) {
+		t.Errorf("a fork of a strict fork: %v, want ErrLazyLoad", err)
+	}
+	if err := lazily(strict.Fork(Strict(false))); err != nil {
+		t.Errorf("a fork with Strict(false): %v", err)
+	}
+	// Eager loading is allowed.
+	err = strict.View(func(tx *Tx) error {
+		_, _, err := EagerAll(tx, b.Users, Many(b.Author))
+		return err
+	})
+	if err != nil {
+		t.Errorf("eager load in a strict fork: %v", err)
+	}
+}

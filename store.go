@@ -26,6 +26,7 @@ type Option func(*options)
 type options struct {
 	writeWait time.Duration
 	noJoins   bool // keep no join indexes
+	strict    bool // every transaction begins in strict mode
 }
 
 // apply returns o with opts applied.
@@ -46,6 +47,14 @@ func (o options) apply(opts []Option) options {
 // layout and costs).
 func KeepJoinIndexes(keep bool) Option {
 	return func(o *options) { o.noJoins = !keep }
+}
+
+// Strict sets whether every transaction of the store begins in strict mode
+// (see Tx.Strict): a fork for a test that must make no lazy load, without
+// a Strict call in each transaction the code under test begins. A store
+// made by Fork has the original's, unless opts say otherwise.
+func Strict(on bool) Option {
+	return func(o *options) { o.strict = on }
 }
 
 // WriteWait sets how long BeginWrite and Update wait for the writer lock
@@ -100,7 +109,7 @@ func (db *DB) beginWrite(skip int) (*Tx, error) {
 	if err := db.usable(); err != nil {
 		return nil, err
 	}
-	tx := &Tx{db: db, w: &writeState{}, writer: true}
+	tx := &Tx{db: db, w: &writeState{}, writer: true, strict: db.opts.strict}
 	runtime.Callers(skip, tx.begun[:])
 	if err := db.writer.lock(tx); err != nil {
 		return nil, err
@@ -120,7 +129,7 @@ func (db *DB) BeginRead() (*Tx, error) {
 	if err := db.usable(); err != nil {
 		return nil, err
 	}
-	return &Tx{db: db, mtx: db.mdb.Txn(false)}, nil
+	return &Tx{db: db, mtx: db.mdb.Txn(false), strict: db.opts.strict}, nil
 }
 
 func (db *DB) usable() error {
