@@ -184,8 +184,15 @@ func TestCompositionRandom(t *testing.T) {
 		editor := One(b.Editor).With(Count(b.Author))
 		posts := Many(b.Author).With(author, editor, tags, count, comments)
 
+		newest := Many(b.Author).Backward().Limit(2) // the last two by key
 		check := func(how string, users []User, res *Result) {
 			for _, u := range users {
+				want := w.postsBy(u.ID)
+				slices.Reverse(want)
+				want = want[:min(2, len(want))]
+				if diff := cmp.Diff(want, newest.Of(res, u)); diff != "" {
+					t.Fatalf("round %d %s: newest posts of user %d (-want +got):\n%s", round, how, u.ID, diff)
+				}
 				got := posts.Of(res, u)
 				if diff := cmp.Diff(w.postsBy(u.ID), got); diff != "" {
 					t.Fatalf("round %d %s: posts of user %d (-want +got):\n%s", round, how, u.ID, diff)
@@ -227,7 +234,7 @@ func TestCompositionRandom(t *testing.T) {
 			}
 		}
 		mustView(t, b.DB, func(tx *Tx) error {
-			all, res, err := EagerAll(tx, b.Users, posts)
+			all, res, err := EagerAll(tx, b.Users, posts, newest)
 			if err != nil {
 				return err
 			}
@@ -239,7 +246,7 @@ func TestCompositionRandom(t *testing.T) {
 			batch := slices.Clone(w.users)
 			rng.Shuffle(len(batch), func(i, j int) { batch[i], batch[j] = batch[j], batch[i] })
 			batch = append(batch, batch[:len(batch)/2]...)
-			res, err = Eager(tx, batch, posts)
+			res, err = Eager(tx, batch, posts, newest)
 			if err != nil {
 				return err
 			}

@@ -13,12 +13,13 @@ type ManyLoader[C, P any, K Key] struct{ *manySpec[C, P, K] }
 
 // manySpec is a ManyLoader's description; it never changes once made.
 type manySpec[C, P any, K Key] struct {
-	rel     *Relation[C, P, K]
-	index   *indexInfo // nil: the relation's own, children in key order
-	ordered bool       // OrderedBy was called: index must be an ordering's
-	where   func(C) bool
-	limit   int
-	with    []Loader[C]
+	rel      *Relation[C, P, K]
+	index    *indexInfo // nil: the relation's own, children in key order
+	ordered  bool       // OrderedBy was called: index must be an ordering's
+	where    func(C) bool
+	limit    int
+	backward bool // each parent's children in reverse order
+	with     []Loader[C]
 }
 
 // Many loads each parent's children through rel, in the child table's key
@@ -54,6 +55,15 @@ func (m ManyLoader[C, P, K]) OrderedBy(o *Ordering[C, P, K]) ManyLoader[C, P, K]
 	if o != nil && o.rel == m.rel {
 		m.index = o.index
 	}
+	return m
+}
+
+// Backward loads each parent's children in reverse order: of OrderedBy's
+// ordering (the newest posts first), or of their keys. Limit then keeps the
+// last n.
+func (m ManyLoader[C, P, K]) Backward() ManyLoader[C, P, K] {
+	m = m.changed()
+	m.backward = true
 	return m
 }
 
@@ -179,7 +189,7 @@ func (m ManyLoader[C, P, K]) children(tx *Tx, b batch[P], withRecs bool) (keys [
 	if m.index != nil {
 		index = m.index
 	}
-	dups := walkChildren(tx, r.info, index, keys, b.sc, add)
+	dups := walkChildrenIn(tx, r.info, index, keys, b.sc, m.backward, add)
 	flush()
 	if len(dups) > 0 {
 		dup = make([]bool, n)

@@ -230,7 +230,16 @@ func EagerAll[T any, K comparable](tx *Tx, t *Table[T, K], loaders ...Loader[T])
 // returns the parents whose key repeats an earlier one's, with that
 // earlier parent: (repeat, first).
 func walkChildren(tx *Tx, rel *relInfo, ix *indexInfo, keys [][]byte, sc scope, add func(i int, c *rec) bool) [][2]int {
-	if j := tx.join(rel, ix, -1, sc.whole); j != nil {
+	return walkChildrenIn(tx, rel, ix, keys, sc, false, add)
+}
+
+// walkChildrenIn is walkChildren with each parent's children in reverse
+// order if backward: by a seek per distinct key, read backwards, since
+// join indexes and the merge join read forwards.
+func walkChildrenIn(tx *Tx, rel *relInfo, ix *indexInfo, keys [][]byte, sc scope, backward bool, add func(i int, c *rec) bool) [][2]int {
+	if backward {
+		sc.sorted = false
+	} else if j := tx.join(rel, ix, -1, sc.whole); j != nil {
 		j.walk(keys, sc.sorted || inOrder(keys), func(i, e int) bool { return add(i, j.recs[e]) })
 		return nil
 	}
@@ -252,7 +261,7 @@ func walkChildren(tx *Tx, rel *relInfo, ix *indexInfo, keys [][]byte, sc scope, 
 		return nil
 	}
 	if len(keys) == 1 { // no order to find, no repeats
-		for c := range tx.scan(rel.child.name, index, keys[0]) {
+		for c := range tx.scanIn(rel.child.name, index, keys[0], backward) {
 			if !add(0, c) {
 				break
 			}
@@ -272,7 +281,7 @@ func walkChildren(tx *Tx, rel *relInfo, ix *indexInfo, keys [][]byte, sc scope, 
 			dups = append(dups, [2]int{i, order[j-1]})
 			continue
 		}
-		for c := range tx.scan(rel.child.name, index, keys[i]) {
+		for c := range tx.scanIn(rel.child.name, index, keys[i], backward) {
 			if !add(i, c) {
 				break
 			}

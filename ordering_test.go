@@ -54,9 +54,16 @@ func TestOrderChildren(t *testing.T) {
 		if diff := cmp.Diff([]int64{1, 2, 4, 5}, ids(author.Children(tx, 1))); diff != "" {
 			t.Errorf("user 1 by key (-want +got):\n%s", diff)
 		}
-		// The first EagerAll builds a join index that the others read.
-		for _, all := range []bool{true, false, true} {
+		// The first EagerAll builds a join index that the others read;
+		// backward loads read none, and keep the last three.
+		for _, c := range []struct{ all, backward bool }{{true, false}, {false, false}, {true, false}, {true, true}, {false, true}} {
+			all := c.all
 			loader := memrel.Many(author).OrderedBy(byDate).Limit(3)
+			lazy := byDate.Children
+			if c.backward {
+				loader = memrel.Many(author).OrderedBy(byDate).Backward().Limit(3)
+				lazy = byDate.Backward
+			}
 			var rows []memrel.User
 			var res *memrel.Result
 			if all {
@@ -72,7 +79,7 @@ func TestOrderChildren(t *testing.T) {
 				t.Fatalf("all=%v: %d users", all, len(rows))
 			}
 			for _, w := range memrel.ZipLoaded(rows, memrel.BindOf(res, loader.Of)) {
-				want := ids(byDate.Children(tx, w.Row.ID))
+				want := ids(lazy(tx, w.Row.ID))
 				if len(want) > 3 {
 					want = want[:3]
 				}
@@ -81,7 +88,7 @@ func TestOrderChildren(t *testing.T) {
 					gotIDs = append(gotIDs, e.ID)
 				}
 				if diff := cmp.Diff(want, gotIDs); diff != "" {
-					t.Errorf("all=%v user %d eager by date (-lazy +eager):\n%s", all, w.Row.ID, diff)
+					t.Errorf("all=%v backward=%v user %d eager by date (-lazy +eager):\n%s", all, c.backward, w.Row.ID, diff)
 				}
 			}
 		}

@@ -155,8 +155,13 @@ func (tx *Tx) firstIn(m *memdb.Txn, table, index string, key []byte) *rec {
 // them for nil), in key order. It is for memrel's own use, with tx locked;
 // sequences handed out use startSeq and next.
 func (tx *Tx) scan(table, index string, prefix []byte) iter.Seq[*rec] {
+	return tx.scanIn(table, index, prefix, false)
+}
+
+// scanIn is scan in reverse key order if backward.
+func (tx *Tx) scanIn(table, index string, prefix []byte, backward bool) iter.Seq[*rec] {
 	return func(yield func(*rec) bool) {
-		it, err := tx.iter(table, index, prefix, false)
+		it, err := tx.iter(table, index, prefix, backward)
 		if err != nil {
 			return
 		}
