@@ -294,7 +294,7 @@ func (m *Association[A, L, R, KL, KR]) LoadLefts() ThroughLoader[A, R, L, KR] {
 // rows T, through its other relation, of the association rows between
 // them: a many-to-many's eager load, made by Association.LoadRights and
 // LoadLefts.
-type ThroughLoader[A, P, T any, K Key] struct{ *throughSpec[A, P, T, K] }
+type ThroughLoader[A, P, T any, K Key] struct{ s *throughSpec[A, P, T, K] }
 
 type throughSpec[A, P, T any, K Key] struct {
 	from *Relation[A, P, K]
@@ -306,8 +306,8 @@ type throughSpec[A, P, T any, K Key] struct {
 // other posts.
 func (t ThroughLoader[A, P, T, K]) With(loaders ...Loader[T]) ThroughLoader[A, P, T, K] {
 	var c throughSpec[A, P, T, K]
-	if t.throughSpec != nil {
-		c = *t.throughSpec
+	if t.s != nil {
+		c = *t.s
 	}
 	c.with = append(c.with[:len(c.with):len(c.with)], loaders...)
 	return ThroughLoader[A, P, T, K]{&c}
@@ -317,44 +317,44 @@ func (t ThroughLoader[A, P, T, K]) With(loaders ...Loader[T]) ThroughLoader[A, P
 // association table's order: nil if there are none, or if row was not in
 // the load. The slice is res's; changing it changes res, never the store.
 func (t ThroughLoader[A, P, T, K]) Of(res *Result, row P) []T {
-	if t.throughSpec == nil || t.from == nil {
+	if t.s == nil || t.s.from == nil {
 		return nil
 	}
-	return childrenOf[A, P, K, T](res, t.throughSpec, t.from, row)
+	return childrenOf[A, P, K, T](res, t.s, t.s.from, row)
 }
 
 func (t ThroughLoader[A, P, T, K]) loadInto(tx *Tx, b batch[P], res *Result) error {
-	if t.throughSpec == nil || t.from == nil || t.to == nil {
+	if t.s == nil || t.s.from == nil || t.s.to == nil {
 		return invalid("nil association")
 	}
-	if err := t.from.check(tx); err != nil {
+	if err := t.s.from.check(tx); err != nil {
 		return err
 	}
 	keys, out, dup := t.linked(tx, b)
-	vals := resultValues[keyMap[[]T]](res, t.throughSpec)
+	vals := resultValues[keyMap[[]T]](res, t.s)
 	var flat []T
 	for i, k := range keys {
 		if dup != nil && dup[i] {
 			continue
 		}
 		vals.set(k, out[i])
-		if len(t.with) > 0 {
+		if len(t.s.with) > 0 {
 			flat = append(flat, out[i]...)
 		}
 	}
-	if len(t.with) == 0 {
+	if len(t.s.with) == 0 {
 		return nil
 	}
-	return runAll(tx, batch[T]{rows: flat}, res, t.with)
+	return runAll(tx, batch[T]{rows: flat}, res, t.s.with)
 }
 
 // linked returns the keys of b's rows and the rows linked to each; dup,
 // when not nil, marks the rows whose key repeats an earlier one's.
 func (t ThroughLoader[A, P, T, K]) linked(tx *Tx, b batch[P]) ([][]byte, [][]T, []bool) {
-	from := t.from.info
-	keys := b.keys(t.from.appendParentKey)
+	from := t.s.from.info
+	keys := b.keys(t.s.from.appendParentKey)
 	n := len(keys)
-	if j := tx.join(from, from.index, t.to.index.slot, b.sc.whole); j != nil {
+	if j := tx.join(from, from.index, t.s.to.index.slot, b.sc.whole); j != nil {
 		return keys, t.joined(tx, j, n, keys, b.sc), nil
 	}
 	// The links first, parent by parent; then their targets, found in one
@@ -365,12 +365,12 @@ func (t ThroughLoader[A, P, T, K]) linked(tx *Tx, b batch[P]) ([][]byte, [][]T, 
 	}
 	var links []link
 	dups := walkChildren(tx, from, from.index, keys, b.sc, func(i int, c *rec) bool {
-		if v := c.key(t.to.index.slot); v != nil {
+		if v := c.key(t.s.to.index.slot); v != nil {
 			links = append(links, link{i, v})
 		}
 		return true
 	})
-	look := newParentLookup[T](tx, t.to.parent, nil)
+	look := newParentLookup[T](tx, t.s.to.parent, nil)
 	vs := make([][]byte, len(links))
 	for k, ln := range links {
 		vs[k] = ln.v
@@ -457,7 +457,7 @@ func (t ThroughLoader[A, P, T, K]) joined(tx *Tx, j *joinIndex, parents int, key
 		at = make(map[int]int32, len(need))
 	}
 	rows := make([]T, 0, len(need))
-	tx.findSorted(t.to.parent, len(need), func(n int) []byte { return j.value(need[n]) }, func(n int, r *rec) {
+	tx.findSorted(t.s.to.parent, len(need), func(n int) []byte { return j.value(need[n]) }, func(n int, r *rec) {
 		if pos != nil {
 			pos[need[n]] = int32(len(rows))
 		} else {
@@ -482,7 +482,7 @@ func (t ThroughLoader[A, P, T, K]) joined(tx *Tx, j *joinIndex, parents int, key
 }
 
 func (t ThroughLoader[A, P, T, K]) count(tx *Tx, pairs, targets int) {
-	lf, lt := tx.count(t.from.info), tx.count(t.to)
+	lf, lt := tx.count(t.s.from.info), tx.count(t.s.to)
 	lf.Batches++
 	lf.Rows += int64(pairs)
 	lt.Batches++

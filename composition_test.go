@@ -406,6 +406,14 @@ func TestLoaderIdentity(t *testing.T) {
 		if _, err := Eager(tx, users, all.With(nil)); !errors.Is(err, ErrInvalid) {
 			t.Errorf("With(nil): %v, want ErrInvalid", err)
 		}
+		// The same loader twice at one level loads once.
+		before := tx.LoadStats(b.Author).Batches
+		if _, err := Eager(tx, users, all, all); err != nil {
+			return err
+		}
+		if got := tx.LoadStats(b.Author).Batches - before; got != 1 {
+			t.Errorf("one loader given twice: %d batches, want 1", got)
+		}
 		leaf, err := b.Comments.Get(tx, 102) // no replies: the nested loader is still checked
 		if err != nil {
 			return err

@@ -9,7 +9,7 @@ package memrel
 // side of a one-to-many, SQLAlchemy's selectinload. Where and Limit narrow
 // what it loads, per parent; OrderedBy orders it; With loads more for the
 // children.
-type ManyLoader[C, P any, K Key] struct{ *manySpec[C, P, K] }
+type ManyLoader[C, P any, K Key] struct{ s *manySpec[C, P, K] }
 
 // manySpec is a ManyLoader's description; it never changes once made.
 type manySpec[C, P any, K Key] struct {
@@ -31,8 +31,8 @@ func Many[C, P any, K Key](rel *Relation[C, P, K]) ManyLoader[C, P, K] {
 // changed returns m as a new loader, with an identity of its own.
 func (m ManyLoader[C, P, K]) changed() ManyLoader[C, P, K] {
 	var c manySpec[C, P, K]
-	if m.manySpec != nil {
-		c = *m.manySpec
+	if m.s != nil {
+		c = *m.s
 	}
 	c.with = c.with[:len(c.with):len(c.with)] // appending copies
 	return ManyLoader[C, P, K]{&c}
@@ -42,7 +42,7 @@ func (m ManyLoader[C, P, K]) changed() ManyLoader[C, P, K] {
 // while the load is under way, and may itself use the transaction.
 func (m ManyLoader[C, P, K]) Where(keep func(C) bool) ManyLoader[C, P, K] {
 	m = m.changed()
-	m.where = keep
+	m.s.where = keep
 	return m
 }
 
@@ -51,9 +51,9 @@ func (m ManyLoader[C, P, K]) Where(keep func(C) bool) ManyLoader[C, P, K] {
 // loader's relation; the load fails with ErrInvalid otherwise.
 func (m ManyLoader[C, P, K]) OrderedBy(o *Ordering[C, P, K]) ManyLoader[C, P, K] {
 	m = m.changed()
-	m.ordered, m.index = true, nil
-	if o != nil && o.rel == m.rel {
-		m.index = o.index
+	m.s.ordered, m.s.index = true, nil
+	if o != nil && o.rel == m.s.rel {
+		m.s.index = o.index
 	}
 	return m
 }
@@ -63,14 +63,14 @@ func (m ManyLoader[C, P, K]) OrderedBy(o *Ordering[C, P, K]) ManyLoader[C, P, K]
 // last n.
 func (m ManyLoader[C, P, K]) Backward() ManyLoader[C, P, K] {
 	m = m.changed()
-	m.backward = true
+	m.s.backward = true
 	return m
 }
 
 // Limit keeps at most n children per parent (n <= 0: all).
 func (m ManyLoader[C, P, K]) Limit(n int) ManyLoader[C, P, K] {
 	m = m.changed()
-	m.limit = n
+	m.s.limit = n
 	return m
 }
 
@@ -79,7 +79,7 @@ func (m ManyLoader[C, P, K]) Limit(n int) ManyLoader[C, P, K] {
 // in one call (Many(author).With(tags, comments)).
 func (m ManyLoader[C, P, K]) With(loaders ...Loader[C]) ManyLoader[C, P, K] {
 	m = m.changed()
-	m.with = append(m.with, loaders...)
+	m.s.with = append(m.s.with, loaders...)
 	return m
 }
 
@@ -87,27 +87,27 @@ func (m ManyLoader[C, P, K]) With(loaders ...Loader[C]) ManyLoader[C, P, K] {
 // has none, or if parent was not in the load. The slice is res's; changing
 // it changes res, never the store.
 func (m ManyLoader[C, P, K]) Of(res *Result, parent P) []C {
-	if m.manySpec == nil {
+	if m.s == nil {
 		return nil
 	}
-	return childrenOf[C, P, K, C](res, m.manySpec, m.rel, parent)
+	return childrenOf[C, P, K, C](res, m.s, m.s.rel, parent)
 }
 
 func (m ManyLoader[C, P, K]) loadInto(tx *Tx, b batch[P], res *Result) error {
-	if m.manySpec == nil {
+	if m.s == nil {
 		return invalid("loader not made by Many")
 	}
-	keys, rows, crecs, dup, err := m.children(tx, b, len(m.with) > 0)
+	keys, rows, crecs, dup, err := m.children(tx, b, len(m.s.with) > 0)
 	if err != nil {
 		return err
 	}
-	vals := resultValues[keyMap[[]C]](res, m.manySpec)
+	vals := resultValues[keyMap[[]C]](res, m.s)
 	for i, k := range keys {
 		if dup == nil || !dup[i] {
 			vals.set(k, rows[i])
 		}
 	}
-	if len(m.with) == 0 {
+	if len(m.s.with) == 0 {
 		return nil
 	}
 	n := 0
@@ -124,8 +124,8 @@ func (m ManyLoader[C, P, K]) loadInto(tx *Tx, b batch[P], res *Result) error {
 	}
 	// The children of a whole table, all of them kept, through a foreign
 	// key that is never NULL, are the whole of their own table.
-	whole := b.sc.whole && !m.rel.info.nullable && m.where == nil && m.limit <= 0
-	return runAll(tx, batch[C]{rows: flat, recs: flatRecs, sc: scope{whole: whole}}, res, m.with)
+	whole := b.sc.whole && !m.s.rel.info.nullable && m.s.where == nil && m.s.limit <= 0
+	return runAll(tx, batch[C]{rows: flat, recs: flatRecs, sc: scope{whole: whole}}, res, m.s.with)
 }
 
 // children loads each parent's children, and their records if withRecs,
@@ -135,15 +135,15 @@ func (m ManyLoader[C, P, K]) loadInto(tx *Tx, b batch[P], res *Result) error {
 // built in place in an arena, so a load allocates about the size of its
 // result.
 func (m ManyLoader[C, P, K]) children(tx *Tx, b batch[P], withRecs bool) (keys [][]byte, rows [][]C, crecs [][]*rec, dup []bool, err error) {
-	r := m.rel
+	r := m.s.rel
 	if err := r.check(tx); err != nil {
 		return nil, nil, nil, nil, err
 	}
 	switch {
-	case m.ordered && m.index == nil:
+	case m.s.ordered && m.s.index == nil:
 		return nil, nil, nil, nil, invalid("OrderedBy: an ordering not declared with OrderChildren on relation %s", r.info.qname)
-	case m.index != nil && !m.index.open:
-		return nil, nil, nil, nil, schemaError("ordering %s.%s was declared after Open", m.index.table.name, m.index.name)
+	case m.s.index != nil && !m.s.index.open:
+		return nil, nil, nil, nil, schemaError("ordering %s.%s was declared after Open", m.s.index.table.name, m.s.index.name)
 	}
 	keys = b.keys(r.appendParentKey)
 	n := len(keys)
@@ -172,11 +172,11 @@ func (m ManyLoader[C, P, K]) children(tx *Tx, b batch[P], withRecs bool) (keys [
 			flush()
 			cur = i
 		}
-		if m.limit > 0 && rowsOut.len() >= m.limit {
+		if m.s.limit > 0 && rowsOut.len() >= m.s.limit {
 			return false
 		}
 		v := *c.row.(*C)
-		if m.where != nil && !callout(tx, m.where, v) {
+		if m.s.where != nil && !callout(tx, m.s.where, v) {
 			return true
 		}
 		rowsOut.add(v)
@@ -186,10 +186,10 @@ func (m ManyLoader[C, P, K]) children(tx *Tx, b batch[P], withRecs bool) (keys [
 		return true
 	}
 	index := r.info.index
-	if m.index != nil {
-		index = m.index
+	if m.s.index != nil {
+		index = m.s.index
 	}
-	dups := walkChildrenIn(tx, r.info, index, keys, b.sc, m.backward, add)
+	dups := walkChildrenIn(tx, r.info, index, keys, b.sc, m.s.backward, add)
 	flush()
 	if len(dups) > 0 {
 		dup = make([]bool, n)
@@ -206,7 +206,7 @@ func (m ManyLoader[C, P, K]) children(tx *Tx, b batch[P], withRecs bool) (keys [
 // OneLoader loads each child's parent through a relation: the many-to-one
 // side (post.author), SQLAlchemy's joinedload of a scalar. With loads more
 // for the parents.
-type OneLoader[C, P any, K Key] struct{ *oneSpec[C, P, K] }
+type OneLoader[C, P any, K Key] struct{ s *oneSpec[C, P, K] }
 
 type oneSpec[C, P any, K Key] struct {
 	rel  *Relation[C, P, K]
@@ -225,30 +225,33 @@ func One[C, P any, K Key](rel *Relation[C, P, K]) OneLoader[C, P, K] {
 // once: posts, their authors, and each author's other posts.
 func (o OneLoader[C, P, K]) With(loaders ...Loader[P]) OneLoader[C, P, K] {
 	var c oneSpec[C, P, K]
-	if o.oneSpec != nil {
-		c = *o.oneSpec
+	if o.s != nil {
+		c = *o.s
 	}
 	c.with = append(c.with[:len(c.with):len(c.with)], loaders...)
 	return OneLoader[C, P, K]{&c}
 }
 
-// Of returns child's parent as the load of res found it, and true; or
-// false if child's foreign key is NULL, or child was not in the load.
+// Of returns the parent that child's foreign key names, as the load of res
+// found it, and true; or false if the key is NULL, or the load found no
+// parent with that key (no child of the load named it). Of reads the key
+// from child itself: any row with the same foreign key gets the same
+// parent, whether or not it was in the load.
 func (o OneLoader[C, P, K]) Of(res *Result, child C) (P, bool) {
 	var zero P
-	if o.oneSpec == nil {
+	if o.s == nil {
 		return zero, false
 	}
-	vals := lookupValues[keyMap[found[P]]](res, o.oneSpec)
+	vals := lookupValues[keyMap[found[P]]](res, o.s)
 	if vals == nil {
 		return zero, false
 	}
-	k, ok := o.rel.get(&child)
+	k, ok := o.s.rel.get(&child)
 	if !ok {
 		return zero, false
 	}
 	var buf [32]byte
-	f, _ := vals.get(o.rel.pc.append(buf[:0], k))
+	f, _ := vals.get(o.s.rel.pc.append(buf[:0], k))
 	if f.p == nil {
 		return zero, false
 	}
@@ -256,15 +259,15 @@ func (o OneLoader[C, P, K]) Of(res *Result, child C) (P, bool) {
 }
 
 func (o OneLoader[C, P, K]) loadInto(tx *Tx, b batch[C], res *Result) error {
-	if o.oneSpec == nil {
+	if o.s == nil {
 		return invalid("loader not made by One")
 	}
-	r := o.rel
+	r := o.s.rel
 	if err := r.check(tx); err != nil {
 		return err
 	}
 	n := b.len()
-	look := newParentLookup(tx, r.parent.info, resultValues[keyMap[found[P]]](res, o.oneSpec))
+	look := newParentLookup(tx, r.parent.info, resultValues[keyMap[found[P]]](res, o.s))
 	keys := make([][]byte, n)
 	if b.recs != nil {
 		for i := range b.recs {
@@ -302,7 +305,7 @@ func (o OneLoader[C, P, K]) loadInto(tx *Tx, b batch[C], res *Result) error {
 		if f.p == nil {
 			return notFound(OpLoad, r.parent.info, key, r.info.qname+" "+childName(r, b, i))
 		}
-		if len(o.with) > 0 && !f.seen {
+		if len(o.s.with) > 0 && !f.seen {
 			f.seen = true
 			look.byKey.set(key, f)
 			distinct = append(distinct, *f.p)
@@ -312,10 +315,10 @@ func (o OneLoader[C, P, K]) loadInto(tx *Tx, b batch[C], res *Result) error {
 	l := tx.count(r.info)
 	l.Batches++
 	l.Rows += int64(look.found - before)
-	if len(o.with) == 0 {
+	if len(o.s.with) == 0 {
 		return nil
 	}
-	return runAll(tx, batch[P]{rows: distinct, recs: drecs}, res, o.with)
+	return runAll(tx, batch[P]{rows: distinct, recs: drecs}, res, o.s.with)
 }
 
 // childName formats the i-th child of b, for an error: its table and key.
@@ -328,7 +331,7 @@ func childName[C, P any, K Key](r *Relation[C, P, K], b batch[C], i int) string 
 
 // CountLoader counts each parent's children through a relation, without
 // loading them: a post's comment count.
-type CountLoader[C, P any, K Key] struct{ *countSpec[C, P, K] }
+type CountLoader[C, P any, K Key] struct{ s *countSpec[C, P, K] }
 
 type countSpec[C, P any, K Key] struct{ rel *Relation[C, P, K] }
 
@@ -340,23 +343,23 @@ func Count[C, P any, K Key](rel *Relation[C, P, K]) CountLoader[C, P, K] {
 // Of returns how many children parent has, as the load of res counted
 // them (0 if parent was not in the load).
 func (c CountLoader[C, P, K]) Of(res *Result, parent P) int {
-	if c.countSpec == nil {
+	if c.s == nil {
 		return 0
 	}
-	vals := lookupValues[keyMap[int]](res, c.countSpec)
+	vals := lookupValues[keyMap[int]](res, c.s)
 	if vals == nil {
 		return 0
 	}
 	var buf [32]byte
-	n, _ := vals.get(c.rel.pc.append(buf[:0], *c.rel.parent.ptr(&parent)))
+	n, _ := vals.get(c.s.rel.pc.append(buf[:0], *c.s.rel.parent.ptr(&parent)))
 	return n
 }
 
 func (c CountLoader[C, P, K]) loadInto(tx *Tx, b batch[P], res *Result) error {
-	if c.countSpec == nil {
+	if c.s == nil {
 		return invalid("loader not made by Count")
 	}
-	r := c.rel
+	r := c.s.rel
 	if err := r.check(tx); err != nil {
 		return err
 	}
@@ -370,7 +373,7 @@ func (c CountLoader[C, P, K]) loadInto(tx *Tx, b batch[P], res *Result) error {
 	for _, d := range dups {
 		dup[d[0]] = true
 	}
-	vals := resultValues[keyMap[int]](res, c.countSpec)
+	vals := resultValues[keyMap[int]](res, c.s)
 	for i, k := range keys {
 		if !dup[i] {
 			vals.set(k, counts[i])
@@ -385,7 +388,7 @@ func (c CountLoader[C, P, K]) loadInto(tx *Tx, b batch[P], res *Result) error {
 // level, to any depth: SQLAlchemy's selectinload with recursion_depth, or
 // a recursive common table expression. A row met again (a cycle) is not
 // loaded again.
-type TreeLoader[T any, K Key] struct{ *treeSpec[T, K] }
+type TreeLoader[T any, K Key] struct{ s *treeSpec[T, K] }
 
 type treeSpec[T any, K Key] struct {
 	many     manySpec[T, T, K] // its relation, and With's loaders
@@ -395,8 +398,8 @@ type treeSpec[T any, K Key] struct {
 // changed returns t as a new loader, with an identity of its own.
 func (t TreeLoader[T, K]) changed() TreeLoader[T, K] {
 	var c treeSpec[T, K]
-	if t.treeSpec != nil {
-		c = *t.treeSpec
+	if t.s != nil {
+		c = *t.s
 	}
 	c.many.with = c.many.with[:len(c.many.with):len(c.many.with)]
 	return TreeLoader[T, K]{&c}
@@ -412,42 +415,45 @@ func Tree[T any, K Key](rel *Relation[T, T, K]) TreeLoader[T, K] {
 // no limit).
 func (t TreeLoader[T, K]) MaxDepth(n int) TreeLoader[T, K] {
 	t = t.changed()
-	t.maxDepth = n
+	t.s.maxDepth = n
 	return t
 }
 
 // With runs loaders for every descendant the load finds, each in one batch
-// for the whole tree: each comment's author, at every depth.
+// for the whole tree: each reply's author, at every depth. The rows the
+// tree starts from are not descendants: give them the same loader at their
+// own level, as in Many(onPost).With(author, Tree(replies).With(author)).
 func (t TreeLoader[T, K]) With(loaders ...Loader[T]) TreeLoader[T, K] {
 	t = t.changed()
-	t.many.with = append(t.many.with, loaders...)
+	t.s.many.with = append(t.s.many.with, loaders...)
 	return t
 }
 
 // Of returns row's children (one level down) as the load of res found
-// them; call it again on each child for the next level. It returns nil for
+// them, not its whole subtree; call it again on each child for the next
+// level. It returns nil for
 // a row with no children, below MaxDepth, or not in the load.
 func (t TreeLoader[T, K]) Of(res *Result, row T) []T {
-	if t.treeSpec == nil {
+	if t.s == nil {
 		return nil
 	}
-	return childrenOf[T, T, K, T](res, t.treeSpec, t.many.rel, row)
+	return childrenOf[T, T, K, T](res, t.s, t.s.many.rel, row)
 }
 
 func (t TreeLoader[T, K]) loadInto(tx *Tx, b batch[T], res *Result) error {
-	if t.treeSpec == nil {
+	if t.s == nil {
 		return invalid("loader not made by Tree")
 	}
-	m := ManyLoader[T, T, K]{&t.many}
-	if err := m.rel.check(tx); err != nil {
+	m := ManyLoader[T, T, K]{&t.s.many}
+	if err := m.s.rel.check(tx); err != nil {
 		return err
 	}
-	vals := resultValues[keyMap[[]T]](res, t.treeSpec)
+	vals := resultValues[keyMap[[]T]](res, t.s)
 	var seen keyMap[struct{}]
 	level := batch[T]{rows: b.rows, recs: b.recs}
 	var all []T
 	var allRecs []*rec
-	for depth := 1; level.len() > 0 && (t.maxDepth <= 0 || depth <= t.maxDepth); depth++ {
+	for depth := 1; level.len() > 0 && (t.s.maxDepth <= 0 || depth <= t.s.maxDepth); depth++ {
 		keys, rows, crecs, dup, err := m.children(tx, level, true)
 		if err != nil {
 			return err
@@ -473,8 +479,8 @@ func (t TreeLoader[T, K]) loadInto(tx *Tx, b batch[T], res *Result) error {
 		}
 		level = next
 	}
-	if len(m.with) == 0 {
+	if len(m.s.with) == 0 {
 		return nil
 	}
-	return runAll(tx, batch[T]{rows: all, recs: allRecs}, res, m.with)
+	return runAll(tx, batch[T]{rows: all, recs: allRecs}, res, m.s.with)
 }

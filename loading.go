@@ -36,8 +36,11 @@ type Loader[T any] interface {
 }
 
 // Result holds what one Eager or EagerAll loaded: for each loader, its
-// values by the key of the row they were loaded for. Read it with the
-// loaders' Of methods. A Result is not safe for concurrent use while it is
+// values by key: the parent's key for Many, Count, Tree and the
+// association loaders, the foreign key for One. Read it with the loaders'
+// Of methods, which find the key in the row they are given; a row whose
+// key the load did not cover reads as having nothing (nil, 0, false), so
+// call Of only for rows of the load. A Result is not safe for concurrent use while it is
 // being loaded; once its load has returned it is only read.
 type Result struct {
 	slots  []resultSlot
@@ -152,9 +155,12 @@ func (b batch[T]) keys(appendKey func([]byte, *T) []byte) [][]byte {
 
 // runAll runs each of loaders on b, into res.
 func runAll[T any](tx *Tx, b batch[T], res *Result, loaders []Loader[T]) error {
-	for _, l := range loaders {
+	for i, l := range loaders {
 		if l == nil {
 			return invalid("nil loader")
+		}
+		if slices.Contains(loaders[:i], l) {
+			continue // given twice: loaded once, for the same rows
 		}
 		if err := l.loadInto(tx, b, res); err != nil {
 			return err

@@ -13,8 +13,13 @@ type AnyRelation interface {
 // access as a number.
 type LoadStats struct {
 	Lazy    int64 // lazy navigations: one per call of Children, ListChildren, Child, Parent, Descendants, Ancestors; Rights counts on the association's left relation, Lefts on its right one
-	Batches int64 // eager loads: one per relation per Eager or EagerAll level
-	Rows    int64 // rows loaded through the relation, lazily or eagerly
+	Batches int64 // eager loads: one per loader of the relation per Eager or EagerAll level (a Tree's, one per level)
+	// Rows loaded through the relation, lazily or eagerly: children for
+	// Many, Children and the like; distinct parents for One (and one per
+	// Parent call); for an association, its links on the relation it
+	// goes from and the distinct rows found on the other. Count loads no
+	// rows.
+	Rows int64
 }
 
 // LoadStats returns what rel has loaded in this transaction so far.
