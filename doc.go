@@ -53,6 +53,13 @@
 //	res, err := memrel.Eager(tx, posts, author, tags)
 //	a, _ := author.Of(res, posts[0])
 //
+// Reads of part of an ordered sequence take a Page: a cursor (After, the
+// last row of the previous page), a direction, a filter, an offset and a
+// limit. Table.Page, Relation.Page and Ordering.Page read one sequence;
+// Ordering.Merge reads the children of several parents in one order (a
+// feed: the newest posts of the people a user follows) by merging their
+// runs of the ordering's index, reading only as far as the page needs.
+//
 // Tx.Strict makes lazy navigation fail with ErrLazyLoad, naming the loader
 // to use (the Strict option of Open and Fork makes every transaction of a
 // store strict), and Tx.LoadStats and DB.LoadStats count what each relation

@@ -182,6 +182,43 @@ func ExampleTree() {
 	// {0 2 1}
 }
 
+// A feed: the newest novels of several authors, merged from their ordered
+// novels a page at a time, then loaded eagerly; the last row of a page is
+// the cursor of the next (keyset pagination). A page reads what it shows,
+// however many novels the authors have.
+func ExampleOrdering_Merge() {
+	sh := openShelf()
+	_ = sh.db.View(func(tx *memrel.Tx) error {
+		author, genres := memrel.One(sh.wrote), sh.bookGenres.LoadRights()
+		page := memrel.Page[Novel]{Backward: true, Limit: 2}
+		for {
+			novels, err := sh.byYear.Merge(tx, []int64{1, 2}, page)
+			if err != nil || len(novels) == 0 {
+				return err
+			}
+			res, err := memrel.Eager(tx, novels, author, genres)
+			if err != nil {
+				return err
+			}
+			for _, n := range novels {
+				a, _ := author.Of(res, n)
+				fmt.Println(n.Year, n.Title, "by", a.Name, genres.Of(res, n))
+			}
+			fmt.Println("--")
+			page.After = &novels[len(novels)-1]
+		}
+	})
+	// Output:
+	// 1974 The Dispossessed by Le Guin [{2 science fiction}]
+	// 1971 The Tombs of Atuan by Le Guin [{1 fantasy}]
+	// --
+	// 1969 The Left Hand of Darkness by Le Guin [{2 science fiction}]
+	// 1968 A Wizard of Earthsea by Le Guin [{1 fantasy}]
+	// --
+	// 1957 The Baron in the Trees by Calvino [{1 fantasy} {3 fable}]
+	// --
+}
+
 // Many-to-many through an association table, declared once, navigated and
 // loaded both ways.
 func ExampleManyToMany() {
