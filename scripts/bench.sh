@@ -12,13 +12,14 @@
 #                                               # adds 1,000,000: ~20 GB of RAM)
 #
 # Raw results are kept in bench/*.txt (foundation, loading, peers, lookup,
-# levers, scale), for benchstat comparisons; each suite's tables are also
-# written to bench/<suite>.md.
+# levers, scale, feed), for benchstat comparisons; each suite's tables are
+# also written to bench/<suite>.md, Feed's excepted: its table in
+# bench/README.md is written by hand from bench/feed.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 count=${COUNT:-6}
-suites=${SUITES:-Foundation Loading Peers Lookup Levers Scale}
+suites=${SUITES:-Foundation Loading Peers Lookup Levers Scale Feed}
 scale=${SCALE:-1000,10000,100000,1000000}
 benchstat="golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da"
 mkdir -p bench
@@ -33,6 +34,7 @@ for suite in $suites; do
     Peers) (cd bench && go test -run '^$' -bench '^BenchmarkOp$' -count "$count" -timeout 60m .) >> "$raw" ;;
     Lookup) (cd bench && go test -run '^$' -bench '^BenchmarkLookup$' -count "$count" -timeout 60m .) >> "$raw" ;;
     Levers) (cd bench && go test -run '^$' -bench '^BenchmarkLevers$' -count "$count" -timeout 60m .) >> "$raw" ;;
+    Feed) (cd bench && go test -run '^$' -bench '^BenchmarkFeed$' -count "$count" -timeout 60m .) >> "$raw" ;;
     Scale) (cd bench && GOMEMLIMIT=${GOMEMLIMIT:-18GiB} go test -run '^$' -bench '^BenchmarkScale$' -count 1 -timeout 120m . -scale "$scale") >> "$raw" ;;
   esac
 done
