@@ -122,9 +122,10 @@ func (o *Ordering[C, P, K]) Merge(tx *Tx, ks []K, p Page[C]) ([]C, error) {
 		}
 	}
 	heap.Init(runs)
-	var out []C
-	skip := p.Offset
-	for runs.Len() > 0 && (p.Limit <= 0 || len(out) < p.Limit) {
+	out, err := cut(tx, p, func() *rec {
+		if runs.Len() == 0 {
+			return nil
+		}
 		run := runs.runs[0]
 		r := run.cur
 		if run.advance(o.index) {
@@ -132,18 +133,10 @@ func (o *Ordering[C, P, K]) Merge(tx *Tx, ks []K, p Page[C]) ([]C, error) {
 		} else {
 			heap.Pop(runs)
 		}
-		v := *r.row.(*C)
-		if p.Where != nil && !callout(tx, p.Where, v) {
-			continue
-		}
-		if skip > 0 {
-			skip--
-			continue
-		}
-		out = append(out, v)
-	}
-	if tx.done.Load() {
-		return nil, ErrTxDone // ended by a Where function
+		return r
+	})
+	if err != nil {
+		return nil, err
 	}
 	l := tx.count(rel)
 	l.Batches++
@@ -169,6 +162,13 @@ func readPage[T any](tx *Tx, ti *tableInfo, ix *indexInfo, prefix []byte, p Page
 	if err != nil {
 		return nil, err
 	}
+	return cut(tx, p, next)
+}
+
+// cut reads rows from next (nil at the end) into the page p describes:
+// those Where keeps, past Offset, at most Limit. It reads no row past the
+// page.
+func cut[T any](tx *Tx, p Page[T], next func() *rec) ([]T, error) {
 	var out []T
 	skip := p.Offset
 	for p.Limit <= 0 || len(out) < p.Limit {
