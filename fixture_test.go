@@ -234,3 +234,30 @@ func (b *Blog) Links(tx *Tx) []PostTag {
 	}
 	return out
 }
+
+// Titled is users and posts only, with the posts of each user ordered by
+// title: the model of the ordering and page tests.
+type Titled struct {
+	DB      *DB
+	Users   *Table[User, int64]
+	Posts   *Table[Post, int64]
+	Author  *Relation[Post, User, int64]
+	ByTitle *Ordering[Post, User, int64]
+}
+
+// NewTitled declares the titled model and opens an empty store with opts.
+func NewTitled(tb testing.TB, opts ...Option) *Titled {
+	tb.Helper()
+	s := NewSchema()
+	m := &Titled{}
+	m.Users = NewTable(s, "users", func(u *User) *int64 { return &u.ID })
+	m.Posts = NewTable(s, "posts", func(p *Post) *int64 { return &p.ID })
+	m.Author = ForeignKey(m.Posts, "author", func(p *Post) *int64 { return &p.UserID }, m.Users)
+	m.ByTitle = OrderChildren(m.Author, "by_title", func(p *Post) *string { return &p.Title })
+	db, err := Open(s, opts...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m.DB = db
+	return m
+}

@@ -55,15 +55,8 @@ func TestPagesRandom(t *testing.T) {
 	}
 	t.Logf("seed %d (rerun with -pageseed %d)", seed, seed)
 	rng := rand.New(rand.NewPCG(seed, 1))
-	s := NewSchema()
-	users := NewTable(s, "users", func(u *User) *int64 { return &u.ID })
-	posts := NewTable(s, "posts", func(p *Post) *int64 { return &p.ID })
-	author := ForeignKey(posts, "author", func(p *Post) *int64 { return &p.UserID }, users)
-	byTitle := OrderChildren(author, "by_title", func(p *Post) *string { return &p.Title })
-	db, err := Open(s)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := NewTitled(t)
+	db, users, posts, author, byTitle := m.DB, m.Users, m.Posts, m.Author, m.ByTitle
 	const nu = 6
 	var all []Post
 	MustUpdate(t, db, func(tx *Tx) error {
@@ -157,15 +150,8 @@ func TestPagesRandom(t *testing.T) {
 // in strict mode; a parent's page is a lazy load. A cursor from another
 // parent's sequence is refused.
 func TestMergeIsOneBatch(t *testing.T) {
-	s := NewSchema()
-	users := NewTable(s, "users", func(u *User) *int64 { return &u.ID })
-	posts := NewTable(s, "posts", func(p *Post) *int64 { return &p.ID })
-	author := ForeignKey(posts, "author", func(p *Post) *int64 { return &p.UserID }, users)
-	byTitle := OrderChildren(author, "by_title", func(p *Post) *string { return &p.Title })
-	db, err := Open(s, Strict(true))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := NewTitled(t, Strict(true))
+	db, users, posts, author, byTitle := m.DB, m.Users, m.Posts, m.Author, m.ByTitle
 	MustUpdate(t, db, func(tx *Tx) error {
 		for u := int64(1); u <= 50; u++ {
 			if _, err := users.Insert(tx, User{ID: u}); err != nil {
@@ -183,7 +169,7 @@ func TestMergeIsOneBatch(t *testing.T) {
 	for u := int64(1); u <= 50; u++ {
 		ks = append(ks, u)
 	}
-	err = db.View(func(tx *Tx) error {
+	err := db.View(func(tx *Tx) error {
 		page, err := byTitle.Merge(tx, ks, Page[Post]{Backward: true, Limit: 20})
 		if err != nil {
 			return err

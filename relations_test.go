@@ -97,15 +97,8 @@ func TestStrictHintsAreGo(t *testing.T) {
 		}},
 	}
 	// An ordering's Children, on a schema that declares one.
-	s := NewSchema()
-	users := NewTable(s, "users", func(u *User) *int64 { return &u.ID })
-	posts := NewTable(s, "posts", func(p *Post) *int64 { return &p.ID })
-	author := ForeignKey(posts, "author", func(p *Post) *int64 { return &p.UserID }, users)
-	byTitle := OrderChildren(author, "by_title", func(p *Post) *string { return &p.Title })
-	db, err := Open(s)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := NewTitled(t)
+	db, byTitle := m.DB, m.ByTitle
 	_ = db.View(func(tx *Tx) error { // fails with the recorded ErrLazyLoad
 		if err := tx.Strict(); err != nil {
 			return err
