@@ -379,13 +379,7 @@ func (t ThroughLoader[A, P, T, K]) linked(tx *Tx, b batch[P]) ([][]byte, [][]T, 
 	out, pairs := gather(n, len(links), func(k int) (int, *T) {
 		return links[k].i, look.get(links[k].v).p
 	})
-	var dup []bool
-	if len(dups) > 0 {
-		dup = make([]bool, n)
-		for _, d := range dups {
-			dup[d[0]] = true
-		}
-	}
+	dup := repeats(n, dups)
 	t.count(tx, pairs, look.found)
 	return keys, out, dup
 }

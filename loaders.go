@@ -191,12 +191,7 @@ func (m ManyLoader[C, P, K]) children(tx *Tx, b batch[P], withRecs bool) (keys [
 	}
 	dups := walkChildrenIn(tx, r.info, index, keys, b.sc, m.s.backward, add)
 	flush()
-	if len(dups) > 0 {
-		dup = make([]bool, n)
-		for _, d := range dups {
-			dup[d[0]] = true
-		}
-	}
+	dup = repeats(n, dups)
 	l := tx.count(r.info)
 	l.Batches++
 	l.Rows += total
@@ -369,13 +364,10 @@ func (c CountLoader[C, P, K]) loadInto(tx *Tx, b batch[P], res *Result) error {
 		counts[i]++
 		return true
 	})
-	dup := make(map[int]bool, len(dups))
-	for _, d := range dups {
-		dup[d[0]] = true
-	}
+	dup := repeats(len(keys), dups)
 	vals := resultValues[keyMap[int]](res, c.s)
 	for i, k := range keys {
-		if !dup[i] {
+		if dup == nil || !dup[i] {
 			vals.set(k, counts[i])
 		}
 	}

@@ -296,6 +296,19 @@ func walkChildrenIn(tx *Tx, rel *relInfo, ix *indexInfo, keys [][]byte, sc scope
 	return dups
 }
 
+// repeats marks, among n parents, those that walkChildren found to repeat
+// an earlier one's key (dups), or returns nil if none does.
+func repeats(n int, dups [][2]int) []bool {
+	if len(dups) == 0 {
+		return nil
+	}
+	dup := make([]bool, n)
+	for _, d := range dups {
+		dup[d[0]] = true
+	}
+	return dup
+}
+
 // inOrder reports whether keys are in key order.
 func inOrder(keys [][]byte) bool { return slices.IsSortedFunc(keys, bytes.Compare) }
 

@@ -31,14 +31,17 @@ type Page[T any] struct {
 	Offset, Limit int
 }
 
+// primaryIndex is every table's primary key index, as seek reads it: the
+// go-memdb index "id", whose entries are the primary keys.
+var primaryIndex = &indexInfo{mdb: "id", shared: true}
+
 // Page returns a page of t's rows in key order.
 func (t *Table[T, K]) Page(tx *Tx, p Page[T]) ([]T, error) {
 	if err := tx.enter(t.check(tx, false)); err != nil {
 		return nil, err
 	}
 	defer tx.mu.Unlock()
-	ix := &indexInfo{table: t.info, mdb: "id", shared: true}
-	return readPage(tx, t.info, ix, nil, p)
+	return readPage(tx, t.info, primaryIndex, nil, p)
 }
 
 // Page returns a page of the children of the parent whose key is k, in
