@@ -8,8 +8,9 @@
 // # Basics
 //
 // Declare a Schema of tables (NewTable, NewPairTable), indexes (NewIndex,
-// NewUniqueIndex) and relations (ForeignKey, NullableForeignKey), then Open
-// it. Tables and relations are typed Go values: a misspelt table or
+// NewUniqueIndex, and on two fields NewPairIndex, NewUniquePairIndex) and
+// relations (ForeignKey, NullableForeignKey), then Open it. Keys are
+// integers, strings, booleans, UUIDs ([16]byte) or times (see Key). Tables and relations are typed Go values: a misspelt table or
 // relation does not compile. Every mistake in the schema itself is reported
 // by Open, each naming its table and field.
 //

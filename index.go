@@ -6,12 +6,21 @@ import (
 	memdb "github.com/hashicorp/go-memdb"
 )
 
-// Index is a secondary index of a Table on a field of type V. Declare it
-// with NewIndex or NewUniqueIndex.
-type Index[T any, K comparable, V Key] struct {
+// Index is a secondary index of a Table on a value of type V: a field
+// (NewIndex, NewUniqueIndex) or a pair of fields (NewPairIndex,
+// NewUniquePairIndex).
+type Index[T any, K comparable, V comparable] struct {
 	table *Table[T, K]
 	info  *indexInfo
-	codec codec[V]
+	codec keyCodec[V]
+}
+
+// PairIndex is an index on two fields, A then B: posts by (status,
+// created_at). Besides Index's reads by the whole pair, it reads the rows
+// of one A in the order of B (Prefix).
+type PairIndex[T any, K comparable, A, B Key] struct {
+	*Index[T, K, Pair[A, B]]
+	a codec[A]
 }
 
 // NewIndex declares a non-unique index of t on the field that field points
@@ -29,25 +38,65 @@ func NewUniqueIndex[T any, K comparable, V Key](t *Table[T, K], name string, fie
 }
 
 func newIndex[T any, K comparable, V Key](t *Table[T, K], name string, field func(*T) *V, unique bool) *Index[T, K, V] {
-	x := &Index[T, K, V]{table: t, codec: newCodec[V]()}
+	c := newCodec[V]()
 	if t == nil || t.info == nil || t.info.schema == nil {
 		return &Index[T, K, V]{} // every lookup fails with ErrInvalid
 	}
 	fname, err := fieldOf(t.info.name, "index "+name, field)
-	c := x.codec
-	x.info = t.info.schema.addIndex(t.info, name, fname, unique, nil, func(*indexInfo) {
-		if err == nil {
-			t.slots = append(t.slots, slotKey[T]{
-				size:   func(r *T) int { return c.encodedLen(*field(r)) },
-				append: func(r *T, dst []byte) []byte { return c.append(dst, *field(r)) },
-			})
-		}
+	return declareIndex(t, name, fname, unique, c, slotKey[T]{
+		size:   func(r *T) int { return c.encodedLen(*field(r)) },
+		append: func(r *T, dst []byte) []byte { return c.append(dst, *field(r)) },
 	}, err)
+}
+
+// NewPairIndex declares a non-unique index of t on the fields a and b
+// together, ordered by a, then b, then primary key: a composite index such
+// as (user_id, created_at).
+//
+//	byStatus := memrel.NewPairIndex(posts, "by_status",
+//		func(p *Post) *string { return &p.Status },
+//		func(p *Post) *time.Time { return &p.CreatedAt })
+func NewPairIndex[T any, K comparable, A, B Key](t *Table[T, K], name string, a func(*T) *A, b func(*T) *B) *PairIndex[T, K, A, B] {
+	return newPairIndex(t, name, a, b, false)
+}
+
+// NewUniquePairIndex declares an index that no two rows may share a pair
+// of values of (a composite UNIQUE constraint): an insert or update that
+// would repeat a pair fails with ErrUnique.
+func NewUniquePairIndex[T any, K comparable, A, B Key](t *Table[T, K], name string, a func(*T) *A, b func(*T) *B) *PairIndex[T, K, A, B] {
+	return newPairIndex(t, name, a, b, true)
+}
+
+func newPairIndex[T any, K comparable, A, B Key](t *Table[T, K], name string, a func(*T) *A, b func(*T) *B, unique bool) *PairIndex[T, K, A, B] {
+	c := pairCodec[A, B]{newCodec[A](), newCodec[B]()}
+	if t == nil || t.info == nil || t.info.schema == nil {
+		return &PairIndex[T, K, A, B]{Index: &Index[T, K, Pair[A, B]]{}, a: c.a}
+	}
+	fa, errA := fieldOf(t.info.name, "index "+name, a)
+	fb, errB := fieldOf(t.info.name, "index "+name, b)
+	x := declareIndex(t, name, fa+", "+fb, unique, keyCodec[Pair[A, B]](c), slotKey[T]{
+		size:   func(r *T) int { return c.a.encodedLen(*a(r)) + c.b.encodedLen(*b(r)) },
+		append: func(r *T, dst []byte) []byte { return c.b.append(c.a.append(dst, *a(r)), *b(r)) },
+	}, errA, errB)
+	return &PairIndex[T, K, A, B]{Index: x, a: c.a}
+}
+
+// declareIndex adds an index computed by slot to t's schema.
+func declareIndex[T any, K, V comparable](t *Table[T, K], name, fields string, unique bool, c keyCodec[V], slot slotKey[T], errs ...error) *Index[T, K, V] {
+	x := &Index[T, K, V]{table: t, codec: c}
+	x.info = t.info.schema.addIndex(t.info, name, fields, unique, nil, func(*indexInfo) {
+		for _, err := range errs {
+			if err != nil {
+				return
+			}
+		}
+		t.slots = append(t.slots, slot)
+	}, errs...)
 	return x
 }
 
 func (x *Index[T, K, V]) check(tx *Tx) error {
-	if x == nil || x.table == nil || x.info == nil {
+	if x == nil || x.table == nil || x.info == nil || x.codec == nil {
 		return invalid("index not declared with NewIndex or NewUniqueIndex")
 	}
 	if err := x.table.check(tx, false); err != nil {
@@ -94,6 +143,46 @@ func (x *Index[T, K, V]) First(tx *Tx, v V) (T, error) {
 		return zero, &NotFoundError{Op: OpGet, Table: x.info.table.name, Key: x.codec.format(k), Via: x.info.table.name + "." + x.info.name}
 	}
 	return *r.row.(*T), nil
+}
+
+// Page returns a page of the rows in the index's order (Backward: its
+// reverse); After is a cursor in that order.
+func (x *Index[T, K, V]) Page(tx *Tx, p Page[T]) ([]T, error) {
+	if err := tx.enter(x.check(tx)); err != nil {
+		return nil, err
+	}
+	defer tx.mu.Unlock()
+	return readPage(tx, x.info.table, x.info, nil, p)
+}
+
+// From returns a page of the rows in the index's order starting at the
+// value v: the rows whose value is v or later (Backward: v or earlier, in
+// reverse order), such as the posts created since a time. A cursor in
+// p.After resumes within it.
+func (x *Index[T, K, V]) From(tx *Tx, v V, p Page[T]) ([]T, error) {
+	if err := tx.enter(x.check(tx)); err != nil {
+		return nil, err
+	}
+	defer tx.mu.Unlock()
+	if p.After != nil {
+		return readPage(tx, x.info.table, x.info, nil, p)
+	}
+	next, err := seekFrom(tx, x.info.table, x.info, encodeKey(x.codec, v), p.Backward)
+	if err != nil {
+		return nil, err
+	}
+	return cut(tx, p, next)
+}
+
+// Prefix returns a page of the rows whose first field is a, in the order
+// of the second field, then primary key (Backward: reversed): the open
+// posts, newest first.
+func (x *PairIndex[T, K, A, B]) Prefix(tx *Tx, a A, p Page[T]) ([]T, error) {
+	if err := tx.enter(x.check(tx)); err != nil {
+		return nil, err
+	}
+	defer tx.mu.Unlock()
+	return readPage(tx, x.info.table, x.info, encodeKey(x.a, a), p)
 }
 
 // All returns every row ordered by the indexed field, then by primary key,

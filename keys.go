@@ -5,16 +5,24 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
+	"time"
 	"unsafe"
 )
 
 // Key is the set of types a primary key, a foreign key or an indexed field
-// may have: the integer types, strings, and named types whose underlying type
-// is one of those (type UserID int64).
+// may have: the integer types, strings, booleans, 16-byte arrays (UUIDs),
+// named types whose underlying type is one of those (type UserID int64,
+// type UUID [16]byte), and time.Time.
+//
+// Keys sort as their values do: integers numerically, strings and UUIDs
+// bytewise, false before true, times by instant. A time.Time key is stored
+// as its instant to the nanosecond: two times that name the same instant in
+// different locations are the same key (like PostgreSQL's timestamptz), and
+// a time read back from a key (in an error message) is in UTC.
 type Key interface {
 	~int | ~int8 | ~int16 | ~int32 | ~int64 |
 		~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 |
-		~string
+		~string | ~bool | ~[16]byte | time.Time
 }
 
 // Null is a foreign key or indexed value that may be NULL, in the manner of
@@ -47,6 +55,9 @@ const (
 	kindInt keyKind = iota + 1
 	kindUint
 	kindString
+	kindBool
+	kindUUID // [16]byte
+	kindTime
 )
 
 // codec encodes keys of type K into bytes whose order (bytes.Compare) is the
@@ -54,7 +65,11 @@ const (
 //
 //   - signed integers: 8 bytes, big-endian, sign bit flipped;
 //   - unsigned integers: 8 bytes, big-endian;
-//   - strings: the bytes with 0x00 written as 0x00 0xFF, then 0x00 0x01.
+//   - strings: the bytes with 0x00 written as 0x00 0xFF, then 0x00 0x01;
+//   - booleans: one byte, 0 or 1;
+//   - [16]byte: the 16 bytes;
+//   - time.Time: 12 bytes, the Unix seconds as a signed integer above, then
+//     the nanoseconds, big-endian.
 //
 // Prefix-freedom matters because go-memdb looks values up by prefix seek, and
 // because a non-unique index entry is the value followed by the primary key:
@@ -73,6 +88,12 @@ func newCodec[K Key]() codec[K] {
 		c.kind = kindInt
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		c.kind = kindUint
+	case reflect.Bool:
+		c.kind = kindBool
+	case reflect.Array:
+		c.kind = kindUUID
+	case reflect.Struct:
+		c.kind = kindTime
 	default:
 		c.kind = kindString
 	}
@@ -80,7 +101,22 @@ func newCodec[K Key]() codec[K] {
 }
 
 // isInt reports whether K is an integer type (and so may auto-increment).
-func (c codec[K]) isInt() bool { return c.kind != kindString }
+func (c codec[K]) isInt() bool { return c.kind == kindInt || c.kind == kindUint }
+
+// fixedLen is the length of every encoding of a K, or 0 for strings.
+func (c codec[K]) fixedLen() int {
+	switch c.kind {
+	case kindString:
+		return 0
+	case kindBool:
+		return 1
+	case kindUUID:
+		return 16
+	case kindTime:
+		return 12
+	}
+	return 8
+}
 
 // int64Of returns an integer key as an int64 (bits reinterpreted for unsigned
 // types).
@@ -135,8 +171,8 @@ func (c codec[K]) maxInt() int64 {
 
 // encodedLen is the length of k's encoding.
 func (c codec[K]) encodedLen(k K) int {
-	if c.kind != kindString {
-		return 8
+	if n := c.fixedLen(); n != 0 {
+		return n
 	}
 	s := *(*string)(unsafe.Pointer(&k))
 	n := len(s) + 2
@@ -155,6 +191,17 @@ func (c codec[K]) append(dst []byte, k K) []byte {
 		return binary.BigEndian.AppendUint64(dst, uint64(c.int64Of(&k))^(1<<63))
 	case kindUint:
 		return binary.BigEndian.AppendUint64(dst, uint64(c.int64Of(&k)))
+	case kindBool:
+		if *(*bool)(unsafe.Pointer(&k)) {
+			return append(dst, 1)
+		}
+		return append(dst, 0)
+	case kindUUID:
+		return append(dst, (*[16]byte)(unsafe.Pointer(&k))[:]...)
+	case kindTime:
+		t := (*time.Time)(unsafe.Pointer(&k))
+		dst = binary.BigEndian.AppendUint64(dst, uint64(t.Unix())^(1<<63))
+		return binary.BigEndian.AppendUint32(dst, uint32(t.Nanosecond()))
 	}
 	s := *(*string)(unsafe.Pointer(&k))
 	for i := 0; i < len(s); i++ {
@@ -171,6 +218,30 @@ func (c codec[K]) append(dst []byte, k K) []byte {
 // encoding of a K.
 func (c codec[K]) decode(b []byte) (K, bool) {
 	var k K
+	switch c.kind {
+	case kindBool:
+		if len(b) != 1 || b[0] > 1 {
+			return k, false
+		}
+		*(*bool)(unsafe.Pointer(&k)) = b[0] == 1
+		return k, true
+	case kindUUID:
+		if len(b) != 16 {
+			return k, false
+		}
+		copy((*[16]byte)(unsafe.Pointer(&k))[:], b)
+		return k, true
+	case kindTime:
+		if len(b) != 12 {
+			return k, false
+		}
+		ns := binary.BigEndian.Uint32(b[8:])
+		if ns >= 1e9 {
+			return k, false
+		}
+		*(*time.Time)(unsafe.Pointer(&k)) = time.Unix(int64(binary.BigEndian.Uint64(b)^(1<<63)), int64(ns)).UTC()
+		return k, true
+	}
 	if c.kind != kindString {
 		if len(b) != 8 {
 			return k, false
@@ -220,6 +291,13 @@ func (c codec[K]) format(b []byte) string {
 	switch c.kind {
 	case kindString:
 		return strconv.Quote(*(*string)(unsafe.Pointer(&k)))
+	case kindBool:
+		return strconv.FormatBool(*(*bool)(unsafe.Pointer(&k)))
+	case kindUUID:
+		u := (*[16]byte)(unsafe.Pointer(&k))
+		return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+	case kindTime:
+		return (*time.Time)(unsafe.Pointer(&k)).Format(time.RFC3339Nano)
 	case kindUint:
 		return strconv.FormatUint(uint64(c.int64Of(&k)), 10)
 	}
@@ -231,8 +309,8 @@ func (c codec[K]) empty(k K) bool { return c.kind == kindString && isZero(k) }
 
 // split returns the length of the encoded key at the start of b.
 func (c codec[K]) split(b []byte) (int, bool) {
-	if c.kind != kindString {
-		return 8, len(b) >= 8
+	if n := c.fixedLen(); n != 0 {
+		return n, len(b) >= n
 	}
 	for i := 0; i+1 < len(b); i++ {
 		if b[i] == 0 {

@@ -5,23 +5,34 @@ import (
 	"cmp"
 	"math"
 	"testing"
+	"time"
 )
 
 // checkCodec checks, for two keys, what go-memdb's prefix seeks rely on:
 // the encodings compare as the keys do, neither is a prefix of the other
 // unless they are equal, and each decodes back to its key.
-func checkCodec[K Key](t *testing.T, c codec[K], a, b K) {
+func checkCodec[K interface {
+	Key
+	cmp.Ordered
+}](t *testing.T, c codec[K], a, b K) {
+	t.Helper()
+	checkCodecBy(t, c, a, b, cmp.Compare[K])
+}
+
+// checkCodecBy is checkCodec for keys that compare through a function:
+// false before true, UUIDs bytewise, times by instant.
+func checkCodecBy[K Key](t *testing.T, c codec[K], a, b K, compare func(a, b K) int) {
 	t.Helper()
 	ea, eb := encodeKey(c, a), encodeKey(c, b)
-	if got, want := bytes.Compare(ea, eb), cmp.Compare(a, b); got != want {
+	if got, want := bytes.Compare(ea, eb), compare(a, b); got != want {
 		t.Errorf("%v vs %v: encodings compare %d, keys %d (%x, %x)", a, b, got, want, ea, eb)
 	}
-	if a != b && (bytes.HasPrefix(ea, eb) || bytes.HasPrefix(eb, ea)) {
+	if compare(a, b) != 0 && (bytes.HasPrefix(ea, eb) || bytes.HasPrefix(eb, ea)) {
 		t.Errorf("%v and %v: one encoding is a prefix of the other (%x, %x)", a, b, ea, eb)
 	}
 	for _, k := range []K{a, b} {
 		e := encodeKey(c, k)
-		if got, ok := c.decode(e); !ok || got != k {
+		if got, ok := c.decode(e); !ok || compare(got, k) != 0 {
 			t.Errorf("decode(encode(%v)) = %v, %v", k, got, ok)
 		}
 		if len(e) != cap(e) {
@@ -33,6 +44,36 @@ func checkCodec[K Key](t *testing.T, c codec[K], a, b K) {
 type userID int32
 
 type slug string
+
+type uuid [16]byte
+
+func compareBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case b:
+		return -1
+	}
+	return 1
+}
+
+func compareUUID(a, b uuid) int { return bytes.Compare(a[:], b[:]) }
+
+func uuidOf(s string) uuid {
+	var u uuid
+	copy(u[:], s)
+	return u
+}
+
+// timeOf makes a time from fuzzed numbers, within ±280,000 years of 1970
+// (the range of time.Time is wider than Unix seconds can name).
+func timeOf(sec int64, ns uint16, east bool) time.Time {
+	t := time.Unix(sec>>20, int64(ns)*15259)
+	if east {
+		return t.In(time.FixedZone("east", 5*3600))
+	}
+	return t.UTC()
+}
 
 func FuzzKeyEncodings(f *testing.F) {
 	f.Add(int64(0), int64(1), "", "a", uint16(0), uint16(65535))
@@ -49,6 +90,9 @@ func FuzzKeyEncodings(f *testing.F) {
 		checkCodec(t, newCodec[userID](), userID(i), userID(j))
 		checkCodec(t, newCodec[uint64](), uint64(i), uint64(j))
 		checkCodec(t, newCodec[int8](), int8(x), int8(y))
+		checkCodecBy(t, newCodec[bool](), x%2 == 0, y%2 == 0, compareBool)
+		checkCodecBy(t, newCodec[uuid](), uuidOf(s), uuidOf(u), compareUUID)
+		checkCodecBy(t, newCodec[time.Time](), timeOf(i, x, y%2 == 0), timeOf(j, y, x%2 == 0), time.Time.Compare)
 	})
 }
 
@@ -63,6 +107,17 @@ func TestDecodeRefusesForeignBytes(t *testing.T) {
 		if _, ok := newCodec[string]().decode(b); ok {
 			t.Errorf("string decode(%x) accepted", b)
 		}
+	}
+	for _, b := range [][]byte{nil, {2}, {0, 0}} {
+		if _, ok := newCodec[bool]().decode(b); ok {
+			t.Errorf("bool decode(%x) accepted", b)
+		}
+	}
+	if _, ok := newCodec[uuid]().decode(make([]byte, 15)); ok {
+		t.Error("uuid decode of 15 bytes accepted")
+	}
+	if _, ok := newCodec[time.Time]().decode(append(make([]byte, 8), 0x3b, 0x9a, 0xca, 0x00)); ok {
+		t.Error("time decode of 1e9 nanoseconds accepted")
 	}
 	// An int8 cannot hold 300.
 	if _, ok := newCodec[int8]().decode(encodeKey(newCodec[int64](), 300)); ok {

@@ -240,6 +240,51 @@ func seek(tx *Tx, ti *tableInfo, ix *indexInfo, prefix, from []byte, backward bo
 	}, nil
 }
 
+// seekFrom returns the records of index ix of ti from the entries that
+// begin with the encoded value v on: forwards, v's and every later one;
+// backwards, v's and every earlier one.
+func seekFrom(tx *Tx, ti *tableInfo, ix *indexInfo, v []byte, backward bool) (next func() *rec, err error) {
+	if tx.done.Load() {
+		return nil, ErrTxDone
+	}
+	var it memdb.ResultIterator
+	bound := successor(v)
+	switch {
+	case !backward:
+		it, err = tx.mtx.LowerBound(ti.name, ix.mdb, v)
+	case bound == nil:
+		it, err = tx.iter(ti.name, ix.mdb, nil, true)
+	default:
+		it, err = tx.mtx.ReverseLowerBound(ti.name, ix.mdb, bound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return func() *rec {
+		for obj := it.Next(); obj != nil; obj = it.Next() {
+			r := obj.(*rec)
+			if backward && bound != nil && bytes.Compare(entryIn(r, ix), bound) >= 0 {
+				continue // the bound itself, which follows v's entries
+			}
+			return r
+		}
+		return nil
+	}, nil
+}
+
+// successor returns the least byte string that sorts after every string
+// beginning with v, or nil if there is none (v is all 0xFF).
+func successor(v []byte) []byte {
+	for i := len(v) - 1; i >= 0; i-- {
+		if v[i] != 0xFF {
+			s := append([]byte(nil), v[:i+1]...)
+			s[i]++
+			return s
+		}
+	}
+	return nil
+}
+
 // entryIn returns r's entry in index ix.
 func entryIn(r *rec, ix *indexInfo) []byte {
 	if ix.shared {
