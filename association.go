@@ -23,8 +23,10 @@ import (
 // AddedAt}) is read and written as a table too. A pair of keys is linked at
 // most once through Link.
 type Association[A, L, R any, KL, KR Key] struct {
-	left  *Relation[A, L, KL]
-	right *Relation[A, R, KR]
+	left   *Relation[A, L, KL]
+	right  *Relation[A, R, KR]
+	rights *throughSpec[A, L, R, KL] // LoadRights, the same each time
+	lefts  *throughSpec[A, R, L, KR] // LoadLefts
 }
 
 // ManyToMany declares the many-to-many relationship between the parents of
@@ -33,6 +35,8 @@ type Association[A, L, R any, KL, KR Key] struct {
 func ManyToMany[A, L, R any, KL, KR Key](left *Relation[A, L, KL], right *Relation[A, R, KR]) *Association[A, L, R, KL, KR] {
 	m := &Association[A, L, R, KL, KR]{left: left, right: right}
 	if left != nil && right != nil && left.info != nil && right.info != nil {
+		m.rights = &throughSpec[A, L, R, KL]{from: left, to: right.info}
+		m.lefts = &throughSpec[A, R, L, KR]{from: right, to: left.info}
 		if left.child != right.child {
 			left.child.schema.fail(schemaError("many-to-many %s and %s: the relations belong to different tables", left.info.qname, right.info.qname))
 		} else if left.info == right.info {
@@ -75,14 +79,38 @@ func (m *Association[A, L, R, KL, KR]) Link(tx *Tx, l KL, r KR) (A, error) {
 		return a, err
 	}
 	defer tx.mu.Unlock()
+	m.left.put(&a, l)
+	m.right.put(&a, r)
+	return m.link(tx, a, l, r)
+}
+
+// LinkRow links the two rows whose keys a's foreign keys hold by inserting
+// a itself, so that its other fields are set (PostTag{PostID, TagID,
+// AddedAt}), and returns the row stored (with its key assigned). Like Link,
+// if they are linked already it returns the existing row and changes
+// nothing: following someone twice keeps the first follow's time. A NULL
+// foreign key in a fails with ErrInvalid, since it links nothing.
+func (m *Association[A, L, R, KL, KR]) LinkRow(tx *Tx, a A) (A, error) {
+	if err := tx.enter(m.check(tx, true)); err != nil {
+		return a, err
+	}
+	defer tx.mu.Unlock()
+	l, okL := m.left.get(&a)
+	r, okR := m.right.get(&a)
+	if !okL || !okR {
+		return a, invalid("LinkRow of %s and %s: a NULL foreign key links nothing", m.left.info.qname, m.right.info.qname)
+	}
+	return m.link(tx, a, l, r)
+}
+
+// link inserts a, which links l and r, unless they are linked already.
+func (m *Association[A, L, R, KL, KR]) link(tx *Tx, a A, l KL, r KR) (A, error) {
 	lk, rk := encodeKey(m.left.pc, l), encodeKey(m.right.pc, r)
 	for _, c := range m.links(tx, lk) {
 		if bytes.Equal(c.key(m.right.info.index.slot), rk) {
 			return *c.row.(*A), nil
 		}
 	}
-	m.left.put(&a, l)
-	m.right.put(&a, r)
 	var stored *rec
 	err := tx.atomically(m.left.child, func() error {
 		rec, fresh, err := m.left.prepare(tx, a)
@@ -218,7 +246,7 @@ func (m *Association[A, L, R, KL, KR]) Rights(tx *Tx, l KL) iter.Seq[R] {
 			tx.failSeq(err)
 			return
 		}
-		follow(tx, m.left, m.right.info, "Rights", "LoadRights", encodeKey(m.left.pc, l), yield)
+		follow(tx, m.left, m.right.info, "Rights", m.hint("LoadRights"), encodeKey(m.left.pc, l), yield)
 	}
 }
 
@@ -230,20 +258,31 @@ func (m *Association[A, L, R, KL, KR]) Lefts(tx *Tx, r KR) iter.Seq[L] {
 			tx.failSeq(err)
 			return
 		}
-		follow(tx, m.right, m.left.info, "Lefts", "LoadLefts", encodeKey(m.right.pc, r), yield)
+		follow(tx, m.right, m.left.info, "Lefts", m.hint("LoadLefts"), encodeKey(m.right.pc, r), yield)
+	}
+}
+
+// hint is strict mode's hint for a lazy read of m: its loader eager.
+func (m *Association[A, L, R, KL, KR]) hint(eager string) func() (string, string) {
+	return func() (string, string) {
+		return "", fmt.Sprintf("m.%s() (m: the *Association of %s and %s)", eager, m.left.info.qname, m.right.info.qname)
 	}
 }
 
 // follow yields the parents, through to, of the association rows that
 // reference key through from: a lazy load through from, which the caller
 // has checked. Each row is looked up with tx locked, and yielded without
-// the lock.
-func follow[A, F, T any, KF Key](tx *Tx, from *Relation[A, F, KF], to *relInfo, how, eager string, key []byte, yield func(T) bool) {
+// the lock. hint returns what strict mode names the load ("": from) and its
+// loader.
+func follow[A, F, T any, KF Key](tx *Tx, from *Relation[A, F, KF], to *relInfo, how string, hint func() (string, string), key []byte, yield func(T) bool) {
 	it := tx.startSeq(nil, func() (memdb.ResultIterator, error) {
-		hint := func() string {
-			return fmt.Sprintf("m.%s() (m: the *Association of %s and %s)", eager, from.info.qname, to.qname)
+		name := from.info.qname
+		if tx.strict {
+			if n, _ := hint(); n != "" {
+				name = n
+			}
 		}
-		if err := from.info.lazy(tx, how, hint); err != nil {
+		if err := from.info.lazyAs(tx, how, name, func() string { _, h := hint(); return h }); err != nil {
 			return nil, err
 		}
 		return tx.iter(from.info.child.name, from.info.index.mdb, key, false)
@@ -275,19 +314,19 @@ func follow[A, F, T any, KF Key](tx *Tx, from *Relation[A, F, KF], to *relInfo, 
 // over the association table, then the rows of R they name, each found
 // once. Links whose R side is NULL link nothing.
 func (m *Association[A, L, R, KL, KR]) LoadRights() ThroughLoader[A, L, R, KL] {
-	if m == nil || m.left == nil || m.right == nil {
+	if m == nil || m.rights == nil {
 		return ThroughLoader[A, L, R, KL]{&throughSpec[A, L, R, KL]{}} // fails with ErrInvalid
 	}
-	return ThroughLoader[A, L, R, KL]{&throughSpec[A, L, R, KL]{from: m.left, to: m.right.info}}
+	return ThroughLoader[A, L, R, KL]{m.rights}
 }
 
 // LoadLefts loads the rows of L linked to each row of R (tags with their
 // posts).
 func (m *Association[A, L, R, KL, KR]) LoadLefts() ThroughLoader[A, R, L, KR] {
-	if m == nil || m.left == nil || m.right == nil {
+	if m == nil || m.lefts == nil {
 		return ThroughLoader[A, R, L, KR]{&throughSpec[A, R, L, KR]{}}
 	}
-	return ThroughLoader[A, R, L, KR]{&throughSpec[A, R, L, KR]{from: m.right, to: m.left.info}}
+	return ThroughLoader[A, R, L, KR]{m.lefts}
 }
 
 // ThroughLoader loads, for rows P of an association's relation from, the

@@ -397,8 +397,14 @@ func TestLoaderIdentity(t *testing.T) {
 		if n := len(first.Of(res, ann)); n != 1 {
 			t.Errorf("first of ann's posts: %d, want 1", n)
 		}
-		if got := Many(b.Author).Of(res, ann); got != nil {
+		if got := Many(b.Author).Of(res, ann); len(got) != 2 {
+			t.Errorf("Many(rel) is one loader each time: its Of read %v, want ann's 2 posts", got)
+		}
+		if got := Many(b.Author).Limit(5).Of(res, ann); got != nil {
 			t.Errorf("a loader not in the load read %v", got)
+		}
+		if Count(b.Author) != Count(b.Author) || One(b.Author) != One(b.Author) || Tree(b.Replies) != Tree(b.Replies) || b.Tagging.LoadRights() != b.Tagging.LoadRights() {
+			t.Error("a relation's own loaders are new ones each time")
 		}
 		if got := all.Of(nil, ann); got != nil {
 			t.Errorf("Of a nil Result: %v", got)

@@ -27,7 +27,9 @@
 // backref: Children lists a parent's children lazily, from the index
 // behind the foreign key, and Parent follows a child to its parent.
 // ManyToMany joins two relations of an association table into a
-// many-to-many relationship (Association.Rights, Association.Lefts);
+// many-to-many relationship (Association.Rights, Association.Lefts), and
+// NewThrough declares one direction of it with a name (post.tags,
+// user.following), read from the row it starts at;
 // OrderChildren declares another order for a relation's children;
 // Descendants and Ancestors walk a self-referential relation to any depth.
 //
@@ -45,18 +47,24 @@
 // whole table) run loaders for every row at once, one batch per loader and
 // level: Many (a parent's children), One (a child's parent), Count (how
 // many children), Tree (a self-referential relation to any depth), and
-// Association.LoadRights and LoadLefts. Several loaders may run at one
-// level, and With nests loaders under any of them. The load returns a
-// Result, and each loader's Of reads what it loaded for a row, at any
-// depth:
+// Through.Load (a named many-to-many direction; Association.LoadRights and
+// LoadLefts). Several loaders may run at one level, and With nests loaders
+// under any of them. The load returns a Result, and each loader's Of reads
+// what it loaded for a row, at any depth:
 //
-//	author, tags := memrel.One(authorRel), tagging.LoadRights()
-//	res, err := memrel.Eager(tx, posts, author, tags)
-//	a, _ := author.Of(res, posts[0])
+//	res, err := memrel.Eager(tx, posts, memrel.One(author), tags.Load())
+//	a, _ := memrel.One(author).Of(res, posts[0])
+//	ts := tags.Load().Of(res, posts[0])
+//
+// A relation's loaders are values: Many(rel) is the same loader at every
+// call, and so are One, Count, Tree and Load; a loader changed by Where,
+// OrderedBy, Limit, With and the like is a new one, so keep it in a
+// variable to read what it loaded.
 //
 // Reads of part of an ordered sequence take a Page: a cursor (After, the
 // last row of the previous page), a direction, a filter, an offset and a
-// limit. Table.Page, Relation.Page and Ordering.Page read one sequence;
+// limit. Table.Page, Index.Page, Index.From, PairIndex.Prefix,
+// Relation.Page, Through.Page and Ordering.Page read one sequence;
 // Ordering.Merge reads the children of several parents in one order (a
 // feed: the newest posts of the people a user follows) by merging their
 // runs of the ordering's index, reading only as far as the page needs.

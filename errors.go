@@ -55,9 +55,11 @@ var (
 
 	// ErrLazyLoad is returned, or recorded for Tx.Err, by lazy navigation
 	// in a strict transaction (Children, ListChildren, Child, Parent, an
-	// Ordering's Children and Backward, Association.Rights and Lefts,
-	// Descendants, Ancestors): the error names the relation and the eager
-	// loader that would avoid the N+1 queries.
+	// Ordering's Children and Backward, Association.Rights and Lefts, a
+	// Through's List, Descendants, Ancestors, Page), and by reads of rows
+	// by key (Get, Has, Index.First) past the StrictGets budget: the error
+	// names the relation or table and the eager loader that would avoid
+	// the N+1 queries.
 	ErrLazyLoad = errors.New("memrel: lazy load in strict mode")
 
 	// ErrCorrupt is returned by Verify when an index disagrees with the rows

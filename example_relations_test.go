@@ -36,6 +36,7 @@ type shelf struct {
 	byYear     *memrel.Ordering[Novel, Author, int64]
 	sequels    *memrel.Relation[Novel, Novel, int64]
 	bookGenres *memrel.Association[BookGenre, Novel, Genre, int64, int64]
+	genresOf   *memrel.Through[BookGenre, Novel, Genre, int64, int64] // novels.genres
 }
 
 func openShelf() *shelf {
@@ -56,6 +57,7 @@ func openShelf() *shelf {
 	book := memrel.ForeignKey(links, "book", func(bg *BookGenre) *int64 { return &bg.BookID }, sh.novels, cascade...)
 	genre := memrel.ForeignKey(links, "genre", func(bg *BookGenre) *int64 { return &bg.GenreID }, sh.genres, cascade...)
 	sh.bookGenres = memrel.ManyToMany(book, genre)
+	sh.genresOf = memrel.NewThrough(book, "genres", genre)
 	db, err := memrel.Open(s)
 	if err != nil {
 		panic(err)
@@ -128,7 +130,7 @@ func ExampleEagerAll() {
 func ExampleManyLoader_With() {
 	sh := openShelf()
 	_ = sh.db.View(func(tx *memrel.Tx) error {
-		genres := sh.bookGenres.LoadRights()
+		genres := sh.genresOf.Load()
 		sequels := memrel.Count(sh.sequels)
 		newest := memrel.Many(sh.wrote).OrderedBy(sh.byYear).Where(func(n Novel) bool { return n.Year > 1960 }).Limit(2).
 			With(genres, sequels)
@@ -189,7 +191,7 @@ func ExampleTree() {
 func ExampleOrdering_Merge() {
 	sh := openShelf()
 	_ = sh.db.View(func(tx *memrel.Tx) error {
-		author, genres := memrel.One(sh.wrote), sh.bookGenres.LoadRights()
+		author, genres := memrel.One(sh.wrote), sh.genresOf.Load()
 		page := memrel.Page[Novel]{Backward: true, Limit: 2}
 		for {
 			novels, err := sh.byYear.Merge(tx, []int64{1, 2}, page)

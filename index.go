@@ -132,6 +132,9 @@ func (x *Index[T, K, V]) First(tx *Tx, v V) (T, error) {
 		return zero, err
 	}
 	defer tx.mu.Unlock()
+	if err := tx.gets(x.info.table, "First"); err != nil {
+		return zero, err
+	}
 	var r *rec
 	k := scratchKey(tx, x.codec, v)
 	if x.info.unique {
@@ -142,6 +145,7 @@ func (x *Index[T, K, V]) First(tx *Tx, v V) (T, error) {
 	if r == nil {
 		return zero, &NotFoundError{Op: OpGet, Table: x.info.table.name, Key: x.codec.format(k), Via: x.info.table.name + "." + x.info.name}
 	}
+	tx.counters(x.info.table.counter).Rows++
 	return *r.row.(*T), nil
 }
 

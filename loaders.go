@@ -25,6 +25,9 @@ type manySpec[C, P any, K Key] struct {
 // Many loads each parent's children through rel, in the child table's key
 // order.
 func Many[C, P any, K Key](rel *Relation[C, P, K]) ManyLoader[C, P, K] {
+	if rel != nil && rel.many != nil {
+		return ManyLoader[C, P, K]{rel.many}
+	}
 	return ManyLoader[C, P, K]{&manySpec[C, P, K]{rel: rel}}
 }
 
@@ -213,6 +216,9 @@ type oneSpec[C, P any, K Key] struct {
 // row (possible only while a deferred relation is unchecked) fails with
 // ErrNotFound.
 func One[C, P any, K Key](rel *Relation[C, P, K]) OneLoader[C, P, K] {
+	if rel != nil && rel.one != nil {
+		return OneLoader[C, P, K]{rel.one}
+	}
 	return OneLoader[C, P, K]{&oneSpec[C, P, K]{rel: rel}}
 }
 
@@ -332,6 +338,9 @@ type countSpec[C, P any, K Key] struct{ rel *Relation[C, P, K] }
 
 // Count counts each parent's children through rel.
 func Count[C, P any, K Key](rel *Relation[C, P, K]) CountLoader[C, P, K] {
+	if rel != nil && rel.count != nil {
+		return CountLoader[C, P, K]{rel.count}
+	}
 	return CountLoader[C, P, K]{&countSpec[C, P, K]{rel: rel}}
 }
 
@@ -400,6 +409,11 @@ func (t TreeLoader[T, K]) changed() TreeLoader[T, K] {
 // Tree loads the descendants of each row through rel, whose children and
 // parents are rows of one table.
 func Tree[T any, K Key](rel *Relation[T, T, K]) TreeLoader[T, K] {
+	if rel != nil {
+		if t, ok := rel.tree.(*treeSpec[T, K]); ok {
+			return TreeLoader[T, K]{t}
+		}
+	}
 	return TreeLoader[T, K]{&treeSpec[T, K]{many: manySpec[T, T, K]{rel: rel}}}
 }
 

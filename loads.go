@@ -1,49 +1,79 @@
 package memrel
 
-import "sync/atomic"
+import (
+	"fmt"
+	"sync/atomic"
+)
 
-// AnyRelation is a *Relation of any types: what Tx.LoadStats and
-// DB.LoadStats take.
-type AnyRelation interface {
-	relation() *relInfo
+// Counted is what Tx.LoadStats and DB.LoadStats count for: a *Relation of
+// any types, a *Through (its relation's counters), or a *Table (its reads
+// by key).
+type Counted interface {
+	counter() (*Schema, int) // the schema and the counters' slot; nil if undeclared
 }
 
 // LoadStats counts what a relation has loaded, so that a test can hold code to
 // a budget ("this handler loads posts in at most 2 batches") and see N+1
 // access as a number.
 type LoadStats struct {
-	Lazy    int64 // lazy navigations: one per call of Children, ListChildren, Child, Parent, Descendants, Ancestors; Rights counts on the association's left relation, Lefts on its right one
-	Batches int64 // eager loads: one per loader of the relation per Eager or EagerAll level (a Tree's, one per level)
+	// Lazy navigations: one per call of Children, ListChildren, Child,
+	// Parent, Descendants, Ancestors, Page; Rights and a Through's List
+	// count on the relation they start from. For a table, one per Get, Has
+	// or Index.First.
+	Lazy int64
+	// Eager loads: one per loader of the relation per Eager or EagerAll
+	// level (a Tree's, one per level). For a table, one per GetBatch.
+	Batches int64
 	// Rows loaded through the relation, lazily or eagerly: children for
 	// Many, Children and the like; distinct parents for One (and one per
 	// Parent call); for an association, its links on the relation it
 	// goes from and the distinct rows found on the other. Count loads no
-	// rows.
+	// rows. For a table, the rows Get, Index.First and GetBatch found.
 	Rows int64
 }
 
-// LoadStats returns what rel has loaded in this transaction so far.
-func (tx *Tx) LoadStats(rel AnyRelation) LoadStats {
-	ri := relOf(rel)
-	if tx == nil || ri == nil || tx.db == nil || ri.child.schema != tx.db.schema {
+// LoadStats returns what c has loaded in this transaction so far.
+func (tx *Tx) LoadStats(c Counted) LoadStats {
+	i, ok := slotOf(c, tx.schema())
+	if !ok {
 		return LoadStats{}
 	}
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
-	if ri.id >= len(tx.loads) {
+	if i >= len(tx.loads) {
 		return LoadStats{}
 	}
-	return tx.loads[ri.id]
+	return tx.loads[i]
 }
 
-// LoadStats returns what rel has loaded in the store's ended transactions.
-func (db *DB) LoadStats(rel AnyRelation) LoadStats {
-	ri := relOf(rel)
-	if db == nil || ri == nil || ri.child.schema != db.schema || ri.id >= len(db.loads) {
+// LoadStats returns what c has loaded in the store's ended transactions.
+func (db *DB) LoadStats(c Counted) LoadStats {
+	if db == nil {
 		return LoadStats{}
 	}
-	c := &db.loads[ri.id]
-	return LoadStats{Lazy: c.lazy.Load(), Batches: c.batches.Load(), Rows: c.rows.Load()}
+	i, ok := slotOf(c, db.schema)
+	if !ok || i >= len(db.loads) {
+		return LoadStats{}
+	}
+	l := &db.loads[i]
+	return LoadStats{Lazy: l.lazy.Load(), Batches: l.batches.Load(), Rows: l.rows.Load()}
+}
+
+// schema returns tx's store's schema, or nil.
+func (tx *Tx) schema() *Schema {
+	if tx == nil || tx.db == nil {
+		return nil
+	}
+	return tx.db.schema
+}
+
+// slotOf returns c's counters' slot in stores of schema s.
+func slotOf(c Counted, s *Schema) (int, bool) {
+	if c == nil || s == nil {
+		return 0, false
+	}
+	cs, i := c.counter()
+	return i, cs == s && i >= 0
 }
 
 // Strict makes lazy navigation in tx fail with ErrLazyLoad: SQLAlchemy's
@@ -65,25 +95,33 @@ func (tx *Tx) Strict() error {
 	return nil
 }
 
-func relOf(rel AnyRelation) *relInfo {
-	if rel == nil {
-		return nil
-	}
-	ri := rel.relation()
-	if ri == nil || ri.child == nil || !ri.open {
-		return nil
-	}
-	return ri
-}
-
 type atomicLoads struct{ lazy, batches, rows atomic.Int64 }
 
 // count returns the transaction's counters for rel.
-func (tx *Tx) count(rel *relInfo) *LoadStats {
+func (tx *Tx) count(rel *relInfo) *LoadStats { return tx.counters(rel.id) }
+
+// counters returns the transaction's counters in slot i: a relation's
+// (its id), or a table's (after the relations').
+func (tx *Tx) counters(i int) *LoadStats {
 	if tx.loads == nil {
-		tx.loads = make([]LoadStats, len(tx.db.schema.rels))
+		tx.loads = make([]LoadStats, tx.db.schema.counters())
 	}
-	return &tx.loads[rel.id]
+	return &tx.loads[i]
+}
+
+// gets counts a read of a row of ti by key (how: Get, Has, First); in
+// strict mode, a read past ti's StrictGets budget fails with ErrLazyLoad.
+// The caller holds tx's lock.
+func (tx *Tx) gets(ti *tableInfo, how string) error {
+	l := tx.counters(ti.counter)
+	if tx.strict && tx.db.opts.strictGets >= 0 && l.Lazy >= int64(tx.db.opts.strictGets) {
+		err := fmt.Errorf("%w: %s of %s, read by key %d times in this transaction (StrictGets allows %d); load it eagerly with t.GetBatch(tx, keys) (t: the *Table %s), or with memrel.One(rel) from the rows that hold the keys",
+			ErrLazyLoad, how, ti.name, l.Lazy+1, tx.db.opts.strictGets, ti.name)
+		tx.fail(err)
+		return err
+	}
+	l.Lazy++
+	return nil
 }
 
 // flushLoads adds the transaction's counters to the store's.

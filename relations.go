@@ -62,6 +62,13 @@ type Relation[C, P any, K Key] struct {
 	prepare func(tx *Tx, c C) (*rec, bool, error)
 	// addSlot adds a secondary key to the child table (OrderChildren).
 	addSlot func(slotKey[C])
+	// The relation's own loaders: Many(rel), One(rel), Count(rel) and
+	// Tree(rel) return the same one each time, so that its Of reads what
+	// it loaded wherever it is called.
+	many  *manySpec[C, P, K]
+	one   *oneSpec[C, P, K]
+	count *countSpec[C, P, K]
+	tree  any // *treeSpec[C, K] when C is P
 }
 
 // ForeignKey declares that the field of child rows that field points to
@@ -127,6 +134,10 @@ func declare[C any, CK comparable, P any, K Key, F any](child *Table[C, CK], nam
 		addSlot: func(k slotKey[C]) { child.slots = append(child.slots, k) }}
 	info := &relInfo{name: name, child: child.info, parent: parent.info, nullable: nullable, qname: child.info.name + "." + name}
 	rel.info = info
+	rel.many, rel.one, rel.count = &manySpec[C, P, K]{rel: rel}, &oneSpec[C, P, K]{rel: rel}, &countSpec[C, P, K]{rel: rel}
+	if self, ok := any(rel).(*Relation[C, C, K]); ok {
+		rel.tree = &treeSpec[C, K]{many: manySpec[C, C, K]{rel: self}}
+	}
 	s := child.info.schema
 	fname, err := fieldOf(child.info.name, "relation "+name, field)
 	var errs []error
@@ -217,8 +228,13 @@ func (r *Relation[C, P, K]) lazy(tx *Tx, how, eager string) error {
 // In strict mode it returns ErrLazyLoad, with hint: the Go expression of
 // the loader that would load it eagerly, and records it for Err.
 func (rel *relInfo) lazy(tx *Tx, how string, hint func() string) error {
+	return rel.lazyAs(tx, how, rel.qname, hint)
+}
+
+// lazyAs is lazy for a navigation that strict mode names name: a Through's.
+func (rel *relInfo) lazyAs(tx *Tx, how, name string, hint func() string) error {
 	if tx.strict {
-		err := fmt.Errorf("%w: %s of %s; load it eagerly with %s", ErrLazyLoad, how, rel.qname, hint())
+		err := fmt.Errorf("%w: %s of %s; load it eagerly with %s", ErrLazyLoad, how, name, hint())
 		tx.fail(err)
 		return err
 	}
@@ -388,10 +404,21 @@ func (r *Relation[C, P, K]) ParentKey(child C) (K, bool) {
 	return r.get(&child)
 }
 
-// relation makes *Relation a AnyRelation.
+// relation returns r's declaration, or nil.
 func (r *Relation[C, P, K]) relation() *relInfo {
 	if r == nil {
 		return nil
 	}
 	return r.info
+}
+
+// counter makes *Relation Counted.
+func (r *Relation[C, P, K]) counter() (*Schema, int) { return r.relation().counter() }
+
+// counter returns rel's schema and counters' slot (its id).
+func (rel *relInfo) counter() (*Schema, int) {
+	if rel == nil || rel.child == nil || !rel.open {
+		return nil, -1
+	}
+	return rel.child.schema, rel.id
 }

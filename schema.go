@@ -45,6 +45,7 @@ type tableInfo struct {
 	lead    string                        // the field the key begins with
 	prefix  string                        // "name ", put before a key in messages
 	seqKey  []byte                        // the key of its sequence in seqTable
+	counter int                           // its counters' slot: after the relations'
 }
 
 // front is the seam between the integrity engine and a row representation.
@@ -259,10 +260,17 @@ func (s *Schema) freeze() {
 		r.open = true
 		r.id = i
 	}
+	for _, ti := range s.tables {
+		ti.counter = len(s.rels) + ti.id
+	}
 	if err := s.mdb.Validate(); err != nil {
 		s.errs = append(s.errs, fmt.Errorf("%w: %w", ErrSchema, err))
 	}
 }
+
+// counters is the number of counter slots of the schema's stores: one per
+// relation, then one per table.
+func (s *Schema) counters() int { return len(s.rels) + len(s.tables) }
 
 // checkName accepts names made of letters, digits and underscores that do
 // not start with a digit. go-memdb joins table and index names with a dot,

@@ -27,6 +27,9 @@ type options struct {
 	writeWait time.Duration
 	noJoins   bool // keep no join indexes
 	strict    bool // every transaction begins in strict mode
+	// strictGets is how many reads of one table by key a strict
+	// transaction allows (negative: any number).
+	strictGets int
 }
 
 // apply returns o with opts applied.
@@ -57,6 +60,20 @@ func Strict(on bool) Option {
 	return func(o *options) { o.strict = on }
 }
 
+// DefaultStrictGets is how many times a strict transaction may read rows
+// of one table by key unless StrictGets says otherwise.
+const DefaultStrictGets = 2
+
+// StrictGets sets how many times a transaction in strict mode may read
+// rows of one table by key (Get, Has, Index.First) before the next read
+// fails with ErrLazyLoad: a handler reads the row it acts on, and perhaps
+// one more, but a loop that reads a row per row it has is the N+1 pattern
+// (GetBatch and One read them in one batch). DefaultStrictGets unless set;
+// a negative n allows any number. A store made by Fork has the original's.
+func StrictGets(n int) Option {
+	return func(o *options) { o.strictGets = n }
+}
+
 // WriteWait sets how long BeginWrite and Update wait for the writer lock
 // before they fail with ErrBusy (DefaultWriteWait unless set); a negative d
 // waits for ever. A store made by Fork has the original's.
@@ -70,7 +87,7 @@ func newDB(s *Schema, m *memdb.MemDB, joins *joinCache, o options) *DB {
 	} else {
 		joins.drop = false // a fresh cache, not yet shared
 	}
-	return &DB{schema: s, mdb: m, loads: make([]atomicLoads, len(s.rels)), joins: joins,
+	return &DB{schema: s, mdb: m, loads: make([]atomicLoads, s.counters()), joins: joins,
 		writer: newWriterLock(o.writeWait), watches: &watchHub{}, opts: o}
 }
 
@@ -189,7 +206,7 @@ func Open(s *Schema, opts ...Option) (*DB, error) {
 	if s == nil {
 		return nil, schemaError("nil schema")
 	}
-	o := options{writeWait: DefaultWriteWait}.apply(opts)
+	o := options{writeWait: DefaultWriteWait, strictGets: DefaultStrictGets}.apply(opts)
 	s.mu.Lock()
 	if !s.frozen {
 		s.freeze()

@@ -221,12 +221,48 @@ func (t *Table[T, K]) Get(tx *Tx, k K) (T, error) {
 		return zero, err
 	}
 	defer tx.mu.Unlock()
+	if err := tx.gets(t.info, "Get"); err != nil {
+		return zero, err
+	}
 	pk := scratchKey(tx, t.codec, k)
 	r := tx.get(t.info, pk)
 	if r == nil {
 		return zero, notFound(OpGet, t.info, pk, "")
 	}
+	tx.counters(t.info.counter).Rows++
 	return *r.row.(*T), nil
+}
+
+// GetBatch returns the rows whose keys are ks, in the order of ks (a key
+// given twice, twice): the rows a handler needs by key, read as one batch
+// (Tx.LoadStats counts a batch), which strict mode allows. It fails with
+// a *NotFoundError (ErrNotFound) naming the first key that has no row.
+func (t *Table[T, K]) GetBatch(tx *Tx, ks []K) ([]T, error) {
+	if err := tx.enter(t.check(tx, false)); err != nil {
+		return nil, err
+	}
+	defer tx.mu.Unlock()
+	out := make([]T, 0, len(ks))
+	for _, k := range ks {
+		pk := scratchKey(tx, t.codec, k)
+		r := tx.get(t.info, pk)
+		if r == nil {
+			return nil, notFound(OpGet, t.info, pk, "")
+		}
+		out = append(out, *r.row.(*T))
+	}
+	l := tx.counters(t.info.counter)
+	l.Batches++
+	l.Rows += int64(len(out))
+	return out, nil
+}
+
+// counter makes *Table Counted: its reads by key.
+func (t *Table[T, K]) counter() (*Schema, int) {
+	if t == nil || t.info == nil || t.info.schema == nil || !t.info.open {
+		return nil, -1
+	}
+	return t.info.schema, t.info.counter
 }
 
 // Has reports whether a row with key k exists.
@@ -235,6 +271,9 @@ func (t *Table[T, K]) Has(tx *Tx, k K) (bool, error) {
 		return false, err
 	}
 	defer tx.mu.Unlock()
+	if err := tx.gets(t.info, "Has"); err != nil {
+		return false, err
+	}
 	return tx.get(t.info, scratchKey(tx, t.codec, k)) != nil, nil
 }
 
