@@ -215,6 +215,23 @@ func BenchmarkLoading(b *testing.B) {
 				return sumPosts(users, memrel.BindOf(res, posts.Of))
 			})
 		}}
+		// A stream yields each user with its run's Result: no slice of
+		// all users, no copy of the whole result.
+		stream := loadCase{"op=children/strategy=stream/engine=memrel", "post", func(b *testing.B) (int64, int64) {
+			return view(b, func(tx *memrel.Tx) (count, sum int64) {
+				posts := memrel.Many(bl.Author)
+				for u, res := range memrel.EagerStream(tx, bl.Users, posts) {
+					for _, p := range posts.Of(res, u) {
+						count++
+						sum += p.ID * u.ID
+					}
+				}
+				if err := tx.Err(); err != nil {
+					b.Fatal(err)
+				}
+				return
+			})
+		}}
 		cases := []loadCase{
 			{"op=children/strategy=lazy/engine=memrel", "post", func(b *testing.B) (int64, int64) {
 				return view(b, func(tx *memrel.Tx) (count, sum int64) {
@@ -249,6 +266,33 @@ func BenchmarkLoading(b *testing.B) {
 			batch,
 			afterWrite(merge, bl.DB, touchPost(bl)),
 			cold(merge, &bl.DB),
+			stream,
+			afterWrite(stream, bl.DB, touchPost(bl)),
+			// go-memdb's merge join: the users and the posts' index read
+			// side by side, each post copied out as memrel's are.
+			{"op=children/strategy=merge/engine=memdb", "post", func(b *testing.B) (count, sum int64) {
+				txn := raw.Txn(false)
+				us, err := txn.Get("users", "id")
+				if err != nil {
+					b.Fatal(err)
+				}
+				ps, err := txn.Get("posts", "user")
+				if err != nil {
+					b.Fatal(err)
+				}
+				o := ps.Next()
+				for uo := us.Next(); uo != nil; uo = us.Next() {
+					u := *uo.(*memrel.User)
+					for ; o != nil && o.(*memrel.Post).UserID < u.ID; o = ps.Next() {
+					}
+					for ; o != nil && o.(*memrel.Post).UserID == u.ID; o = ps.Next() {
+						p := *o.(*memrel.Post)
+						count++
+						sum += p.ID * u.ID
+					}
+				}
+				return
+			}},
 			{"op=children/strategy=merge/engine=maps", "post", func(b *testing.B) (int64, int64) {
 				ws := make([]memrel.Loaded[memrel.User, []memrel.Post], len(m.users))
 				for i, u := range m.users {

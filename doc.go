@@ -43,8 +43,9 @@
 // # Loading
 //
 // Lazy navigation is one index seek per call, so a loop over parents that
-// navigates each is the N+1 pattern. Eager (a batch of rows) and EagerAll (a
-// whole table) run loaders for every row at once, one batch per loader and
+// navigates each is the N+1 pattern. Eager (a batch of rows), EagerAll (a
+// whole table) and EagerStream (a whole table, a run of rows at a time) run
+// loaders for every row at once, one batch per loader and
 // level: Many (a parent's children), One (a child's parent), Count (how
 // many children), Tree (a self-referential relation to any depth), and
 // Through.Load (a named many-to-many direction; Association.LoadRights and

@@ -2,7 +2,10 @@ package memrel
 
 import (
 	"bytes"
+	"iter"
 	"slices"
+
+	memdb "github.com/hashicorp/go-memdb"
 )
 
 // Eager loading: SQLAlchemy's selectinload and joinedload, typed.
@@ -107,8 +110,10 @@ type batch[T any] struct {
 // scope says what a batch of parents is, which decides how their children
 // are found.
 type scope struct {
-	// sorted: every row of the parents' table, in key order, as EagerAll
-	// reads them; a merge join finds their children.
+	// sorted: distinct rows of the parents' table that follow one another
+	// in key order (all of them for EagerAll, a run of them for
+	// EagerStream); a merge join, from the first one's children to the
+	// last one's, finds their children.
 	sorted bool
 	// whole: every row of the parents' table, in any order (the children
 	// of a whole table through a foreign key that is never NULL). Their
@@ -225,6 +230,62 @@ func EagerAll[T any, K comparable](tx *Tx, t *Table[T, K], loaders ...Loader[T])
 	return rows, res, nil
 }
 
+// EagerStream returns every row of t in key order, each with a Result that
+// holds what loaders loaded for it: EagerAll for a scan that aggregates or
+// writes rows out, with no slice of the whole table and no copy of its
+// results. It loads a run of rows at a time (from 16 up to 1,024), each run
+// a merge join from its first row's children to its last row's, and yields
+// the run's rows with the run's Result; Of reads a row's values from it as
+// from EagerAll's. Each run's loads count as a batch per loader. If a load
+// fails, the sequence stops and the transaction records the error (see
+// Tx.Err).
+func EagerStream[T any, K comparable](tx *Tx, t *Table[T, K], loaders ...Loader[T]) iter.Seq2[T, *Result] {
+	return func(yield func(T, *Result) bool) {
+		it := tx.startSeq(t.check(tx, false), func() (memdb.ResultIterator, error) {
+			return tx.iter(t.info.name, "id", nil, false)
+		})
+		if it == nil {
+			return
+		}
+		var recs []*rec
+		for size := 16; ; size = min(2*size, 1024) {
+			recs = recs[:0]
+			for r := tx.next(it); r != nil; r = tx.next(it) {
+				recs = append(recs, r)
+				if len(recs) == size {
+					break
+				}
+			}
+			if len(recs) == 0 {
+				return
+			}
+			res := &Result{}
+			ok := tx.step(func() {
+				err := runAll(tx, batch[T]{recs: recs, sc: scope{sorted: true}}, res, loaders)
+				if tx.done.Load() {
+					tx.flushLoads() // ended by a Where function: count what the load did
+					err = ErrTxDone
+				}
+				if err != nil {
+					tx.fail(err)
+					res = nil
+				}
+			})
+			if !ok || res == nil {
+				return
+			}
+			for _, r := range recs {
+				if !yield(*r.row.(*T), res) {
+					return
+				}
+			}
+			if len(recs) < size {
+				return
+			}
+		}
+	}
+}
+
 // walkChildren calls add(i, c) for every child c, through rel, of the
 // parent whose encoded key is keys[i], parent by parent, each parent's
 // children in the order of index ix (rel's own index, or an Ordering's,
@@ -251,8 +312,15 @@ func walkChildrenIn(tx *Tx, rel *relInfo, ix *indexInfo, keys [][]byte, sc scope
 	}
 	slot, index := rel.index.slot, ix.mdb
 	if sc.sorted {
+		if len(keys) == 0 {
+			return nil
+		}
+		run := tx.scan(rel.child.name, index, nil) // the whole table: from the start
+		if !sc.whole {
+			run = tx.scanFrom(rel.child.name, index, keys[0])
+		}
 		i := 0
-		for c := range tx.scan(rel.child.name, index, nil) {
+		for c := range run {
 			fk := c.key(slot)
 			for i < len(keys) && bytes.Compare(keys[i], fk) < 0 {
 				i++
