@@ -122,13 +122,14 @@ func notFound(op Op, ti *tableInfo, pk []byte, via string) error {
 type ConstraintError struct {
 	Op         Op
 	Table      string // the table of the row the operation was applied to
-	Key        string // that row's key, formatted ("" for a violation of a whole index)
+	Key        string // that row's key, formatted ("" for a violation of a whole index, or an insert refused before its key was assigned)
 	Constraint string // the relation or index: "posts.author", "users.email", "users.primary key"
 
 	// For ErrForeignKey and ErrRestrict: the parent row, as "users 1", and
 	// the child row that references it, as "posts 7". The operation's row
 	// is one of them: the child whose parent is missing, or the parent
-	// that a child still references.
+	// that a child still references. An inserted row that was to be given
+	// a key is named by its table alone ("posts").
 	Parent, Child string
 
 	// For ErrUnique, the row that holds the value; for ErrCorrupt, what is

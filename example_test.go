@@ -67,7 +67,7 @@ func Example() {
 	// Output:
 	// {ID:1 Title:My First Post UserID:1}
 	// John <nil>
-	// memrel: insert post 2: foreign key violation: user 42 does not exist (post.author)
+	// memrel: insert post: foreign key violation: user 42 does not exist (post.author)
 	// true
 }
 

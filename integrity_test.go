@@ -390,3 +390,64 @@ func TestStringKeysWithNULThroughActions(t *testing.T) {
 	MustUpdate(t, db, func(tx *Tx) error { return dirs.Delete(tx, "c\x00d") })
 	check("root\x00")
 }
+
+// An insert whose key is to be assigned and whose parent is missing is
+// refused before the sequence lends it a key, and the error names no key:
+// on the fast path (no unique index) and on the full one (users has a
+// unique email) alike. A row that breaks a unique index and a foreign key
+// is refused for the unique index, as SQL checks it first.
+func TestRejectedInsertNamesNoKey(t *testing.T) {
+	b := NewBlog(t, DefaultRules()).Seed(t)
+	s := NewSchema()
+	accounts := NewTable(s, "accounts", func(u *User) *int64 { return &u.ID })
+	NewUniqueIndex(accounts, "email", func(u *User) *string { return &u.Email })
+	owners := NewTable(s, "owners", func(tg *Tag) *int64 { return &tg.ID })
+	ForeignKey(accounts, "owner", func(u *User) *int64 { return &u.ID }, owners) // an account's ID is its owner's
+	db, err := Open(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	MustUpdate(t, db, func(tx *Tx) error {
+		if _, err := owners.Insert(tx, Tag{ID: 1}); err != nil {
+			return err
+		}
+		_, err := accounts.Insert(tx, User{ID: 1, Email: "a@x"})
+		return err
+	})
+	check := func(what string, err error, want error, msg string) {
+		t.Helper()
+		var ce *ConstraintError
+		if !errors.Is(err, want) || !errors.As(err, &ce) {
+			t.Fatalf("%s: %v, want %v", what, err, want)
+		}
+		if err.Error() != msg {
+			t.Errorf("%s:\n got %q\nwant %q", what, err.Error(), msg)
+		}
+	}
+	before := dump(t, b.DB)
+	err = b.DB.Update(func(tx *Tx) error {
+		_, err := b.Posts.Insert(tx, Post{Title: "orphan", UserID: 42})
+		check("fast path", err, ErrForeignKey, "memrel: insert posts: foreign key violation: users 42 does not exist (posts.author)")
+		p, err := b.Posts.Insert(tx, Post{Title: "next", UserID: 1})
+		if err == nil && p.ID != 21 {
+			t.Errorf("the insert after a refused one got key %d, want 21: the refusal took a key", p.ID)
+		}
+		return errors.New("roll back")
+	})
+	if err == nil || err.Error() != "roll back" {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(before, dump(t, b.DB)); diff != "" {
+		t.Errorf("the store changed:\n%s", diff)
+	}
+	err = db.Update(func(tx *Tx) error {
+		_, err := accounts.Insert(tx, User{Email: "b@x"}) // key 2: no owner 2
+		check("full path", err, ErrForeignKey, "memrel: insert accounts: foreign key violation: owners 2 does not exist (accounts.owner)")
+		_, err = accounts.Insert(tx, User{Email: "a@x"})
+		check("both", err, ErrUnique, "memrel: insert accounts: unique violation: accounts.email is taken by accounts 1")
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

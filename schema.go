@@ -46,6 +46,7 @@ type tableInfo struct {
 	prefix  string                        // "name ", put before a key in messages
 	seqKey  []byte                        // the key of its sequence in seqTable
 	counter int                           // its counters' slot: after the relations'
+	unique  bool                          // it has a unique secondary index
 }
 
 // front is the seam between the integrity engine and a row representation.
@@ -262,6 +263,9 @@ func (s *Schema) freeze() {
 	}
 	for _, ti := range s.tables {
 		ti.counter = len(s.rels) + ti.id
+		for _, ix := range ti.indexes {
+			ti.unique = ti.unique || ix.unique
+		}
 	}
 	if err := s.mdb.Validate(); err != nil {
 		s.errs = append(s.errs, fmt.Errorf("%w: %w", ErrSchema, err))

@@ -1,6 +1,7 @@
 package memrel
 
 import (
+	"errors"
 	"iter"
 
 	memdb "github.com/hashicorp/go-memdb"
@@ -148,6 +149,13 @@ func (t *Table[T, K]) write(tx *Tx, row T, m writeMode) (T, error) {
 		return row, err
 	}
 	defer tx.mu.Unlock()
+	// assigned: the insert of a row whose key the sequence will assign.
+	assigned := m != mustExist && t.auto != nil && t.auto.int64Of(t.ptr(&row)) == 0
+	if assigned && !t.info.unique {
+		if err := t.refuse(tx, &row); err != nil {
+			return row, err
+		}
+	}
 	var r *rec
 	err := tx.atomically(t.info, func() error {
 		var fresh bool
@@ -158,9 +166,47 @@ func (t *Table[T, K]) write(tx *Tx, row T, m writeMode) (T, error) {
 		return tx.write(t.info, nil, r, m, fresh)
 	})
 	if err != nil {
+		var ce *ConstraintError
+		if assigned && errors.As(err, &ce) && ce.Op == OpInsert && ce.Table == t.info.name && ce.Key != "" {
+			// The row never got the key the sequence lent it.
+			if ce.Child == t.info.prefix+ce.Key {
+				ce.Child = t.info.name
+			}
+			ce.Key = ""
+		}
 		return row, err
 	}
 	return *r.row.(*T), nil
+}
+
+// refuse rejects the insert of row, whose key is to be assigned, if an
+// immediate foreign key of it names no parent: before its key is drawn
+// from the sequence or anything is written, which is what a rejected
+// insert would otherwise cost. A table with unique indexes takes the full
+// path, so that a row that breaks both a unique index and a foreign key
+// is refused for the unique index, as SQL checks it first; so do
+// self-references, which the row may satisfy itself.
+func (t *Table[T, K]) refuse(tx *Tx, row *T) error {
+	if tx.w.deferAll {
+		return nil
+	}
+	for _, rel := range t.info.out {
+		if rel.deferred || rel.parent == t.info {
+			continue
+		}
+		sk := t.slots[rel.index.slot]
+		if sk.size(row) < 0 {
+			continue // NULL
+		}
+		tx.scratch = sk.append(row, tx.scratch[:0])
+		if tx.get(rel.parent, tx.scratch) != nil {
+			continue
+		}
+		fk := tx.scratch
+		return &ConstraintError{Op: OpInsert, Table: t.info.name, Constraint: rel.qname, Err: ErrForeignKey,
+			Child: t.info.name, Parent: rel.parent.prefix + rel.parent.front.formatKey(fk)}
+	}
+	return nil
 }
 
 // Insert adds row and returns it with its key filled in. It fails with
