@@ -393,7 +393,7 @@ func (t ThroughLoader[A, P, T, K]) linked(tx *Tx, b batch[P]) ([][]byte, [][]T, 
 	from := t.s.from.info
 	keys := b.keys(t.s.from.appendParentKey)
 	n := len(keys)
-	if j := tx.join(from, from.index, t.s.to.index.slot, b.sc.whole); j != nil {
+	if j := tx.join(from, from.index, t.s.to.index.slot, b.sc.joins()); j != nil {
 		return keys, t.joined(tx, j, n, keys, b.sc), nil
 	}
 	// The links first, parent by parent; then their targets, found in one

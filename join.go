@@ -45,6 +45,8 @@ type joinIndex struct {
 	vkeys []byte
 	vkend []uint32
 	vidx  []uint32
+
+	patches int // commits patched in since the index was last walked
 }
 
 const noValue = math.MaxUint32
@@ -60,7 +62,8 @@ type joinKey struct {
 type joinCache struct {
 	mu   sync.Mutex
 	m    map[joinKey]*joinIndex
-	drop bool // keep none (KeepJoinIndexes(false))
+	log  map[*indexInfo][]joinStep // the last commits' changes, to patch them with (joinpatch.go)
+	drop bool                      // keep none (KeepJoinIndexes(false))
 }
 
 func (c *joinCache) get(k joinKey) *joinIndex {
@@ -89,9 +92,12 @@ func (c *joinCache) clone() *joinCache {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	n := &joinCache{m: make(map[joinKey]*joinIndex, len(c.m)), drop: c.drop}
+	n := &joinCache{m: make(map[joinKey]*joinIndex, len(c.m)), log: make(map[*indexInfo][]joinStep, len(c.log)), drop: c.drop}
 	for k, j := range c.m {
 		n.m[k] = j
+	}
+	for ix, steps := range c.log {
+		n.log[ix] = steps[:len(steps):len(steps)] // appending copies
 	}
 	return n
 }
@@ -155,12 +161,22 @@ func (j *joinIndex) walk(keys [][]byte, sorted bool, add func(i, e int) bool) {
 	}
 }
 
+// joinUse says what a load may do to get a join index.
+type joinUse uint8
+
+const (
+	current     joinUse = iota // read the store's if it is current
+	patchOnly                  // or patch a stale one with the commits since
+	walkOrPatch                // or, failing that, walk the whole index
+)
+
 // join returns the join index of ix, grouped by rel's foreign key and
 // keeping slot val's keys (val < 0: none), that serves tx's snapshot: the
-// store's, if it is current; otherwise, with build, one made now by
-// walking the whole index, which replaces it. It returns nil if there is
-// none, and always if tx has written ix's table.
-func (tx *Tx) join(rel *relInfo, ix *indexInfo, val int, build bool) *joinIndex {
+// store's, if it is current; otherwise, as use allows, the store's patched
+// with the commits since (joinpatch.go) or one made now by walking the
+// whole index, which replaces it. It returns nil if there is none, and
+// always if tx has written ix's table.
+func (tx *Tx) join(rel *relInfo, ix *indexInfo, val int, use joinUse) *joinIndex {
 	k := joinKey{ix: ix, slot: rel.index.slot, val: val}
 	if tx.db.joins == nil || tx.done.Load() || tx.wrote(ix.table) {
 		return nil
@@ -174,15 +190,24 @@ func (tx *Tx) join(rel *relInfo, ix *indexInfo, val int, build bool) *joinIndex 
 	if stale != nil && stale.watch == watch {
 		return stale
 	}
-	if !build {
+	if use == current || use == patchOnly && stale == nil {
 		return nil
 	}
 	// An association's two indexes cannot both follow the order its rows
 	// were inserted in; one-to-many indexes mostly do (see groupJoin).
 	var j *joinIndex
-	if val >= 0 && ix == rel.index && !ix.shared {
+	if stale != nil {
+		if changes, ok := tx.db.joins.chain(ix, stale.watch, watch); ok {
+			j = stale.patch(ix, k.slot, val, changes)
+		}
+	}
+	switch {
+	case j != nil:
+	case use == patchOnly:
+		return nil
+	case val >= 0 && ix == rel.index && !ix.shared:
 		j = tx.groupJoin(ix.table, k.slot, val)
-	} else {
+	default:
 		j = walkJoin(it, k.slot, val, stale)
 	}
 	if j == nil {

@@ -52,14 +52,14 @@ func TestJoinIndexReuse(t *testing.T) {
 		t.Fatal("the second load rebuilt the join index of an unchanged snapshot")
 	}
 	MustUpdate(t, b.DB, func(tx *Tx) error {
-		if tx.join(b.Author.info, ix, -1, false) != first {
+		if tx.join(b.Author.info, ix, -1, current) != first {
 			t.Error("a writer that has written nothing does not see the join index")
 		}
 		if _, err := b.Posts.Insert(tx, Post{ID: 30, Title: "n", UserID: 2}); err != nil {
 			return err
 		}
 		load(tx)
-		if tx.join(b.Author.info, ix, -1, true) != nil {
+		if tx.join(b.Author.info, ix, -1, walkOrPatch) != nil {
 			t.Error("a writer that has written posts got a join index")
 		}
 		return nil

@@ -77,3 +77,20 @@ func (m *keyMap[V]) clear() {
 	clear(m.ints)
 	clear(m.strs)
 }
+
+// each calls f for every key and its value, in no order; k is valid only
+// during the call.
+func (m *keyMap[V]) each(f func(k []byte, v V)) {
+	var buf [8]byte
+	if m.hasOne {
+		binary.BigEndian.PutUint64(buf[:], m.one)
+		f(buf[:], m.oneV)
+	}
+	for u, v := range m.ints {
+		binary.BigEndian.PutUint64(buf[:], u)
+		f(buf[:], v)
+	}
+	for s, v := range m.strs {
+		f([]byte(s), v)
+	}
+}

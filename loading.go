@@ -120,6 +120,20 @@ type scope struct {
 	// children are every row of the relation's index, so a join index is
 	// worth building.
 	whole bool
+	// pass: part of a pass over every row of the parents' table (a run of
+	// EagerStream): a join index is worth patching, not building.
+	pass bool
+}
+
+// joins returns how a load of sc may get a join index of a stale one.
+func (sc scope) joins() joinUse {
+	switch {
+	case sc.whole:
+		return walkOrPatch
+	case sc.pass:
+		return patchOnly
+	}
+	return current
 }
 
 func (b batch[T]) len() int {
@@ -261,7 +275,7 @@ func EagerStream[T any, K comparable](tx *Tx, t *Table[T, K], loaders ...Loader[
 			}
 			res := &Result{}
 			ok := tx.step(func() {
-				err := runAll(tx, batch[T]{recs: recs, sc: scope{sorted: true}}, res, loaders)
+				err := runAll(tx, batch[T]{recs: recs, sc: scope{sorted: true, pass: true}}, res, loaders)
 				if tx.done.Load() {
 					tx.flushLoads() // ended by a Where function: count what the load did
 					err = ErrTxDone
@@ -306,7 +320,7 @@ func walkChildren(tx *Tx, rel *relInfo, ix *indexInfo, keys [][]byte, sc scope, 
 func walkChildrenIn(tx *Tx, rel *relInfo, ix *indexInfo, keys [][]byte, sc scope, backward bool, add func(i int, c *rec) bool) [][2]int {
 	if backward {
 		sc.sorted = false
-	} else if j := tx.join(rel, ix, -1, sc.whole); j != nil {
+	} else if j := tx.join(rel, ix, -1, sc.joins()); j != nil {
 		j.walk(keys, sc.sorted || inOrder(keys), func(i, e int) bool { return add(i, j.recs[e]) })
 		return nil
 	}

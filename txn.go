@@ -159,6 +159,7 @@ func (tx *Tx) commit() error {
 		}
 	}
 	tx.commitSeqs()
+	tx.logJoins()
 	tx.db.watches.commit(tx)
 	tx.end()
 	return nil
