@@ -331,8 +331,10 @@ func (m *Association[A, L, R, KL, KR]) LoadLefts() ThroughLoader[A, R, L, KR] {
 
 // ThroughLoader loads, for rows P of an association's relation from, the
 // rows T, through its other relation, of the association rows between
-// them: a many-to-many's eager load, made by Association.LoadRights and
-// LoadLefts.
+// them: a many-to-many's eager load, made by Through.Load and by
+// Association.LoadRights and LoadLefts. Its type parameters are the
+// association row, the rows it loads for, the rows it loads, and the key
+// of the rows it loads for.
 type ThroughLoader[A, P, T any, K Key] struct{ s *throughSpec[A, P, T, K] }
 
 type throughSpec[A, P, T any, K Key] struct {

@@ -54,12 +54,15 @@ var (
 	ErrInvalid = errors.New("memrel: invalid argument")
 
 	// ErrLazyLoad is returned, or recorded for Tx.Err, by lazy navigation
-	// in a strict transaction (Children, ListChildren, Child, Parent, an
-	// Ordering's Children and Backward, Association.Rights and Lefts, a
-	// Through's List, Descendants, Ancestors, Page), and by reads of rows
-	// by key (Get, Has, Index.First) past the StrictGets budget: the error
-	// names the relation or table and the eager loader that would avoid
-	// the N+1 queries.
+	// in a strict transaction (Children, ListChildren, Child, Parent,
+	// Descendants, Ancestors and Relation.Page; an Ordering's Children,
+	// Backward and Page; Association.Rights and Lefts; a Through's List
+	// and Page), and by reads of rows by key (Get, Has, Index.First) past
+	// the StrictGets budget: the error names the relation or table and the
+	// eager loader that would avoid the N+1 queries. Reads of a table or an
+	// index as a sequence or a page (All, Table.Page, Index.List, Index.Page,
+	// Index.From, PairIndex.Prefix) and counts (Count, Exists) are not lazy
+	// loads: strict mode allows them, however many.
 	ErrLazyLoad = errors.New("memrel: lazy load in strict mode")
 
 	// ErrCorrupt is returned by Verify when an index disagrees with the rows

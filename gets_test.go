@@ -48,6 +48,14 @@ func TestStrictGets(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "Get of posts, read by key 3 times") {
 		t.Errorf("a third Get of posts in strict mode: %v", err)
 	}
+	_ = strict.View(func(tx *Tx) error {
+		_ = loop(tx) // three Gets, the third refused
+		_, err := b.Posts.Get(tx, 10)
+		if err == nil || !strings.Contains(err.Error(), "read by key 4 times") {
+			t.Errorf("the fourth Get: %v, want it counted as the fourth", err)
+		}
+		return nil
+	})
 	handler := func(tx *Tx) error {
 		if _, err := b.Users.Get(tx, 1); err != nil {
 			return err

@@ -161,8 +161,8 @@ func (x *Index[T, K, V]) Page(tx *Tx, p Page[T]) ([]T, error) {
 
 // From returns a page of the rows in the index's order starting at the
 // value v: the rows whose value is v or later (Backward: v or earlier, in
-// reverse order), such as the posts created since a time. A cursor in
-// p.After resumes within it.
+// reverse order), such as the posts created since a time. With a cursor
+// (After, a row of the table), the page resumes after it instead of at v.
 func (x *Index[T, K, V]) From(tx *Tx, v V, p Page[T]) ([]T, error) {
 	if err := tx.enter(x.check(tx)); err != nil {
 		return nil, err
@@ -180,7 +180,8 @@ func (x *Index[T, K, V]) From(tx *Tx, v V, p Page[T]) ([]T, error) {
 
 // Prefix returns a page of the rows whose first field is a, in the order
 // of the second field, then primary key (Backward: reversed): the open
-// posts, newest first.
+// posts, newest first. A cursor (After) must be such a row, with a as its
+// first field.
 func (x *PairIndex[T, K, A, B]) Prefix(tx *Tx, a A, p Page[T]) ([]T, error) {
 	if err := tx.enter(x.check(tx)); err != nil {
 		return nil, err

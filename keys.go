@@ -19,6 +19,10 @@ import (
 // as its instant to the nanosecond: two times that name the same instant in
 // different locations are the same key (like PostgreSQL's timestamptz), and
 // a time read back from a key (in an error message) is in UTC.
+//
+// A zero value is a key like any other (a zero UUID, false, the zero
+// time), with two exceptions: an integer primary key of 0 asks for the
+// table's next sequence number on insert, and an empty string is refused.
 type Key interface {
 	~int | ~int8 | ~int16 | ~int32 | ~int64 |
 		~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 |

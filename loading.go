@@ -33,7 +33,7 @@ import (
 
 // Loader loads values for each of a batch of rows of type T into a Result,
 // where its Of method finds them. It is made by Many, One, Count, Tree,
-// Association.LoadRights and Association.LoadLefts.
+// Through.Load, Association.LoadRights and Association.LoadLefts.
 type Loader[T any] interface {
 	loadInto(tx *Tx, b batch[T], res *Result) error
 }
@@ -245,14 +245,16 @@ func EagerAll[T any, K comparable](tx *Tx, t *Table[T, K], loaders ...Loader[T])
 }
 
 // EagerStream returns every row of t in key order, each with a Result that
-// holds what loaders loaded for it: EagerAll for a scan that aggregates or
-// writes rows out, with no slice of the whole table and no copy of its
-// results. It loads a run of rows at a time (from 16 up to 1,024), each run
-// a merge join from its first row's children to its last row's, and yields
-// the run's rows with the run's Result; Of reads a row's values from it as
-// from EagerAll's. Each run's loads count as a batch per loader. If a load
-// fails, the sequence stops and the transaction records the error (see
-// Tx.Err).
+// holds what loaders loaded for it. It is EagerAll for scans that aggregate
+// or write rows out: it keeps no slice of the whole table and no copy of
+// its results. It loads a run of rows at a time (from 16 up to 1,024),
+// each run a merge join from its first row's children to its last row's,
+// and yields the run's rows with the run's Result. A Result covers its
+// run's rows only: Of reads the values of the row it came with (and of the
+// other rows of its run) as from EagerAll's, and reads nothing (nil, 0,
+// false) for rows of other runs. Each run's loads count as a batch per
+// loader. If a load fails, the sequence stops and the transaction records
+// the error (see Tx.Err).
 func EagerStream[T any, K comparable](tx *Tx, t *Table[T, K], loaders ...Loader[T]) iter.Seq2[T, *Result] {
 	return func(yield func(T, *Result) bool) {
 		it := tx.startSeq(t.check(tx, false), func() (memdb.ResultIterator, error) {

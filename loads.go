@@ -17,9 +17,10 @@ type Counted interface {
 // access as a number.
 type LoadStats struct {
 	// Lazy navigations: one per call of Children, ListChildren, Child,
-	// Parent, Descendants, Ancestors, Page; Rights and a Through's List
-	// count on the relation they start from. For a table, one per Get, Has
-	// or Index.First.
+	// Parent, Descendants, Ancestors, Relation.Page and Ordering.Page;
+	// Rights and a Through's List and Page count on the relation they
+	// start from. For a table, one per Get, Has or Index.First, refused
+	// ones included.
 	Lazy int64
 	// Eager loads: one per loader of the relation per Eager or EagerAll
 	// level (a Tree's, one per level). For a table, one per GetBatch.
@@ -114,13 +115,13 @@ func (tx *Tx) counters(i int) *LoadStats {
 // The caller holds tx's lock.
 func (tx *Tx) gets(ti *tableInfo, how string) error {
 	l := tx.counters(ti.counter)
-	if tx.strict && tx.db.opts.strictGets >= 0 && l.Lazy >= int64(tx.db.opts.strictGets) {
+	l.Lazy++
+	if tx.strict && tx.db.opts.strictGets >= 0 && l.Lazy > int64(tx.db.opts.strictGets) {
 		err := fmt.Errorf("%w: %s of %s, read by key %d times in this transaction (StrictGets allows %d); load it eagerly with t.GetBatch(tx, keys) (t: the *Table %s), or with memrel.One(rel) from the rows that hold the keys",
-			ErrLazyLoad, how, ti.name, l.Lazy+1, tx.db.opts.strictGets, ti.name)
+			ErrLazyLoad, how, ti.name, l.Lazy, tx.db.opts.strictGets, ti.name)
 		tx.fail(err)
 		return err
 	}
-	l.Lazy++
 	return nil
 }
 

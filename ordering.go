@@ -20,7 +20,7 @@ type Ordering[C, P any, K Key] struct {
 // field points to, then by key; name names its index, unique among the child
 // table's indexes and relations.
 //
-//	byDate := memrel.OrderChildren(author, "by_date", func(p *Post) *int64 { return &p.CreatedAt })
+//	byDate := memrel.OrderChildren(author, "by_date", func(p *Post) *time.Time { return &p.CreatedAt })
 func OrderChildren[C, P any, K Key, V Key](rel *Relation[C, P, K], name string, field func(*C) *V) *Ordering[C, P, K] {
 	o := &Ordering[C, P, K]{rel: rel}
 	if rel == nil || rel.info == nil || rel.addSlot == nil {

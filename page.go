@@ -3,6 +3,7 @@ package memrel
 import (
 	"bytes"
 	"container/heap"
+	"fmt"
 
 	memdb "github.com/hashicorp/go-memdb"
 )
@@ -66,7 +67,10 @@ func (o *Ordering[C, P, K]) Page(tx *Tx, k K, p Page[C]) ([]C, error) {
 		return nil, err
 	}
 	defer tx.mu.Unlock()
-	if err := o.rel.lazy(tx, "Page", "Many"); err != nil {
+	hint := func() string {
+		return fmt.Sprintf("memrel.Many(rel).OrderedBy(o) (rel: the *Relation %s, o: its ordering %s), or o.Merge for several parents", o.rel.info.qname, o.index.name)
+	}
+	if err := o.rel.info.lazy(tx, "Page", hint); err != nil {
 		return nil, err
 	}
 	return countedPage(tx, o.rel.info, o.index, encodeKey(o.rel.pc, k), p)
@@ -85,7 +89,12 @@ func countedPage[C any](tx *Tx, rel *relInfo, ix *indexInfo, prefix []byte, p Pa
 // user follows. It merges the parents' runs of the ordering's index, each
 // read from its start (or from After) and only as far as the page needs,
 // so a page costs about what it returns, however many children the
-// parents have. It is one eager batch, allowed in strict mode.
+// parents have. It is one eager batch, allowed in strict mode. A key given
+// twice is merged once, and a key with no children adds nothing. The
+// cursor (After) may be any row of the child table: only its place in the
+// ordering (its foreign key is ignored, its ordered field and key are
+// read) says where the page resumes. The keys often come from an eager
+// load: a user's followees, by Eager with a Through's Load.
 func (o *Ordering[C, P, K]) Merge(tx *Tx, ks []K, p Page[C]) ([]C, error) {
 	if err := tx.enter(o.check(tx)); err != nil {
 		return nil, err

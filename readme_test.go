@@ -89,8 +89,8 @@ func TestREADMEIsShort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := strings.Count(string(readme), "\n"); n > 260 {
-		t.Errorf("README.md has %d lines; keep it under 260 and move detail to DESIGN.md or bench/README.md", n)
+	if n := strings.Count(string(readme), "\n"); n > 360 {
+		t.Errorf("README.md has %d lines; keep it under 360 and move detail to DESIGN.md or bench/README.md", n)
 	}
 	for _, f := range []string{"README.md", "bench/README.md"} {
 		b, err := os.ReadFile(f)
@@ -114,7 +114,7 @@ func TestREADMEIsShort(t *testing.T) {
 // README.md. Each pair must be there once, in order, with a table inside.
 func TestREADMEBenchMarkers(t *testing.T) {
 	for f, tags := range map[string][]string{
-		"README.md":       {"summary"},
+		"README.md":       {"summary", "reads"},
 		"bench/README.md": {"foundation", "loading", "peers", "lookup", "levers", "scale"},
 	} {
 		b, err := os.ReadFile(f)

@@ -108,6 +108,17 @@ func TestStrictHintsAreGo(t *testing.T) {
 		checkHint(t, "Ordering.Children", tx.Err(), loaders)
 		return nil
 	})
+	_ = db.View(func(tx *Tx) error {
+		if err := tx.Strict(); err != nil {
+			return err
+		}
+		_, err := byTitle.Page(tx, 1, Page[Post]{})
+		checkHint(t, "Ordering.Page", err, loaders)
+		if err == nil || !strings.Contains(err.Error(), "OrderedBy(o)") {
+			t.Errorf("Ordering.Page in strict mode: %v, want a hint naming the ordering", err)
+		}
+		return nil
+	})
 	for _, c := range calls {
 		tx, err := b.DB.BeginRead()
 		if err != nil {

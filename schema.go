@@ -24,6 +24,9 @@ type Schema struct {
 	errs   []error
 	frozen bool
 	mdb    *memdb.DBSchema
+	// throughs are the names of the many-to-many directions (NewThrough),
+	// which must not repeat.
+	throughs map[string]bool
 }
 
 // NewSchema returns an empty schema.
@@ -270,6 +273,26 @@ func (s *Schema) freeze() {
 	if err := s.mdb.Validate(); err != nil {
 		s.errs = append(s.errs, fmt.Errorf("%w: %w", ErrSchema, err))
 	}
+}
+
+// addThrough records the direction qname (declared by what); it returns
+// false, recording the error, if the schema is open or has one by that name.
+func (s *Schema) addThrough(qname string, errs ...error) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.frozen {
+		s.errs = append(s.errs, schemaError("many-to-many direction %s declared after Open", qname))
+		return false
+	}
+	if s.throughs[qname] {
+		errs = append(errs, schemaError("many-to-many direction %s declared twice", qname))
+	}
+	if s.throughs == nil {
+		s.throughs = map[string]bool{}
+	}
+	s.throughs[qname] = true
+	s.failLocked(errs...)
+	return true
 }
 
 // counters is the number of counter slots of the schema's stores: one per

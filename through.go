@@ -20,26 +20,57 @@ import (
 //	followers := memrel.NewThrough(followee, "followers", follower)
 //
 // Its load counters (Tx.LoadStats) are those of from, the relation it
-// goes through, and strict mode names it by its own name.
+// goes through, and strict mode names it by its own name. The association
+// rows themselves, with their other fields (a follow's time), are rows of
+// their table: from.Children(tx, k) lists a row's, and Count(from) counts
+// them eagerly, one per link.
 type Through[A, P, T any, KP, KT Key] struct {
 	m     *Association[A, P, T, KP, KT]
 	qname string
+	late  error // declared after Open: every use fails with it
 }
 
 // NewThrough declares the direction named name from the parents of from
 // to the parents of to, through the association table both relations
 // belong to: the rows of T linked to a row of P. The name is qualified by
-// P's table (posts.tags) and must be a name as table names are.
+// P's table (posts.tags); it is letters, digits and underscores, not
+// starting with a digit, and names one direction of that table. Like every
+// declaration it comes before Open, which reports what is wrong with it.
 func NewThrough[A, P, T any, KP, KT Key](from *Relation[A, P, KP], name string, to *Relation[A, T, KT]) *Through[A, P, T, KP, KT] {
-	t := &Through[A, P, T, KP, KT]{m: ManyToMany(from, to)}
-	if from == nil || from.info == nil || from.info.parent == nil {
+	t := &Through[A, P, T, KP, KT]{}
+	if from == nil || from.info == nil || from.info.parent == nil || to == nil || to.info == nil {
+		t.late = invalid("many-to-many direction %q: nil or undeclared relation", name)
 		return t
 	}
 	t.qname = from.info.parent.name + "." + name
+	var errs []error
 	if err := checkName("many-to-many direction", name); err != nil {
-		from.child.schema.fail(fmt.Errorf("%s: %w", from.info.qname, err))
+		errs = append(errs, err)
 	}
+	switch {
+	case from.child != to.child:
+		errs = append(errs, schemaError("many-to-many direction %s: %s and %s belong to different tables", t.qname, from.info.qname, to.info.qname))
+	case from.info == to.info:
+		errs = append(errs, schemaError("many-to-many direction %s: the same relation (%s) on both sides", t.qname, from.info.qname))
+	}
+	if !from.child.schema.addThrough(t.qname, errs...) {
+		t.late = schemaError("many-to-many direction %s was declared after Open", t.qname)
+	}
+	t.m = &Association[A, P, T, KP, KT]{left: from, right: to,
+		rights: &throughSpec[A, P, T, KP]{from: from, to: to.info},
+		lefts:  &throughSpec[A, T, P, KT]{from: to, to: from.info}}
 	return t
+}
+
+// check returns an error unless t can be used in tx.
+func (t *Through[A, P, T, KP, KT]) check(tx *Tx, write bool) error {
+	if t == nil {
+		return invalid("many-to-many direction not declared with NewThrough")
+	}
+	if t.late != nil {
+		return t.late
+	}
+	return t.m.check(tx, write)
 }
 
 // Name returns the direction's qualified name: posts.tags.
@@ -51,7 +82,7 @@ func (t *Through[A, P, T, KP, KT]) Name() string {
 }
 
 func (t *Through[A, P, T, KP, KT]) assoc() *Association[A, P, T, KP, KT] {
-	if t == nil {
+	if t == nil || t.late != nil {
 		return nil
 	}
 	return t.m
@@ -59,7 +90,7 @@ func (t *Through[A, P, T, KP, KT]) assoc() *Association[A, P, T, KP, KT] {
 
 // counter makes *Through Counted: its counters are from's.
 func (t *Through[A, P, T, KP, KT]) counter() (*Schema, int) {
-	if t == nil || t.m == nil {
+	if t == nil || t.m == nil || t.late != nil {
 		return nil, -1
 	}
 	return t.m.left.relation().counter()
@@ -78,7 +109,7 @@ func (t *Through[A, P, T, KP, KT]) hint() func() (string, string) {
 func (t *Through[A, P, T, KP, KT]) List(tx *Tx, k KP) iter.Seq[T] {
 	return func(yield func(T) bool) {
 		m := t.assoc()
-		if err := m.check(tx, false); err != nil {
+		if err := t.check(tx, false); err != nil {
 			tx.failSeq(err)
 			return
 		}
@@ -89,7 +120,10 @@ func (t *Through[A, P, T, KP, KT]) List(tx *Tx, k KP) iter.Seq[T] {
 // Count returns the number of rows List yields for k, without reading
 // them; it is not a lazy load.
 func (t *Through[A, P, T, KP, KT]) Count(tx *Tx, k KP) (int, error) {
-	return t.assoc().Count(tx, k)
+	if err := t.check(tx, false); err != nil {
+		return 0, err
+	}
+	return t.m.Count(tx, k)
 }
 
 // Page returns a page of the rows of T linked to k, in the association
@@ -97,7 +131,7 @@ func (t *Through[A, P, T, KP, KT]) Count(tx *Tx, k KP) (int, error) {
 // sees rows of T. Like List, it is a lazy load.
 func (t *Through[A, P, T, KP, KT]) Page(tx *Tx, k KP, p Page[T]) ([]T, error) {
 	m := t.assoc()
-	if err := tx.enter(m.check(tx, false)); err != nil {
+	if err := tx.enter(t.check(tx, false)); err != nil {
 		return nil, err
 	}
 	defer tx.mu.Unlock()
@@ -144,35 +178,54 @@ func (t *Through[A, P, T, KP, KT]) Page(tx *Tx, k KP, p Page[T]) ([]T, error) {
 // Load loads the rows of T linked to each row of P, for Eager and EagerAll,
 // as Association.LoadRights does.
 func (t *Through[A, P, T, KP, KT]) Load() ThroughLoader[A, P, T, KP] {
-	return t.assoc().LoadRights()
+	if t == nil || t.late != nil {
+		return ThroughLoader[A, P, T, KP]{&throughSpec[A, P, T, KP]{}} // fails with ErrInvalid
+	}
+	return t.m.LoadRights()
 }
 
 // Link links the row of P whose key is k to the row of T whose key is v,
 // as Association.Link does: the association row's other fields are zero,
 // and an existing link is returned unchanged.
 func (t *Through[A, P, T, KP, KT]) Link(tx *Tx, k KP, v KT) (A, error) {
-	return t.assoc().Link(tx, k, v)
+	if err := t.check(tx, true); err != nil {
+		var a A
+		return a, err
+	}
+	return t.m.Link(tx, k, v)
 }
 
 // LinkRow links the two rows a's foreign keys name by inserting a, with
 // its other fields (the time a tag was added), as Association.LinkRow
 // does.
 func (t *Through[A, P, T, KP, KT]) LinkRow(tx *Tx, a A) (A, error) {
-	return t.assoc().LinkRow(tx, a)
+	if err := t.check(tx, true); err != nil {
+		return a, err
+	}
+	return t.m.LinkRow(tx, a)
 }
 
 // Unlink removes the links between k and v and returns how many it removed.
 func (t *Through[A, P, T, KP, KT]) Unlink(tx *Tx, k KP, v KT) (int, error) {
-	return t.assoc().Unlink(tx, k, v)
+	if err := t.check(tx, true); err != nil {
+		return 0, err
+	}
+	return t.m.Unlink(tx, k, v)
 }
 
 // Clear removes every link of k and returns how many it removed.
 func (t *Through[A, P, T, KP, KT]) Clear(tx *Tx, k KP) (int, error) {
-	return t.assoc().Clear(tx, k)
+	if err := t.check(tx, true); err != nil {
+		return 0, err
+	}
+	return t.m.Clear(tx, k)
 }
 
 // Replace makes vs the set of rows linked to k, as Association.Replace
 // does.
 func (t *Through[A, P, T, KP, KT]) Replace(tx *Tx, k KP, vs []KT) error {
-	return t.assoc().Replace(tx, k, vs)
+	if err := t.check(tx, true); err != nil {
+		return err
+	}
+	return t.m.Replace(tx, k, vs)
 }

@@ -250,16 +250,50 @@ func TestThroughStrictAndLinks(t *testing.T) {
 	}
 }
 
-// A direction's name must be a name, and its relations those of one table.
+// A direction's name must be a name, unique for its table, and its
+// relations two of one table; one declared after Open fails every use.
 func TestThroughDeclaration(t *testing.T) {
 	s := NewSchema()
 	users := NewTable(s, "users", func(u *User) *int64 { return &u.ID })
 	follows := NewPairTable(s, "follows", func(f *Follow) *int64 { return &f.Follower }, func(f *Follow) *int64 { return &f.Followee })
 	a := ForeignKey(follows, "follower", func(f *Follow) *int64 { return &f.Follower }, users)
-	NewThrough(a, "not a name", ForeignKey(follows, "followee", func(f *Follow) *int64 { return &f.Followee }, users))
+	b := ForeignKey(follows, "followee", func(f *Follow) *int64 { return &f.Followee }, users)
+	NewThrough(a, "not a name", b)
 	NewThrough(a, "self", a)
+	NewThrough(a, "dup", b)
+	NewThrough(b, "dup", a)
 	_, err := Open(s)
-	if !errors.Is(err, ErrSchema) || !strings.Contains(err.Error(), `"not a name"`) || !strings.Contains(err.Error(), "the same relation on both sides") {
-		t.Errorf("Open = %v, want both declarations refused", err)
+	for _, want := range []string{`"not a name"`, "users.self: the same relation (follows.follower) on both sides", "users.dup declared twice"} {
+		if !errors.Is(err, ErrSchema) || !strings.Contains(err.Error(), want) {
+			t.Errorf("Open = %v, want it to say %s", err, want)
+		}
+	}
+
+	m := NewSocial(t)
+	late := NewThrough(m.Follower, "late", m.Followee)
+	MustUpdate(t, m.DB, func(tx *Tx) error {
+		_, err := m.Users.Insert(tx, User{ID: 1})
+		return err
+	})
+	err = m.DB.Update(func(tx *Tx) error {
+		if _, err := late.Link(tx, 1, 1); !errors.Is(err, ErrSchema) {
+			t.Errorf("Link through a direction declared after Open: %v, want ErrSchema", err)
+		}
+		if _, err := late.Count(tx, 1); !errors.Is(err, ErrSchema) {
+			t.Errorf("Count: %v, want ErrSchema", err)
+		}
+		if _, err := Eager(tx, []User{{ID: 1}}, late.Load()); !errors.Is(err, ErrInvalid) {
+			t.Errorf("Load: %v, want ErrInvalid", err)
+		}
+		for range late.List(tx, 1) {
+			t.Error("List through a direction declared after Open yielded a row")
+		}
+		return nil
+	})
+	if !errors.Is(err, ErrSchema) {
+		t.Errorf("the transaction that ranged over it: %v, want the recorded ErrSchema", err)
+	}
+	if n, _ := m.Following.Count(MustTx(m.DB.BeginRead()), 1); n != 0 {
+		t.Errorf("a direction declared after Open linked %d rows", n)
 	}
 }

@@ -8,18 +8,22 @@
 #   REUSE=1 scripts/bench.sh    # regenerate the tables from bench/*.txt only
 #
 #   SUITES="Peers Scale" scripts/bench.sh   # rerun some suites; the tables of the rest come from bench/*.txt
+#   FEEDUSERS=1000 scripts/bench.sh   # the feed without memrel's 100,000-user run (~12 GB, minutes)
 #   SCALE=1000,10000,100000 scripts/bench.sh   # the scaling sizes (the default
 #                                               # adds 1,000,000: ~20 GB of RAM)
 #
-# Raw results are kept in bench/*.txt (foundation, loading, peers, lookup,
-# levers, scale, feed), for benchstat comparisons; each suite's tables are
-# also written to bench/<suite>.md, Feed's excepted: its table in
-# bench/README.md is written by hand from bench/feed.txt.
+# Raw results are kept in bench/*.txt (foundation, loading, batch, write,
+# peers, lookup, levers, scale, feed), for benchstat comparisons; each
+# suite's tables are also written to bench/<suite>.md, Feed's excepted: its
+# table in bench/README.md is written by hand from bench/feed.txt. The
+# README's reads table (bench:reads) is the targets of the application
+# reads, from batch, loading, write, feed and peers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 count=${COUNT:-6}
-suites=${SUITES:-Foundation Loading Peers Lookup Levers Scale Feed}
+suites=${SUITES:-Foundation Loading Batch Write Peers Lookup Levers Scale Feed}
+feedusers=${FEEDUSERS:-1000,100000}
 scale=${SCALE:-1000,10000,100000,1000000}
 benchstat="golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da"
 mkdir -p bench
@@ -30,11 +34,18 @@ for suite in $suites; do
   echo "running the $suite benchmarks (several minutes)..." >&2
   printf 'date: %s\ncores: %s\ngoversion: %s\n' "$(date -u +%Y-%m-%d)" "$(nproc)" "$(go env GOVERSION)" > "$raw"
   case $suite in
-    Foundation|Loading) go test -run '^$' -bench "^Benchmark$suite\$" -count "$count" -timeout 60m . >> "$raw" ;;
+    Foundation|Loading|Batch) go test -run '^$' -bench "^Benchmark$suite\$" -count "$count" -timeout 60m . >> "$raw" ;;
+    Write) go test -run '^$' -bench '^BenchmarkWriteThenLoad$' -count "$count" -timeout 60m . >> "$raw" ;;
     Peers) (cd bench && go test -run '^$' -bench '^BenchmarkOp$' -count "$count" -timeout 60m .) >> "$raw" ;;
     Lookup) (cd bench && go test -run '^$' -bench '^BenchmarkLookup$' -count "$count" -timeout 60m .) >> "$raw" ;;
     Levers) (cd bench && go test -run '^$' -bench '^BenchmarkLevers$' -count "$count" -timeout 60m .) >> "$raw" ;;
-    Feed) (cd bench && go test -run '^$' -bench '^BenchmarkFeed$' -count "$count" -timeout 60m .) >> "$raw" ;;
+    Feed)
+      (cd bench && go test -run '^$' -bench '^BenchmarkFeed/users=1000/' -count "$count" -timeout 60m .) >> "$raw"
+      # memrel alone at the larger sizes, once: the other engines take long to load them.
+      for u in ${feedusers//,/ }; do
+        [ "$u" = 1000 ] && continue
+        (cd bench && go test -run '^$' -bench "^BenchmarkFeed/users=$u/engine=memrel\$" -count 1 -timeout 60m . -feedusers "$u") | grep '^Benchmark' >> "$raw"
+      done ;;
     Scale) (cd bench && GOMEMLIMIT=${GOMEMLIMIT:-18GiB} go test -run '^$' -bench '^BenchmarkScale$' -count 1 -timeout 120m . -scale "$scale") >> "$raw" ;;
   esac
 done
@@ -206,7 +217,6 @@ targets() {
 # center, the same figures as bench/README.md's peers table), one row per
 # operation, one column per engine.
 summary=$(mktemp)
-trap 'rm -f "$summary"' EXIT
 {
   header bench/peers.txt
   echo
@@ -246,6 +256,59 @@ trap 'rm -f "$summary"' EXIT
   '
 } > "$summary"
 
+# Reads, for README.md: the targets of the application reads, each from the
+# means over its runs of one metric (ns/... or B/op) of two benchmarks.
+reads=$(mktemp)
+trap 'rm -f "$summary" "$reads"' EXIT
+{
+  for f in batch loading write feed peers; do
+    echo "bench/$f.txt: $(header bench/$f.txt | head -1 | sed -e 's/^Measured //' -e 's/,$//')"
+  done | awk 'BEGIN { printf "Measured by `scripts/bench.sh` (means of each benchmark'"'"'s runs); " } { printf "%s%s", (NR > 1 ? "; " : ""), $0 } END { print "." }'
+  echo
+  awk '
+    FNR == 1 { file = FILENAME; sub(/^.*\//, "", file); sub(/\.txt$/, "", file) }
+    /^Benchmark/ {
+      name = $1; sub(/-[0-9]+$/, "", name)
+      for (i = 3; i < NF; i++) if ($(i+1) ~ /^(ns\/|B\/op)/) { k = file ":" name ":" $(i+1); sum[k] += $i; n[k]++ }
+    }
+    function m(k) { return n[k] ? sum[k] / n[k] : 0 }
+    function row(what, a, b, op, target,   r, ok) {
+      if (!m(a) || !m(b)) { printf "| %s | (not measured) | %s %gx | |\n", what, op, target; return }
+      r = m(a) / m(b)
+      ok = (op == "<=") ? (r <= target) : (r >= target)
+      printf "| %s | %.2fx | %s %gx | %s |\n", what, r, op, target, ok ? "met" : "**missed**"
+    }
+    END {
+      print "| Target | Measured | Target | |"
+      print "| --- | --- | --- | --- |"
+      # Eager against lazy at every batch size: the ratio of the worst.
+      split("1 10 100 1000 10000", sizes, " ")
+      split("time:ns/parent bytes:B/op", metrics, " ")
+      for (x = 1; x <= 2; x++) {
+        split(metrics[x], mu, ":"); worst = ""; wr = 0
+        for (i = 1; i <= 5; i++) {
+          p = "batch:BenchmarkBatch/parents=" sizes[i] "/strategy="
+          if (m(p "lazy:" mu[2]) && m(p "eager:" mu[2]) / m(p "lazy:" mu[2]) >= wr) { wr = m(p "eager:" mu[2]) / m(p "lazy:" mu[2]); worst = sizes[i] }
+        }
+        p = "batch:BenchmarkBatch/parents=" worst "/strategy="
+        row("eager / lazy " mu[1] ", the worst of batches of 1 to 10,000 (" worst ")", p "eager:" mu[2], p "lazy:" mu[2], "<=", 1)
+      }
+      l = "loading:BenchmarkLoading/users=1000/op=children/strategy="
+      row("first EagerAll after a write / go-memdb merge join, per post", l "merge-after-write/engine=memrel:ns/post", l "merge/engine=memdb:ns/post", "<=", 1.2)
+      row("EagerStream / go-memdb merge join, per post", l "stream/engine=memrel:ns/post", l "merge/engine=memdb:ns/post", "<=", 1.2)
+      w = "write:BenchmarkWriteThenLoad/posts="
+      row("fork, write, load one user: 1,000,000 / 1,000 posts", w "1000000/load=one-user:ns/post", w "1000/load=one-user:ns/post", "<=", 2)
+      row("fork, write, load all: after the write / current join index, 100,000 posts", w "100000/load=all-users:ns/post", w "100000/load=all-users-current:ns/post", "<=", 1.5)
+      row("fork, write, load all: after the write / current join index, 1,000,000 posts", w "1000000/load=all-users:ns/post", w "1000000/load=all-users-current:ns/post", "<=", 1.5)
+      f = "feed:BenchmarkFeed/users="
+      row("feed page: SQLite (cgo) / memrel", f "1000/engine=sqlite-mattn:ns/page", f "1000/engine=memrel:ns/page", ">=", 25)
+      row("feed page: memrel / maps floor", f "1000/engine=memrel:ns/page", f "1000/engine=maps:ns/page", "<=", 4)
+      row("feed page: 100,000 / 1,000 users", f "100000/engine=memrel:ns/page", f "1000/engine=memrel:ns/page", "<=", 2)
+      row("rejected foreign key (a whole Update): memrel / go-memdb", "peers:BenchmarkOp/op=reject/engine=memrel:ns/reject", "peers:BenchmarkOp/op=reject/engine=memdb:ns/reject", "<=", 1.3)
+    }
+  ' bench/batch.txt bench/loading.txt bench/write.txt bench/feed.txt bench/peers.txt
+} > "$reads"
+
 # splice FILE TAG TABLE: replace what lies between FILE's
 # <!-- bench:TAG:start --> and <!-- bench:TAG:end --> markers with TABLE.
 splice() {
@@ -263,4 +326,5 @@ for t in foundation loading peers lookup levers scale; do
   splice bench/README.md "$t" "bench/$t.md"
 done
 splice README.md summary "$summary"
+splice README.md reads "$reads"
 echo "bench/README.md and README.md updated; raw results in bench/" >&2
