@@ -181,12 +181,15 @@ func (tx *Tx) join(rel *relInfo, ix *indexInfo, val int, use joinUse) *joinIndex
 	if tx.db.joins == nil || tx.done.Load() || tx.wrote(ix.table) {
 		return nil
 	}
+	stale := tx.db.joins.get(k)
+	if stale == nil && use != walkOrPatch {
+		return nil // none to read or patch: spare the seek for the root
+	}
 	it, err := tx.mtx.Get(ix.table.name, ix.mdb)
 	if err != nil {
 		return nil
 	}
 	watch := it.WatchCh()
-	stale := tx.db.joins.get(k)
 	if stale != nil && stale.watch == watch {
 		return stale
 	}

@@ -322,21 +322,34 @@ func walkChildren(tx *Tx, rel *relInfo, ix *indexInfo, keys [][]byte, sc scope, 
 func walkChildrenIn(tx *Tx, rel *relInfo, ix *indexInfo, keys [][]byte, sc scope, backward bool, add func(i int, c *rec) bool) [][2]int {
 	if backward {
 		sc.sorted = false
+	} else if len(keys) == 1 && !sc.whole {
+		// One parent: its seek costs what finding a join index's root
+		// would, and reads no more.
 	} else if j := tx.join(rel, ix, -1, sc.joins()); j != nil {
 		j.walk(keys, sc.sorted || inOrder(keys), func(i, e int) bool { return add(i, j.recs[e]) })
 		return nil
 	}
 	slot, index := rel.index.slot, ix.mdb
 	if sc.sorted {
-		if len(keys) == 0 {
+		if len(keys) == 0 || tx.done.Load() {
 			return nil
 		}
-		run := tx.scan(rel.child.name, index, nil) // the whole table: from the start
-		if !sc.whole {
-			run = tx.scanFrom(rel.child.name, index, keys[0])
+		// The whole table's from the start, a run's from its first key. A
+		// plain iterator, not a sequence: a loop body passed to a sequence
+		// chosen at run time would move add, and what it holds, to the heap.
+		var it memdb.ResultIterator
+		var err error
+		if sc.whole {
+			it, err = tx.iter(rel.child.name, index, nil, false)
+		} else {
+			it, err = tx.mtx.LowerBound(rel.child.name, index, keys[0])
+		}
+		if err != nil {
+			return nil
 		}
 		i := 0
-		for c := range run {
+		for obj := it.Next(); obj != nil; obj = it.Next() {
+			c := obj.(*rec)
 			fk := c.key(slot)
 			for i < len(keys) && bytes.Compare(keys[i], fk) < 0 {
 				i++

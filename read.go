@@ -173,25 +173,6 @@ func (tx *Tx) scanIn(table, index string, prefix []byte, backward bool) iter.Seq
 	}
 }
 
-// scanFrom returns the records of an index from the first whose key is at
-// least from, in key order, to the end.
-func (tx *Tx) scanFrom(table, index string, from []byte) iter.Seq[*rec] {
-	return func(yield func(*rec) bool) {
-		if tx.done.Load() {
-			return
-		}
-		it, err := tx.mtx.LowerBound(table, index, from)
-		if err != nil {
-			return
-		}
-		for obj := it.Next(); obj != nil; obj = it.Next() {
-			if !yield(obj.(*rec)) {
-				return
-			}
-		}
-	}
-}
-
 // iter returns go-memdb's iterator over the records of an index whose key
 // starts with prefix (all of them for nil), in key order; backward, in
 // reverse.

@@ -262,8 +262,12 @@ reads=$(mktemp)
 trap 'rm -f "$summary" "$reads"' EXIT
 {
   for f in batch loading write feed peers; do
-    echo "bench/$f.txt: $(header bench/$f.txt | head -1 | sed -e 's/^Measured //' -e 's/,$//')"
-  done | awk 'BEGIN { printf "Measured by `scripts/bench.sh` (means of each benchmark'"'"'s runs); " } { printf "%s%s", (NR > 1 ? "; " : ""), $0 } END { print "." }'
+    header bench/$f.txt | head -1 | sed -e 's/^Measured //' -e 's/,$//'
+  done | sort -u | awk '
+    { when[NR] = $0 }
+    END {
+      printf "Measured %s, by `scripts/bench.sh` from bench/{batch,loading,write,feed,peers}.txt (means of each benchmark'"'"'s runs).\n", (NR == 1 ? when[1] : "on several runs: see each file")
+    }'
   echo
   awk '
     FNR == 1 { file = FILENAME; sub(/^.*\//, "", file); sub(/\.txt$/, "", file) }
