@@ -89,7 +89,9 @@
 // and View return it. A sequence reads the snapshot it started on, so a
 // write transaction may change or delete rows while it ranges over them.
 // Relation.Watch returns a channel closed when a commit
-// changes a parent's children.
+// changes a parent's children. Tx.Savepoint and Tx.Nested nest
+// transactions, as SQL's SAVEPOINT does: a rollback to a savepoint undoes
+// exactly what the transaction did since.
 //
 // # Integrity
 //

@@ -234,3 +234,36 @@ func ExampleRelation_Children() {
 	// The Lathe of Heaven
 	// Invisible Cities by Calvino
 }
+
+// Savepoints: SQL's SAVEPOINT, ROLLBACK TO and RELEASE (SQLAlchemy's
+// begin_nested, GORM's nested Transaction). Nested runs a function in one:
+// its error undoes what it did, and only that.
+func ExampleTx_Nested() {
+	l := openLibrary([]memrel.Rule{memrel.OnDelete(memrel.Cascade)})
+	if err := l.load(); err != nil {
+		panic(err)
+	}
+	_ = l.db.Update(func(tx *memrel.Tx) error {
+		err := tx.Nested(func(tx *memrel.Tx) error {
+			if err := l.authors.Delete(tx, 1); err != nil { // cascades to two books
+				return err
+			}
+			return errors.New("changed my mind")
+		})
+		n, _ := l.books.Len(tx)
+		fmt.Println(err, "- books:", n)
+
+		sp, _ := tx.Savepoint() // SAVEPOINT sp
+		_, _ = l.books.Insert(tx, Book{ID: 30, Title: "The Baron in the Trees", AuthorID: 2})
+		n, _ = l.books.Len(tx)
+		fmt.Println("after the insert:", n)
+		_ = sp.Rollback() // ROLLBACK TO sp
+		n, _ = l.books.Len(tx)
+		fmt.Println("rolled back:", n)
+		return sp.Release() // RELEASE sp
+	})
+	// Output:
+	// changed my mind - books: 3
+	// after the insert: 4
+	// rolled back: 3
+}

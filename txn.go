@@ -79,6 +79,7 @@ type writeState struct {
 	// Sequences raised by cascaded key changes (the operation's own table
 	// is restored from its mark).
 	seqUndo []seqChange
+	saves   []savepoint // the savepoints made and not released, oldest first
 }
 
 // Err returns the first error that the transaction could not return from

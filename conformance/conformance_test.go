@@ -541,7 +541,12 @@ func randomTxn(rng *rand.Rand, cfg config) txn {
 	kinds := []string{"insert", "insert", "insert", "update", "upsert", "rekey", "delete", "delete"}
 	// See TestRestrictIsNeverDeferred.
 	tx := txn{DeferAll: rng.IntN(6) == 0 && !cfg.restricts(), Abort: rng.IntN(8) == 0}
+	savepoints := rng.IntN(3) == 0 // some transactions nest savepoints among their operations
 	for range 1 + rng.IntN(8) {
+		if savepoints && rng.IntN(3) == 0 {
+			tx.Ops = append(tx.Ops, op{Kind: []string{"savepoint", "savepoint", "rollback-to", "release"}[rng.IntN(4)], ID: int64(1 + rng.IntN(3))})
+			continue
+		}
 		o := op{Kind: kinds[rng.IntN(len(kinds))], Table: tables[rng.IntN(len(tables))], ID: key(), NewID: key(), A: key()}
 		switch o.Table {
 		case "posts", "comments":

@@ -36,9 +36,10 @@ type config struct {
 // posts A is user_id and B editor_id, for comments A is post_id and B
 // parent_id (nil is NULL), for tags A is the name's number; for post_tags,
 // keyed by (post_id, tag_id), ID is the post and A the tag, and only insert
-// (link) and delete (unlink) apply.
+// (link) and delete (unlink) apply. The kinds savepoint, rollback-to and
+// release have no table: ID numbers the savepoint (SQL's s1, s2, ...).
 type op struct {
-	Kind  string // insert, update, upsert, rekey, delete
+	Kind  string // insert, update, upsert, rekey, delete; savepoint, rollback-to, release
 	Table string
 	ID    int64
 	NewID int64 // rekey
@@ -52,6 +53,8 @@ func (o op) String() string {
 		b = fmt.Sprint(*o.B)
 	}
 	switch o.Kind {
+	case "savepoint", "rollback-to", "release":
+		return fmt.Sprintf("%s s%d", o.Kind, o.ID)
 	case "delete":
 		return fmt.Sprintf("delete %s %d", o.Table, o.ID)
 	case "rekey":
@@ -68,6 +71,7 @@ const (
 	fk       = "foreign key"
 	unique   = "unique"
 	notFound = "not found"
+	noSave   = "no such savepoint"
 )
 
 // engine is one side of the comparison.
@@ -116,7 +120,14 @@ type memEngine struct {
 	tags     *memrel.Table[Tag, int64]
 	postTags *memrel.Table[PostTag, memrel.Pair[int64, int64]]
 	tx       *memrel.Tx
+	saves    []named  // the transaction's savepoints, oldest first
 	problems []string // Verify failures
+}
+
+// named is a savepoint and its SQL name's number.
+type named struct {
+	id int64
+	sp *memrel.Savepoint
 }
 
 func rules(r rel) []memrel.Rule {
@@ -166,15 +177,52 @@ func (e *memEngine) begin(deferAll bool) error {
 		return err
 	}
 	e.tx = tx
+	e.saves = nil
 	if deferAll {
 		return e.tx.DeferConstraints()
 	}
 	return nil
 }
 
+// savepoint runs a savepoint op as SQL does: ROLLBACK TO and RELEASE name
+// the latest savepoint of that name; ROLLBACK TO keeps it and drops the
+// later ones, RELEASE drops it and the later ones.
+func (e *memEngine) savepoint(o op) string {
+	if o.Kind == "savepoint" {
+		sp, err := e.tx.Savepoint()
+		if err != nil {
+			return memOutcome(err)
+		}
+		e.saves = append(e.saves, named{o.ID, sp})
+		return ok
+	}
+	i := len(e.saves) - 1
+	for i >= 0 && e.saves[i].id != o.ID {
+		i--
+	}
+	if i < 0 {
+		return noSave
+	}
+	var err error
+	if o.Kind == "rollback-to" {
+		err = e.saves[i].sp.Rollback()
+		e.saves = e.saves[:i+1]
+	} else {
+		err = e.saves[i].sp.Release()
+		e.saves = e.saves[:i]
+	}
+	return memOutcome(err)
+}
+
 func (e *memEngine) do(o op) string {
 	var err error
 	switch o.Table {
+	case "":
+		out := e.savepoint(o)
+		if verr := e.tx.Verify(); verr != nil && !hasDeferred(verr) {
+			e.problems = append(e.problems, fmt.Sprintf("after %v: Verify: %v", o, verr))
+		}
+		return out
 	case "users":
 		err = write(e.tx, e.users, o, User{ID: o.ID, Email: fmt.Sprintf("e%d", o.A)}, func(u *User) { u.ID = o.NewID })
 	case "posts":
@@ -366,6 +414,13 @@ func (e *sqliteEngine) do(o op) string {
 	var cols []string
 	var args []any
 	switch o.Table {
+	case "":
+		q := map[string]string{"savepoint": "SAVEPOINT", "rollback-to": "ROLLBACK TO", "release": "RELEASE"}[o.Kind]
+		_, err := e.tx.Exec(fmt.Sprintf("%s s%d", q, o.ID))
+		if err != nil && strings.Contains(err.Error(), "no such savepoint") {
+			return noSave
+		}
+		return sqliteOutcome(err)
 	case "users":
 		cols, args = []string{"email"}, []any{fmt.Sprintf("e%d", o.A)}
 	case "posts":
