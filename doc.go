@@ -37,8 +37,10 @@
 // from a child row, whose foreign key is in it (ParentKey reads it);
 // downwards (Children, Descendants, Count, Exists, Child) from the parent's
 // key. Get, Update and Delete of one row that does not exist fail with
-// ErrNotFound; Unlink and Clear, which remove a set of links, return how
-// many they removed, as SQL's DELETE reports rows affected.
+// ErrNotFound; Unlink and Clear, which remove a set of links, and the
+// set-based statements DeleteWhere, UpdateWhere and DeleteKeys return how
+// many rows they changed, as SQL's DELETE and UPDATE report rows affected
+// (0, not an error, when nothing matches).
 //
 // # Loading
 //
@@ -113,7 +115,8 @@
 // inside a row are shared with the store. Never modify what they point to;
 // Verify reports a row whose fields no longer match its stored keys.
 //
-// An integer key that is zero on insert takes the table's next sequence
-// number, so key 0 cannot be stored. A row's encoded keys may take up to
-// 64 KiB together.
+// An integer key that is zero on Insert or Upsert takes the table's next
+// sequence number (SQLite assigns one for a NULL key, and stores an
+// explicit 0); InsertWithKey stores key 0 as given. A row's encoded keys
+// may take up to 64 KiB together.
 package memrel

@@ -56,12 +56,8 @@ func (tx *Tx) finish(err error) error {
 	if err != nil {
 		return err
 	}
-	for len(tx.w.stack) > 0 {
-		f := tx.w.stack[len(tx.w.stack)-1]
-		tx.w.stack = tx.w.stack[:len(tx.w.stack)-1]
-		if err := tx.run(f); err != nil {
-			return err
-		}
+	if err := tx.runActions(); err != nil {
+		return err
 	}
 	for _, c := range tx.w.checks {
 		if v := tx.verifyCheck(c, true); v != nil {
@@ -69,6 +65,19 @@ func (tx *Tx) finish(err error) error {
 		}
 	}
 	tx.w.checks = tx.w.checks[:0]
+	return nil
+}
+
+// runActions runs the referential actions queued so far, and those they
+// queue, to the end.
+func (tx *Tx) runActions() error {
+	for len(tx.w.stack) > 0 {
+		f := tx.w.stack[len(tx.w.stack)-1]
+		tx.w.stack = tx.w.stack[:len(tx.w.stack)-1]
+		if err := tx.run(f); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -120,12 +129,14 @@ func (tx *Tx) replace(ti *tableInfo, old, nw *rec, why cause) error {
 	}
 	// An operation's own write that keeps its key runs no actions, so
 	// nothing later in the operation can add or remove the parents it
-	// references: check them now, before writing anything. Every other
+	// references: check them now, before writing anything. (A row of a
+	// set-based statement is the exception: a later row of the statement
+	// may be the parent it references.) Every other
 	// write is checked when the operation ends, whether or not its
 	// references changed: a SET DEFAULT may write back the very key being
 	// deleted, and a deferred check queued under a re-keyed row's old key
 	// would find no row at commit.
-	if why.rel == nil && !rekeyed {
+	if why.rel == nil && !rekeyed && !why.statement {
 		if err := tx.checkRefs(ti, old, nw); err != nil {
 			return err
 		}
@@ -274,7 +285,7 @@ func (tx *Tx) run(f frame) error {
 		return nil // gone, or moved, since the frame was queued
 	}
 	a := rel.action(f.del)
-	why := cause{rel, a}
+	why := cause{rel: rel, action: a}
 	var key []byte
 	switch a {
 	case Cascade:

@@ -159,15 +159,51 @@ func TestAutoIncrementExhausted(t *testing.T) {
 	}
 }
 
-// UpdateKey may not move a row to key 0, which Insert and Upsert take for
-// "assign a key": the row could never be addressed by them again.
-func TestUpdateKeyToZero(t *testing.T) {
-	b := NewBlog(t, DefaultRules())
-	b.Seed(t)
-	unchanged(t, b.DB, func() {
-		err := b.DB.Update(func(tx *Tx) error { return b.Users.UpdateKey(tx, 2, User{ID: 0, Email: "bob@x"}) })
-		if !errors.Is(err, ErrInvalid) {
-			t.Errorf("UpdateKey to 0: %v", err)
+// Key 0 is a key like any other when given explicitly: InsertWithKey stores
+// it, UpdateKey moves a row to it, SET DEFAULT children point to it, and the
+// sequence is not moved by it; Insert and Upsert still take 0 for "assign".
+func TestExplicitKeyZero(t *testing.T) {
+	r := DefaultRules()
+	r.Author = []Rule{OnDelete(SetDefault), OnUpdate(Cascade), Default(int64(0))}
+	b := NewBlog(t, r).Seed(t)
+	MustUpdate(t, b.DB, func(tx *Tx) error {
+		if _, err := b.Users.InsertWithKey(tx, User{ID: 0, Name: "unknown", Email: "nobody@x"}); err != nil {
+			return err
 		}
+		if _, err := b.Users.InsertWithKey(tx, User{ID: 0, Email: "again@x"}); !errors.Is(err, ErrUnique) {
+			t.Errorf("a second explicit 0: %v, want ErrUnique", err)
+		}
+		u, err := b.Users.Insert(tx, User{Email: "new@x"})
+		if err != nil || u.ID != 3 {
+			t.Errorf("Insert of key 0 after an explicit 0: key %d, %v; want the sequence's 3", u.ID, err)
+		}
+		if err := b.Users.Delete(tx, 2); err != nil { // bob's post 20 goes to user 0
+			return err
+		}
+		p, err := b.Posts.Get(tx, 20)
+		if err != nil || p.UserID != 0 {
+			t.Errorf("post 20 after its author went: %+v, %v; want user 0 by SET DEFAULT", p, err)
+		}
+		if err := b.Users.UpdateKey(tx, 3, User{ID: 0}); !errors.Is(err, ErrUnique) {
+			t.Errorf("UpdateKey onto the taken key 0: %v", err)
+		}
+		if err := b.Users.Delete(tx, 0); !errors.Is(err, ErrForeignKey) {
+			t.Errorf("deleting user 0, whose SET DEFAULT child would point to it again: %v, want ErrForeignKey", err)
+		}
+		if err := b.Posts.Delete(tx, 20); err != nil {
+			return err
+		}
+		if err := b.Users.Delete(tx, 0); err != nil {
+			return err
+		}
+		return b.Users.UpdateKey(tx, 1, User{ID: 0, Name: "ann", Email: "ann@x"}) // posts 10, 11 follow (ON UPDATE CASCADE)
 	})
+	mustView(t, b.DB, func(tx *Tx) error {
+		ps, err := b.Author.ListChildren(tx, 0)
+		if err != nil || len(ps) != 2 {
+			t.Errorf("user 0's posts after UpdateKey to 0: %v, %v", ps, err)
+		}
+		return nil
+	})
+	verify(t, b.DB)
 }

@@ -145,12 +145,18 @@ func (t *Table[T, K]) prepare(tx *Tx, row T, assign bool) (r *rec, fresh bool, e
 }
 
 func (t *Table[T, K]) write(tx *Tx, row T, m writeMode) (T, error) {
+	return t.writeAs(tx, row, m, m != mustExist)
+}
+
+// writeAs is write, assigning a zero integer key from the sequence only if
+// assign.
+func (t *Table[T, K]) writeAs(tx *Tx, row T, m writeMode, assign bool) (T, error) {
 	if err := tx.enter(t.check(tx, true)); err != nil {
 		return row, err
 	}
 	defer tx.mu.Unlock()
 	// assigned: the insert of a row whose key the sequence will assign.
-	assigned := m != mustExist && t.auto != nil && t.auto.int64Of(t.ptr(&row)) == 0
+	assigned := assign && t.auto != nil && t.auto.int64Of(t.ptr(&row)) == 0
 	if assigned && !t.info.unique {
 		if err := t.refuse(tx, &row); err != nil {
 			return row, err
@@ -160,7 +166,7 @@ func (t *Table[T, K]) write(tx *Tx, row T, m writeMode) (T, error) {
 	err := tx.atomically(t.info, func() error {
 		var fresh bool
 		var err error
-		if r, fresh, err = t.prepare(tx, row, m != mustExist); err != nil {
+		if r, fresh, err = t.prepare(tx, row, assign); err != nil {
 			return err
 		}
 		return tx.write(t.info, nil, r, m, fresh)
@@ -209,10 +215,21 @@ func (t *Table[T, K]) refuse(tx *Tx, row *T) error {
 	return nil
 }
 
-// Insert adds row and returns it with its key filled in. It fails with
-// ErrUnique if the key is taken, and with ErrForeignKey if a non-NULL
-// foreign key names no parent (unless the relation is deferred).
+// Insert adds row and returns it with its key filled in: an integer key of
+// 0 takes the table's next sequence number (as GORM and ent do; SQLite
+// assigns one for a NULL key). It fails with ErrUnique if the key is
+// taken, and with ErrForeignKey if a non-NULL foreign key names no parent
+// (unless the relation is deferred).
 func (t *Table[T, K]) Insert(tx *Tx, row T) (T, error) { return t.write(tx, row, mustBeNew) }
+
+// InsertWithKey adds row under the key it holds, even an integer 0, which
+// Insert takes for "assign one": SQL's INSERT with an explicit id, for the
+// classic "0 = unknown" row that SET DEFAULT children point to. The
+// sequence is raised past an explicit key as by Insert. Otherwise it is
+// Insert.
+func (t *Table[T, K]) InsertWithKey(tx *Tx, row T) (T, error) {
+	return t.writeAs(tx, row, mustBeNew, false)
+}
 
 // Update replaces the row that has row's key. It fails with ErrNotFound if
 // there is none. Use UpdateKey to change a key.
@@ -237,11 +254,6 @@ func (t *Table[T, K]) UpdateKey(tx *Tx, old K, row T) error {
 		r, _, err := t.prepare(tx, row, false)
 		if err != nil {
 			return err
-		}
-		if a := t.auto; a != nil && a.int64Of(t.ptr(r.row.(*T))) == 0 {
-			// Insert and Upsert take key 0 for "assign one", so a row
-			// stored under it could never be addressed by them.
-			return invalid("%s: UpdateKey to key 0, which Insert and Upsert take for \"assign a key\"", t.info.name)
 		}
 		return tx.write(t.info, encodeKey(t.codec, old), r, mustExist, false)
 	})

@@ -21,6 +21,9 @@ type undo struct {
 type cause struct {
 	rel    *relInfo
 	action Action
+	// statement: a row of a set-based statement (statement.go), whose own
+	// references are checked when the statement ends.
+	statement bool
 }
 
 // mark is a point in a transaction that a rejected operation returns to:

@@ -304,6 +304,26 @@ func TestCases(t *testing.T) {
 			{Kind: "rekey", Table: "posts", ID: 1, NewID: 2, A: 1},
 			{Kind: "delete", Table: "users", ID: 1},
 		}}}},
+		// Statements: each row's cascades run before the next row, so the
+		// replies a deleted comment cascades to are gone, not counted, when
+		// the statement reaches them (ok 1, not ok 3).
+		{name: "delete where, cascading within the statement", cfg: cascade, txs: []txn{seed, {Ops: []op{
+			{Kind: "delete-where", Table: "comments", A: 10},
+		}}}},
+		// A row's own reference is checked when the statement ends: comment
+		// 102's parent 101 becomes 102, and 102 becomes 103, in one shift.
+		{name: "shift a self-referencing thread, no action", cfg: config{}, txs: []txn{seed, {Ops: []op{
+			{Kind: "shift", Table: "comments", ID: 101},
+			{Kind: "shift", Table: "comments", ID: 100},
+		}}}},
+		{name: "shift users under cascades, then under no action", cfg: cascade, txs: []txn{seed, {Ops: []op{
+			{Kind: "shift", Table: "users", ID: 1},
+			{Kind: "shift", Table: "users", ID: 7},
+		}}, {Ops: []op{
+			{Kind: "shift", Table: "posts", ID: 10},
+			{Kind: "update-where", Table: "posts", A: 3, B: ref(8)},
+			{Kind: "delete-where", Table: "posts", A: 2},
+		}}}},
 		{name: "missing rows", cfg: cascade, txs: []txn{seed, {Ops: []op{
 			{Kind: "delete", Table: "users", ID: 99},
 			{Kind: "update", Table: "users", ID: 99, A: 99},
@@ -548,9 +568,22 @@ func randomTxn(rng *rand.Rand, cfg config) txn {
 			continue
 		}
 		o := op{Kind: kinds[rng.IntN(len(kinds))], Table: tables[rng.IntN(len(tables))], ID: key(), NewID: key(), A: key()}
+		if o.Kind != "upsert" && rng.IntN(12) == 0 {
+			o.ID = 0 // an explicit key 0 (Upsert, like Insert, takes 0 for "assign")
+		}
+		if o.Kind == "rekey" && rng.IntN(12) == 0 {
+			o.NewID = 0
+		}
 		switch o.Table {
 		case "posts", "comments":
 			o.B = maybe()
+			if rng.IntN(5) == 0 {
+				o.Kind = []string{"delete-where", "update-where", "shift"}[rng.IntN(3)]
+			}
+		case "users":
+			if rng.IntN(8) == 0 {
+				o.Kind = "shift"
+			}
 		case "post_tags":
 			o.Kind = []string{"insert", "insert", "delete"}[rng.IntN(3)]
 		}

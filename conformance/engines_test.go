@@ -39,7 +39,11 @@ type config struct {
 // (link) and delete (unlink) apply. The kinds savepoint, rollback-to and
 // release have no table: ID numbers the savepoint (SQL's s1, s2, ...).
 type op struct {
-	Kind  string // insert, update, upsert, rekey, delete; savepoint, rollback-to, release
+	// insert, update, upsert, rekey, delete; savepoint, rollback-to,
+	// release; for posts and comments the statements delete-where (the
+	// rows whose A column is A), update-where (their B column set to B),
+	// and for every table but post_tags shift (id + 1 where id >= ID).
+	Kind  string
 	Table string
 	ID    int64
 	NewID int64 // rekey
@@ -55,6 +59,12 @@ func (o op) String() string {
 	switch o.Kind {
 	case "savepoint", "rollback-to", "release":
 		return fmt.Sprintf("%s s%d", o.Kind, o.ID)
+	case "delete-where":
+		return fmt.Sprintf("delete %s where parent %d", o.Table, o.A)
+	case "update-where":
+		return fmt.Sprintf("update %s set ref %s where parent %d", o.Table, b, o.A)
+	case "shift":
+		return fmt.Sprintf("update %s set id = id + 1 where id >= %d", o.Table, o.ID)
 	case "delete":
 		return fmt.Sprintf("delete %s %d", o.Table, o.ID)
 	case "rekey":
@@ -224,10 +234,29 @@ func (e *memEngine) do(o op) string {
 		}
 		return out
 	case "users":
+		if o.Kind == "shift" {
+			return memStatement(e.users.UpdateWhere(e.tx, func(u User) bool { return u.ID >= o.ID }, func(u User) User { u.ID++; return u }))
+		}
 		err = write(e.tx, e.users, o, User{ID: o.ID, Email: fmt.Sprintf("e%d", o.A)}, func(u *User) { u.ID = o.NewID })
 	case "posts":
+		switch o.Kind {
+		case "delete-where":
+			return memStatement(e.posts.DeleteWhere(e.tx, func(p Post) bool { return p.UserID == o.A }))
+		case "update-where":
+			return memStatement(e.posts.UpdateWhere(e.tx, func(p Post) bool { return p.UserID == o.A }, func(p Post) Post { p.EditorID = null(o.B); return p }))
+		case "shift":
+			return memStatement(e.posts.UpdateWhere(e.tx, func(p Post) bool { return p.ID >= o.ID }, func(p Post) Post { p.ID++; return p }))
+		}
 		err = write(e.tx, e.posts, o, Post{ID: o.ID, UserID: o.A, EditorID: null(o.B)}, func(p *Post) { p.ID = o.NewID })
 	case "comments":
+		switch o.Kind {
+		case "delete-where":
+			return memStatement(e.comments.DeleteWhere(e.tx, func(c Comment) bool { return c.PostID == o.A }))
+		case "update-where":
+			return memStatement(e.comments.UpdateWhere(e.tx, func(c Comment) bool { return c.PostID == o.A }, func(c Comment) Comment { c.ParentID = null(o.B); return c }))
+		case "shift":
+			return memStatement(e.comments.UpdateWhere(e.tx, func(c Comment) bool { return c.ID >= o.ID }, func(c Comment) Comment { c.ID++; return c }))
+		}
 		err = write(e.tx, e.comments, o, Comment{ID: o.ID, PostID: o.A, ParentID: null(o.B)}, func(c *Comment) { c.ID = o.NewID })
 	case "tags":
 		err = write(e.tx, e.tags, o, Tag{ID: o.ID, Name: fmt.Sprintf("t%d", o.A)}, func(t *Tag) { t.ID = o.NewID })
@@ -262,7 +291,8 @@ func hasDeferred(err error) bool {
 func write[T any](tx *memrel.Tx, t *memrel.Table[T, int64], o op, row T, rekey func(*T)) error {
 	switch o.Kind {
 	case "insert":
-		_, err := t.Insert(tx, row)
+		// Explicit keys, as SQL's INSERT gives them: key 0 is stored.
+		_, err := t.InsertWithKey(tx, row)
 		return err
 	case "update":
 		return t.Update(tx, row)
@@ -276,6 +306,14 @@ func write[T any](tx *memrel.Tx, t *memrel.Table[T, int64], o op, row T, rekey f
 		return t.Delete(tx, o.ID)
 	}
 	return fmt.Errorf("unknown op %q", o.Kind)
+}
+
+// memStatement is a statement's outcome: "ok N" for N rows affected.
+func memStatement(n int, err error) string {
+	if err != nil {
+		return memOutcome(err)
+	}
+	return fmt.Sprintf("ok %d", n)
 }
 
 func memOutcome(err error) string {
@@ -435,6 +473,15 @@ func (e *sqliteEngine) do(o op) string {
 		}
 		return e.exec(o, "INSERT INTO post_tags (post_id, tag_id) VALUES (?, ?)", o.ID, o.A)
 	}
+	parent, ref := map[string]string{"posts": "user_id", "comments": "post_id"}[o.Table], map[string]string{"posts": "editor_id", "comments": "parent_id"}[o.Table]
+	switch o.Kind {
+	case "delete-where":
+		return e.exec(o, fmt.Sprintf("DELETE FROM %s WHERE %s = ?", o.Table, parent), o.A)
+	case "update-where":
+		return e.exec(o, fmt.Sprintf("UPDATE %s SET %s = ? WHERE %s = ?", o.Table, ref, parent), sqlNull(o.B), o.A)
+	case "shift":
+		return e.exec(o, fmt.Sprintf("UPDATE %s SET id = id + 1 WHERE id >= ?", o.Table), o.ID)
+	}
 	var q string
 	switch o.Kind {
 	case "insert":
@@ -486,7 +533,12 @@ func (e *sqliteEngine) exec(o op, q string, args ...any) string {
 	if _, err := e.tx.Exec("RELEASE op"); err != nil {
 		return sqliteOutcome(err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 && o.Kind != "insert" && o.Kind != "upsert" {
+	n, _ := res.RowsAffected()
+	switch o.Kind {
+	case "delete-where", "update-where", "shift":
+		return fmt.Sprintf("ok %d", n)
+	}
+	if n == 0 && o.Kind != "insert" && o.Kind != "upsert" {
 		return notFound
 	}
 	return ok
