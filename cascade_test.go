@@ -3,6 +3,7 @@ package memrel
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -233,4 +234,30 @@ func TestLargeFanOut(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// SET DEFAULT with no Default writes the column's default, as SQL does:
+// NULL for a nullable foreign key; a NOT NULL one is refused by Open
+// (SQLite fails it when the action runs).
+func TestSetDefaultWithoutDefault(t *testing.T) {
+	r := DefaultRules()
+	r.Editor = []Rule{OnDelete(SetDefault)}
+	b := NewBlog(t, r).Seed(t)
+	MustUpdate(t, b.DB, func(tx *Tx) error {
+		if err := b.Users.Delete(tx, 1); err != nil { // post 20's editor
+			return err
+		}
+		p, err := b.Posts.Get(tx, 20)
+		if err != nil || p.EditorID.Valid {
+			t.Errorf("post 20 after its editor went: %+v, %v; want a NULL editor", p, err)
+		}
+		return err
+	})
+	s := NewSchema()
+	users := NewTable(s, "users", func(u *User) *int64 { return &u.ID })
+	posts := NewTable(s, "posts", func(p *Post) *int64 { return &p.ID })
+	ForeignKey(posts, "author", func(p *Post) *int64 { return &p.UserID }, users, OnDelete(SetDefault))
+	if _, err := Open(s); !errors.Is(err, ErrSchema) || !strings.Contains(err.Error(), "needs a Default") {
+		t.Errorf("Open with SET DEFAULT on a NOT NULL key and no Default: %v", err)
+	}
 }

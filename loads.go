@@ -39,8 +39,7 @@ func (tx *Tx) LoadStats(c Counted) LoadStats {
 	if !ok {
 		return LoadStats{}
 	}
-	tx.mu.Lock()
-	defer tx.mu.Unlock()
+	defer tx.unlock(tx.lock())
 	if i >= len(tx.loads) {
 		return LoadStats{}
 	}

@@ -43,7 +43,9 @@ func Unique() Rule { return Rule{func(r *rules) { r.unique = true }} }
 // Default is the key SetDefault writes into the foreign key; its parent
 // must exist when the action runs. Its type must be the foreign key's
 // (Open reports it otherwise): write Default(int64(7)) for an int64 key,
-// since an untyped 7 is an int.
+// since an untyped 7 is an int. Without one, SetDefault writes the
+// column's default as SQL does: NULL for a NullableForeignKey; a NOT NULL
+// ForeignKey with SetDefault and no Default is refused by Open.
 func Default[K Key](k K) Rule { return Rule{func(r *rules) { r.def = k }} }
 
 // Relation is a foreign key from child rows of type C to parent rows of type
@@ -160,7 +162,13 @@ func declare[C any, CK comparable, P any, K Key, F any](child *Table[C, CK], nam
 		def = d
 	}
 	info.def = encodeKey(rel.pc, def)
-	if rel.pc.kind == kindString && isZero(def) && (r.onDelete == SetDefault || r.onUpdate == SetDefault) {
+	setDefault := r.onDelete == SetDefault || r.onUpdate == SetDefault
+	switch {
+	case setDefault && r.def == nil && nullable:
+		info.def = nil // the column's default, as in SQL: NULL
+	case setDefault && r.def == nil:
+		errs = append(errs, schemaError("relation %s.%s: SET DEFAULT of a NOT NULL foreign key needs a Default (the column's default would be NULL, which SQLite refuses when the action runs)", child.info.name, name))
+	case setDefault && rel.pc.kind == kindString && isZero(def):
 		errs = append(errs, schemaError("relation %s.%s: SET DEFAULT needs a non-empty Default", child.info.name, name))
 	}
 	unique := r.unique
@@ -248,12 +256,11 @@ func (tx *Tx) addRows(rel *relInfo, n int64) {
 	if n == 0 {
 		return
 	}
-	tx.mu.Lock()
+	defer tx.unlock(tx.lock())
 	tx.count(rel).Rows += n
 	if tx.done.Load() {
 		tx.flushLoads() // the transaction's were flushed when it ended
 	}
-	tx.mu.Unlock()
 }
 
 // Children returns the children of the parent whose key is k, in the

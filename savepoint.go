@@ -12,8 +12,15 @@ import "slices"
 // As in SQL, rolling back to a savepoint keeps it, so it can be rolled back
 // to again, and discards the savepoints made after it; releasing a
 // savepoint keeps the changes and discards it and every savepoint made
-// after it. DeferConstraints is a mode of the transaction, not a change of
-// its data: a rollback leaves it on (as SQLite's PRAGMA defer_foreign_keys).
+// after it. A rollback gives back the keys the sequences handed out since
+// (as SQLite's does). DeferConstraints is a mode of the transaction, not a
+// change of its data: a rollback leaves it on (as SQLite's PRAGMA
+// defer_foreign_keys).
+//
+//	sp, err := tx.Savepoint()          // SAVEPOINT sp
+//	...
+//	if bad { err = sp.Rollback() }     // ROLLBACK TO sp
+//	err = sp.Release()                 // RELEASE sp
 type Savepoint struct {
 	tx    *Tx
 	depth int // its place in tx's stack of savepoints, from 1
@@ -59,7 +66,7 @@ func (sp *Savepoint) enter() (*savepoint, error) {
 	}
 	if sp.depth > len(tx.w.saves) {
 		tx.mu.Unlock()
-		return nil, invalid("savepoint released, or rolled back past")
+		return nil, invalid("savepoint no longer exists: it or an earlier one was released, or a rollback went to an earlier one")
 	}
 	if tx.w.ops > len(tx.w.saves) {
 		tx.mu.Unlock()
@@ -112,6 +119,16 @@ func (tx *Tx) dropSaves(n int) {
 // everything it did is rolled back (and the error returned, or the panic
 // continued); otherwise its changes stay. It is a nested transaction, as
 // GORM's Transaction inside a transaction and SQLAlchemy's begin_nested.
+// Savepoints fn makes and leaves are released with Nested's; if fn rolls
+// back to or releases a savepoint made before Nested was called, Nested's
+// own is gone with it, and Nested returns ErrInvalid.
+//
+//	err := tx.Nested(func(tx *memrel.Tx) error {
+//		if _, err := posts.Insert(tx, p); err != nil {
+//			return err // the insert, and all fn did, is undone
+//		}
+//		return notify(p)
+//	})
 func (tx *Tx) Nested(fn func(tx *Tx) error) (err error) {
 	sp, err := tx.Savepoint()
 	if err != nil {

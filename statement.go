@@ -25,8 +25,12 @@ func (t *Table[T, K]) DeleteWhere(tx *Tx, where func(T) bool) (int, error) {
 // set(row), as one statement, as DeleteWhere deletes: set is given the row
 // as it is when its turn comes (a cascade of an earlier row may have
 // changed it) and may change its key, which runs the ON UPDATE actions.
-// set must not use the transaction: it runs inside the statement. It
-// returns how many rows it updated.
+// set must not use the transaction: it runs inside the statement, and a
+// call it makes on the transaction fails with ErrInvalid (and an Abort
+// makes the commit fail). It returns how many rows it matched and wrote,
+// whether or not set changed them. Unique values and keys are checked as
+// each row is written, as in SQLite and PostgreSQL: a shift of keys by one
+// collides with the next row's.
 func (t *Table[T, K]) UpdateWhere(tx *Tx, where func(T) bool, set func(T) T) (int, error) {
 	if set == nil {
 		return 0, invalid("UpdateWhere: nil set function")
@@ -36,7 +40,7 @@ func (t *Table[T, K]) UpdateWhere(tx *Tx, where func(T) bool, set func(T) T) (in
 
 // DeleteKeys deletes the rows whose keys are ks, as one statement, as
 // DeleteWhere does, and returns how many it deleted: an absent key is not
-// an error, only not counted.
+// an error, only not counted, and a key given twice counts once.
 func (t *Table[T, K]) DeleteKeys(tx *Tx, ks ...K) (int, error) {
 	if err := tx.enter(t.check(tx, true)); err != nil {
 		return 0, err
@@ -80,6 +84,12 @@ func (t *Table[T, K]) statement(tx *Tx, where func(T) bool, set func(T) T) (int,
 // one operation, the caller holding tx's lock.
 func (t *Table[T, K]) run(tx *Tx, pks [][]byte, set func(T) T) (int, error) {
 	n := 0
+	if set != nil {
+		// set runs with tx locked: a call it makes on tx is refused, not
+		// left waiting for a lock its own goroutine holds.
+		tx.inside.Store(goid())
+		defer tx.inside.Store(0)
+	}
 	err := tx.atomically(t.info, func() error {
 		seen := keyMap[struct{}]{}
 		for _, pk := range pks {

@@ -3,6 +3,7 @@ package memrel
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -115,4 +116,49 @@ func TestStatements(t *testing.T) {
 		t.Errorf("DeleteWhere in a read transaction: %v", err)
 	}
 	r0.Abort()
+}
+
+// UpdateWhere's set runs with the transaction locked: a call it makes on the
+// transaction fails at once, instead of waiting for ever for the lock its
+// own goroutine holds, and the statement and the transaction go on.
+func TestUpdateWhereSetMustNotUseTheTransaction(t *testing.T) {
+	b := NewBlog(t, DefaultRules()).Seed(t)
+	done := make(chan error, 1)
+	go func() {
+		done <- b.DB.Update(func(tx *Tx) error {
+			var inner []error
+			n, err := b.Posts.UpdateWhere(tx, func(Post) bool { return true }, func(p Post) Post {
+				_, err := b.Users.Get(tx, p.UserID)
+				inner = append(inner, err)
+				for range b.Users.All(tx) {
+				}
+				_, err = b.Users.Len(tx)
+				inner = append(inner, err, tx.Err())
+				return p
+			})
+			if err != nil || n != 3 {
+				t.Errorf("UpdateWhere = %d, %v", n, err)
+			}
+			for _, e := range inner {
+				if e != nil && !errors.Is(e, ErrInvalid) {
+					t.Errorf("a call from set: %v, want ErrInvalid", e)
+				}
+			}
+			if !errors.Is(inner[0], ErrInvalid) {
+				t.Errorf("Get from set: %v, want ErrInvalid", inner[0])
+			}
+			if _, err := b.Users.Get(tx, 1); err != nil {
+				t.Errorf("Get after the statement: %v", err)
+			}
+			return nil
+		})
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrInvalid) { // the sequence's refusal is recorded for Commit
+			t.Errorf("Update = %v, want the recorded ErrInvalid", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("UpdateWhere's set using the transaction hung")
+	}
 }

@@ -244,7 +244,8 @@ func (t *Table[T, K]) Upsert(tx *Tx, row T) (T, error) { return t.write(tx, row,
 
 // UpdateKey replaces the row whose key is old by row, whose key may differ.
 // A changed key runs the ON UPDATE action of every relation that references
-// this table.
+// this table, and raises the table's sequence past it, as an explicit key
+// on insert does (SQLite's AUTOINCREMENT does the same on UPDATE).
 func (t *Table[T, K]) UpdateKey(tx *Tx, old K, row T) error {
 	if err := tx.enter(t.check(tx, true)); err != nil {
 		return err

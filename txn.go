@@ -32,8 +32,9 @@ type Tx struct {
 	strict  bool        // lazy navigation fails
 	err     error       // the first error a sequence or strict mode met, returned at the end
 	loads   []LoadStats
-	op      Op         // the operation under way, for error messages
-	begun   [2]uintptr // write transactions: where BeginWrite or Update was called, for ErrBusy
+	op      Op           // the operation under way, for error messages
+	begun   [2]uintptr   // write transactions: where BeginWrite or Update was called, for ErrBusy
+	inside  atomic.Int64 // the goroutine running UpdateWhere's set with tx locked, or 0
 
 	// The identity map: the rows found by primary key in the snapshot the
 	// transaction reads (see lookup), by table id; nil until it has made
@@ -97,8 +98,7 @@ func (tx *Tx) Err() error {
 	if tx == nil || tx.db == nil {
 		return invalid("nil transaction")
 	}
-	tx.mu.Lock()
-	defer tx.mu.Unlock()
+	defer tx.unlock(tx.lock())
 	return tx.err
 }
 
@@ -115,9 +115,8 @@ func (tx *Tx) failSeq(err error) {
 	if tx == nil {
 		return
 	}
-	tx.mu.Lock()
+	defer tx.unlock(tx.lock())
 	tx.fail(err)
-	tx.mu.Unlock()
 }
 
 // DeferConstraints postpones every NO ACTION check of this transaction to
@@ -172,7 +171,10 @@ func (tx *Tx) Abort() {
 	if tx == nil || tx.db == nil {
 		return
 	}
-	tx.mu.Lock()
+	if !tx.lock() {
+		tx.fail(errInCallback()) // an Abort inside a statement: the commit will fail
+		return
+	}
 	defer tx.mu.Unlock()
 	tx.abort()
 }
@@ -204,7 +206,9 @@ func (tx *Tx) enter(err error) error {
 	if err != nil {
 		return err
 	}
-	tx.mu.Lock()
+	if !tx.lock() {
+		return errInCallback()
+	}
 	if tx.done.Load() {
 		tx.mu.Unlock()
 		return ErrTxDone
@@ -270,16 +274,14 @@ func (tx *Tx) next(it memdb.ResultIterator) *rec {
 
 // locked runs f with tx locked, for a sequence between its yields.
 func (tx *Tx) locked(f func()) {
-	tx.mu.Lock()
-	defer tx.mu.Unlock()
+	defer tx.unlock(tx.lock())
 	f()
 }
 
 // step runs f with tx locked, for a sequence between its yields, unless
 // tx has ended: then it records ErrTxDone and returns false.
 func (tx *Tx) step(f func()) bool {
-	tx.mu.Lock()
-	defer tx.mu.Unlock()
+	defer tx.unlock(tx.lock())
 	if tx.done.Load() {
 		tx.fail(ErrTxDone)
 		return false
