@@ -193,7 +193,7 @@ func (tx *Tx) join(rel *relInfo, ix *indexInfo, val int, use joinUse) *joinIndex
 	if stale != nil && stale.watch == watch {
 		return stale
 	}
-	if use == current || use == patchOnly && stale == nil {
+	if use == current {
 		return nil
 	}
 	// An association's two indexes cannot both follow the order its rows
