@@ -81,13 +81,6 @@ func (t *Through[A, P, T, KP, KT]) Name() string {
 	return t.qname
 }
 
-func (t *Through[A, P, T, KP, KT]) assoc() *Association[A, P, T, KP, KT] {
-	if t == nil || t.late != nil {
-		return nil
-	}
-	return t.m
-}
-
 // counter makes *Through Counted: its counters are from's.
 func (t *Through[A, P, T, KP, KT]) counter() (*Schema, int) {
 	if t == nil || t.m == nil || t.late != nil {
@@ -96,10 +89,9 @@ func (t *Through[A, P, T, KP, KT]) counter() (*Schema, int) {
 	return t.m.left.relation().counter()
 }
 
-func (t *Through[A, P, T, KP, KT]) hint() func() (string, string) {
-	return func() (string, string) {
-		return t.qname, fmt.Sprintf("t.Load() (t: the *Through %s)", t.qname)
-	}
+// loadHint is strict mode's hint for a lazy read of t: its loader.
+func (t *Through[A, P, T, KP, KT]) loadHint() string {
+	return fmt.Sprintf("t.Load() (t: the *Through %s)", t.qname)
 }
 
 // List returns the rows of T linked to the row of P whose key is k, lazily,
@@ -108,12 +100,12 @@ func (t *Through[A, P, T, KP, KT]) hint() func() (string, string) {
 // Tx.Err).
 func (t *Through[A, P, T, KP, KT]) List(tx *Tx, k KP) iter.Seq[T] {
 	return func(yield func(T) bool) {
-		m := t.assoc()
 		if err := t.check(tx, false); err != nil {
 			tx.failSeq(err)
 			return
 		}
-		follow(tx, m.left, m.right.info, "List", t.hint(), encodeKey(m.left.pc, k), yield)
+		m := t.m
+		follow(tx, m.left, m.right.info, "List", func() (string, string) { return t.qname, t.loadHint() }, encodeKey(m.left.pc, k), yield)
 	}
 }
 
@@ -130,13 +122,13 @@ func (t *Through[A, P, T, KP, KT]) Count(tx *Tx, k KP) (int, error) {
 // table's order; a cursor (After) is a row of T linked to k, and Where
 // sees rows of T. Like List, it is a lazy load.
 func (t *Through[A, P, T, KP, KT]) Page(tx *Tx, k KP, p Page[T]) ([]T, error) {
-	m := t.assoc()
 	if err := tx.enter(t.check(tx, false)); err != nil {
 		return nil, err
 	}
 	defer tx.mu.Unlock()
+	m := t.m
 	from, to := m.left.info, m.right.info
-	if err := from.lazyAs(tx, "Page", t.qname, func() string { _, h := t.hint()(); return h }); err != nil {
+	if err := from.lazyAs(tx, "Page", t.qname, t.loadHint); err != nil {
 		return nil, err
 	}
 	prefix := encodeKey(m.left.pc, k)
