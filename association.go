@@ -22,7 +22,7 @@ import (
 // association object with fields of its own (PostTag{PostID, TagID,
 // AddedAt}) is read and written as a table too. A pair of keys is linked at
 // most once through Link.
-type Association[A, L, R any, KL, KR Key] struct {
+type Association[A, L, R any, KL, KR comparable] struct {
 	left   *Relation[A, L, KL]
 	right  *Relation[A, R, KR]
 	rights *throughSpec[A, L, R, KL] // LoadRights, the same each time
@@ -32,7 +32,7 @@ type Association[A, L, R any, KL, KR Key] struct {
 // ManyToMany declares the many-to-many relationship between the parents of
 // left and the parents of right, through the association table both
 // relations belong to.
-func ManyToMany[A, L, R any, KL, KR Key](left *Relation[A, L, KL], right *Relation[A, R, KR]) *Association[A, L, R, KL, KR] {
+func ManyToMany[A, L, R any, KL, KR comparable](left *Relation[A, L, KL], right *Relation[A, R, KR]) *Association[A, L, R, KL, KR] {
 	m := &Association[A, L, R, KL, KR]{left: left, right: right}
 	if left != nil && right != nil && left.info != nil && right.info != nil {
 		m.rights = &throughSpec[A, L, R, KL]{from: left, to: right.info}
@@ -113,6 +113,7 @@ func (m *Association[A, L, R, KL, KR]) link(tx *Tx, a A, l KL, r KR) (A, error) 
 	}
 	var stored *rec
 	err := tx.atomically(m.left.child, func() error {
+		tx.op = OpInsert
 		rec, fresh, err := m.left.prepare(tx, a)
 		if err != nil {
 			return err
@@ -204,6 +205,7 @@ func (m *Association[A, L, R, KL, KR]) Replace(tx *Tx, l KL, rs []KR) error {
 			var a A
 			m.left.put(&a, l)
 			m.right.put(&a, r)
+			tx.op = OpInsert
 			rec, fresh, err := m.left.prepare(tx, a)
 			if err != nil {
 				return err
@@ -230,7 +232,7 @@ func (m *Association[A, L, R, KL, KR]) Count(tx *Tx, l KL) (int, error) {
 	exact := tx.w != nil && len(tx.w.pending) > 0
 	n := 0
 	for c := range tx.scan(m.left.child.name, m.left.info.index.mdb, encodeKey(m.left.pc, l)) {
-		if k := c.key(m.right.info.index.slot); k != nil && (!exact || tx.get(m.right.info.parent, k) != nil) {
+		if k := c.key(m.right.info.index.slot); k != nil && (!exact || tx.parentRow(m.right.info, k) != nil) {
 			n++
 		}
 	}
@@ -274,7 +276,7 @@ func (m *Association[A, L, R, KL, KR]) hint(eager string) func() (string, string
 // has checked. Each row is looked up with tx locked, and yielded without
 // the lock. hint returns what strict mode names the load ("": from) and its
 // loader.
-func follow[A, F, T any, KF Key](tx *Tx, from *Relation[A, F, KF], to *relInfo, how string, hint func() (string, string), key []byte, yield func(T) bool) {
+func follow[A, F, T any, KF comparable](tx *Tx, from *Relation[A, F, KF], to *relInfo, how string, hint func() (string, string), key []byte, yield func(T) bool) {
 	it := tx.startSeq(nil, func() (memdb.ResultIterator, error) {
 		name := from.info.qname
 		if tx.strict {
@@ -298,7 +300,7 @@ func follow[A, F, T any, KF Key](tx *Tx, from *Relation[A, F, KF], to *relInfo, 
 			continue // a link whose other side was SET NULL
 		}
 		var p *rec
-		tx.locked(func() { p = tx.get(to.parent, k) })
+		tx.locked(func() { p = tx.parentRow(to, k) })
 		if p == nil {
 			continue // dangling under a deferred check
 		}
@@ -335,9 +337,9 @@ func (m *Association[A, L, R, KL, KR]) LoadLefts() ThroughLoader[A, R, L, KR] {
 // Association.LoadRights and LoadLefts. Its type parameters are the
 // association row, the rows it loads for, the rows it loads, and the key
 // of the rows it loads for.
-type ThroughLoader[A, P, T any, K Key] struct{ s *throughSpec[A, P, T, K] }
+type ThroughLoader[A, P, T any, K comparable] struct{ s *throughSpec[A, P, T, K] }
 
-type throughSpec[A, P, T any, K Key] struct {
+type throughSpec[A, P, T any, K comparable] struct {
 	from *Relation[A, P, K]
 	to   *relInfo
 	with []Loader[T]
@@ -393,7 +395,7 @@ func (t ThroughLoader[A, P, T, K]) loadInto(tx *Tx, b batch[P], res *Result) err
 // when not nil, marks the rows whose key repeats an earlier one's.
 func (t ThroughLoader[A, P, T, K]) linked(tx *Tx, b batch[P]) ([][]byte, [][]T, []bool) {
 	from := t.s.from.info
-	keys := b.keys(t.s.from.appendParentKey)
+	keys := b.keys(t.s.from.info.ref, t.s.from.appendParentKey)
 	n := len(keys)
 	if j := tx.join(from, from.index, t.s.to.index.slot, b.sc.joins()); j != nil {
 		return keys, t.joined(tx, j, n, keys, b.sc), nil
@@ -411,7 +413,7 @@ func (t ThroughLoader[A, P, T, K]) linked(tx *Tx, b batch[P]) ([][]byte, [][]T, 
 		}
 		return true
 	})
-	look := newParentLookup[T](tx, t.s.to.parent, nil)
+	look := newParentLookup[T](tx, t.s.to, nil)
 	vs := make([][]byte, len(links))
 	for k, ln := range links {
 		vs[k] = ln.v
@@ -492,7 +494,7 @@ func (t ThroughLoader[A, P, T, K]) joined(tx *Tx, j *joinIndex, parents int, key
 		at = make(map[int]int32, len(need))
 	}
 	rows := make([]T, 0, len(need))
-	tx.findSorted(t.s.to.parent, len(need), func(n int) []byte { return j.value(need[n]) }, func(n int, r *rec) {
+	tx.findSorted(t.s.to, len(need), func(n int) []byte { return j.value(need[n]) }, func(n int, r *rec) {
 		if pos != nil {
 			pos[need[n]] = int32(len(rows))
 		} else {
@@ -524,7 +526,7 @@ func (t ThroughLoader[A, P, T, K]) count(tx *Tx, pairs, targets int) {
 	lt.Rows += int64(targets)
 }
 
-// appendParentKey appends the encoded key of parent p to dst.
+// appendParentKey appends the key of parent p that r references to dst.
 func (r *Relation[C, P, K]) appendParentKey(dst []byte, p *P) []byte {
-	return r.pc.append(dst, *r.parent.ptr(p))
+	return r.pkey(dst, p)
 }

@@ -13,6 +13,7 @@ type Index[T any, K comparable, V comparable] struct {
 	table *Table[T, K]
 	info  *indexInfo
 	codec keyCodec[V]
+	slot  slotKey[T] // a row's value
 }
 
 // PairIndex is an index on two fields, A then B: posts by (status,
@@ -83,7 +84,7 @@ func newPairIndex[T any, K comparable, A, B Key](t *Table[T, K], name string, a 
 
 // declareIndex adds an index computed by slot to t's schema.
 func declareIndex[T any, K, V comparable](t *Table[T, K], name, fields string, unique bool, c keyCodec[V], slot slotKey[T], errs ...error) *Index[T, K, V] {
-	x := &Index[T, K, V]{table: t, codec: c}
+	x := &Index[T, K, V]{table: t, codec: c, slot: slot}
 	x.info = t.info.schema.addIndex(t.info, name, fields, unique, nil, func(*indexInfo) {
 		for _, err := range errs {
 			if err != nil {

@@ -45,8 +45,46 @@ type frame struct {
 type check struct {
 	ti     *tableInfo
 	key    []byte
+	ref    *indexInfo // for a parent check: the unique index key is of (nil: the primary key)
 	parent bool
 	del    bool // for a parent check: deleted, rather than re-keyed
+}
+
+// parentRow returns the row of rel's parent table whose referenced key
+// (its primary key, or a value of the unique index rel references) is k,
+// or nil.
+func (tx *Tx) parentRow(rel *relInfo, k []byte) *rec {
+	return tx.keyed(rel.parent, rel.ref, k)
+}
+
+// keyed returns the row of ti whose key k is in ref (nil: the primary key).
+func (tx *Tx) keyed(ti *tableInfo, ref *indexInfo, k []byte) *rec {
+	if ref == nil {
+		return tx.get(ti, k)
+	}
+	return tx.holder(ti, ref, k)
+}
+
+// refKey returns parent row r's key that rel references (nil for NULL).
+func (rel *relInfo) refKey(r *rec) []byte {
+	if rel.ref == nil {
+		return r.pk()
+	}
+	return r.key(rel.ref.slot)
+}
+
+// formatParent renders rel's referenced key k of the parent table: its
+// primary key ("1"), or the index and its value (`email "ann@example.com"`).
+func (rel *relInfo) formatParent(k []byte) string {
+	if rel.ref == nil {
+		return rel.parent.front.formatKey(k)
+	}
+	return rel.ref.name + " " + rel.format(k)
+}
+
+// notFound is a NotFoundError for the parent of rel with referenced key k.
+func (rel *relInfo) notFound(op Op, k []byte, via string) error {
+	return &NotFoundError{Op: op, Table: rel.parent.name, Key: rel.formatParent(k), Via: via}
 }
 
 // finish completes an operation whose own write returned err: it runs the
@@ -153,15 +191,11 @@ func (tx *Tx) replace(ti *tableInfo, old, nw *rec, why cause) error {
 		tx.counted(ti, 1)
 	}
 	tx.w.undo = append(tx.w.undo, undo{ti: ti, old: old, new: nw, why: why})
-	if rekeyed {
-		if ti.intKey != nil {
-			tx.raiseSeq(ti, nw.pk())
-		}
-		if err := tx.restrict(ti, old.pk(), false); err != nil {
-			return err
-		}
-		tx.checkParent(ti, old.pk(), false)
-		tx.pushActions(ti, old.pk(), nw.pk(), false)
+	if rekeyed && ti.intKey != nil {
+		tx.raiseSeq(ti, nw.pk())
+	}
+	if rekeyed || old != nil && ti.refsUnique {
+		return tx.released(ti, old, nw)
 	}
 	return nil
 }
@@ -177,7 +211,7 @@ func (tx *Tx) checkRefs(ti *tableInfo, old, nw *rec) error {
 		if fk == nil || old != nil && bytes.Equal(old.key(s), fk) {
 			continue
 		}
-		if rel.parent == ti && bytes.Equal(fk, nw.pk()) || tx.get(rel.parent, fk) != nil {
+		if rel.parent == ti && bytes.Equal(fk, rel.refKey(nw)) || tx.parentRow(rel, fk) != nil {
 			continue
 		}
 		if rel.deferred || tx.w.deferAll {
@@ -200,16 +234,61 @@ func (rel *relInfo) action(del bool) Action {
 	return rel.onUpdate
 }
 
-// checkParent queues the end-of-operation check that no NO ACTION child
-// still references key, which ti no longer has. Relations with an action
-// need none: the action has dealt with every child.
-func (tx *Tx) checkParent(ti *tableInfo, key []byte, del bool) {
+// released deals with the children of parent row old of ti, deleted (nw
+// nil) or replaced by nw: for each relation that references a key of old
+// that nw does not have, RESTRICT at once, then the check that no NO
+// ACTION child still references it, then the ON DELETE or ON UPDATE
+// actions, queued.
+func (tx *Tx) released(ti *tableInfo, old, nw *rec) error {
+	del := nw == nil
+	gone := func(rel *relInfo) (k, nk []byte, ok bool) {
+		k = rel.refKey(old)
+		if !del {
+			nk = rel.refKey(nw)
+		}
+		return k, nk, k != nil && (del || !bytes.Equal(k, nk))
+	}
 	for _, rel := range ti.in {
-		if rel.action(del) == NoAction {
-			tx.w.checks = append(tx.w.checks, check{ti: ti, key: key, parent: true, del: del})
-			return
+		if rel.action(del) != Restrict {
+			continue
+		}
+		if k, _, ok := gone(rel); ok {
+			for c := range tx.scan(rel.child.name, rel.index.mdb, k) {
+				return tx.byChild(ErrRestrict, ti, k, rel, c)
+			}
 		}
 	}
+	// One check per key released, if a NO ACTION relation references it:
+	// relations with an action need none, the action deals with every child.
+	var checked []*indexInfo
+	pk := false
+	for _, rel := range ti.in {
+		if rel.action(del) != NoAction {
+			continue
+		}
+		if rel.ref == nil && pk || rel.ref != nil && slices.Contains(checked, rel.ref) {
+			continue
+		}
+		if k, _, ok := gone(rel); ok {
+			tx.w.checks = append(tx.w.checks, check{ti: ti, key: k, ref: rel.ref, parent: true, del: del})
+			if rel.ref == nil {
+				pk = true
+			} else {
+				checked = append(checked, rel.ref)
+			}
+		}
+	}
+	// Pushed in reverse, so that they run in declaration order.
+	for i := len(ti.in) - 1; i >= 0; i-- {
+		rel := ti.in[i]
+		if a := rel.action(del); a == NoAction || a == Restrict {
+			continue
+		}
+		if k, nk, ok := gone(rel); ok {
+			tx.w.stack = append(tx.w.stack, frame{rel: rel, old: k, new: nk, del: del})
+		}
+	}
+	return nil
 }
 
 // delete deletes the row with key pk from ti, as an operation.
@@ -228,42 +307,14 @@ func (tx *Tx) remove(ti *tableInfo, r *rec, why cause) error {
 	tx.note(ti, r.pk(), nil)
 	tx.counted(ti, -1)
 	tx.w.undo = append(tx.w.undo, undo{ti: ti, old: r, why: why})
-	if err := tx.restrict(ti, r.pk(), true); err != nil {
-		return err
+	if len(ti.in) == 0 {
+		return nil
 	}
-	tx.checkParent(ti, r.pk(), true)
-	tx.pushActions(ti, r.pk(), nil, true)
-	return nil
-}
-
-// pushActions queues the actions of the relations that reference ti, for a
-// parent whose key old is deleted (del) or becomes new. They are pushed in
-// reverse, so that they run in declaration order.
-func (tx *Tx) pushActions(ti *tableInfo, old, new []byte, del bool) {
-	for i := len(ti.in) - 1; i >= 0; i-- {
-		rel := ti.in[i]
-		if a := rel.action(del); a == NoAction || a == Restrict {
-			continue
-		}
-		tx.w.stack = append(tx.w.stack, frame{rel: rel, old: old, new: new, del: del})
-	}
-}
-
-// restrict rejects the removal of key from ti (deleted, or changed) if a
-// RESTRICT relation still references it. It runs right after the row's own
-// write and before any of its actions, so a child that another relation
-// would cascade away still blocks, as in PostgreSQL. (SQLite runs RESTRICT
-// among the actions, so there the sibling cascade may win.)
-func (tx *Tx) restrict(ti *tableInfo, key []byte, del bool) error {
-	for _, rel := range ti.in {
-		if rel.action(del) != Restrict {
-			continue
-		}
-		for c := range tx.scan(rel.child.name, rel.index.mdb, key) {
-			return tx.byChild(ErrRestrict, ti, key, rel, c)
-		}
-	}
-	return nil
+	// RESTRICT runs right after the row's own write and before any of its
+	// actions, so a child that another relation would cascade away still
+	// blocks, as in PostgreSQL. (SQLite runs RESTRICT among the actions, so
+	// there the sibling cascade may win.)
+	return tx.released(ti, r, nil)
 }
 
 // run executes one frame.
@@ -339,12 +390,12 @@ func (tx *Tx) evalCheck(c check, deferrable bool, max int) []dangling {
 		return true
 	}
 	if c.parent {
-		if tx.get(c.ti, c.key) != nil {
+		if tx.keyed(c.ti, c.ref, c.key) != nil {
 			return nil // the key came back
 		}
 		for _, rel := range c.ti.in {
-			if rel.action(c.del) != NoAction {
-				continue // an action has dealt with these children
+			if rel.ref != c.ref || rel.action(c.del) != NoAction {
+				continue // another key's, or an action has dealt with these children
 			}
 			for child := range tx.scan(rel.child.name, rel.index.mdb, c.key) {
 				if defers(rel) {
@@ -364,7 +415,7 @@ func (tx *Tx) evalCheck(c check, deferrable bool, max int) []dangling {
 	}
 	for _, rel := range c.ti.out {
 		fk := r.key(rel.index.slot)
-		if fk == nil || tx.get(rel.parent, fk) != nil || defers(rel) {
+		if fk == nil || tx.parentRow(rel, fk) != nil || defers(rel) {
 			continue
 		}
 		vs = append(vs, dangling{rel, string(c.key), string(fk), tx.missingParent(c.ti, c.key, rel, fk)})
@@ -382,6 +433,7 @@ func (tx *Tx) runDeferred() []*ConstraintError {
 	type checkID struct {
 		ti          *tableInfo
 		key         string
+		ref         *indexInfo
 		parent, del bool // a parent check of a deletion and one of a re-key see different relations
 	}
 	type danglingID struct {
@@ -392,7 +444,7 @@ func (tx *Tx) runDeferred() []*ConstraintError {
 	done := map[checkID]bool{}
 	seen := map[danglingID]bool{}
 	for _, c := range tx.w.pending {
-		id := checkID{c.ti, string(c.key), c.parent, c.del}
+		id := checkID{c.ti, string(c.key), c.ref, c.parent, c.del}
 		if done[id] {
 			continue
 		}
@@ -408,10 +460,10 @@ func (tx *Tx) runDeferred() []*ConstraintError {
 	return out
 }
 
-// byChild is a violation of parent key key of ti that child, through rel,
-// references.
+// byChild is a violation of parent key key of ti (the key rel references)
+// that child, through rel, references.
 func (tx *Tx) byChild(err error, ti *tableInfo, key []byte, rel *relInfo, child *rec) *ConstraintError {
-	v := tx.violation(err, ti, key, rel.qname, "")
+	v := &ConstraintError{Op: tx.op, Table: ti.name, Key: rel.formatParent(key), Constraint: rel.qname, Err: err}
 	v.Parent = ti.prefix + v.Key
 	v.Child = rel.child.prefix + rel.child.front.formatKey(child.pk())
 	return v
@@ -422,7 +474,7 @@ func (tx *Tx) byChild(err error, ti *tableInfo, key []byte, rel *relInfo, child 
 func (tx *Tx) missingParent(ti *tableInfo, key []byte, rel *relInfo, fk []byte) *ConstraintError {
 	v := tx.violation(ErrForeignKey, ti, key, rel.qname, "")
 	v.Child = ti.prefix + v.Key
-	v.Parent = rel.parent.prefix + rel.parent.front.formatKey(fk)
+	v.Parent = rel.parent.prefix + rel.formatParent(fk)
 	return v
 }
 

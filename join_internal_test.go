@@ -131,7 +131,7 @@ func TestFindSorted(t *testing.T) {
 					}
 				}
 				var got []int64
-				tx.findSorted(b.Users.info, len(keys), func(n int) []byte { return keys[n] }, func(n int, r *rec) {
+				tx.findSorted(b.Author.info, len(keys), func(n int) []byte { return keys[n] }, func(n int, r *rec) {
 					if u := r.row.(*User); u.ID != ids[n] {
 						t.Errorf("key %d found user %d", ids[n], u.ID)
 					}

@@ -9,10 +9,10 @@ package memrel
 // side of a one-to-many, SQLAlchemy's selectinload. Where and Limit narrow
 // what it loads, per parent; OrderedBy orders it; With loads more for the
 // children.
-type ManyLoader[C, P any, K Key] struct{ s *manySpec[C, P, K] }
+type ManyLoader[C, P any, K comparable] struct{ s *manySpec[C, P, K] }
 
 // manySpec is a ManyLoader's description; it never changes once made.
-type manySpec[C, P any, K Key] struct {
+type manySpec[C, P any, K comparable] struct {
 	rel      *Relation[C, P, K]
 	index    *indexInfo // nil: the relation's own, children in key order
 	ordered  bool       // OrderedBy was called: index must be an ordering's
@@ -24,7 +24,7 @@ type manySpec[C, P any, K Key] struct {
 
 // Many loads each parent's children through rel, in the child table's key
 // order.
-func Many[C, P any, K Key](rel *Relation[C, P, K]) ManyLoader[C, P, K] {
+func Many[C, P any, K comparable](rel *Relation[C, P, K]) ManyLoader[C, P, K] {
 	if rel != nil && rel.many != nil {
 		return ManyLoader[C, P, K]{rel.many}
 	}
@@ -148,7 +148,7 @@ func (m ManyLoader[C, P, K]) children(tx *Tx, b batch[P], withRecs bool) (keys [
 	case m.s.index != nil && !m.s.index.open:
 		return nil, nil, nil, nil, schemaError("ordering %s.%s was declared after Open", m.s.index.table.name, m.s.index.name)
 	}
-	keys = b.keys(r.appendParentKey)
+	keys = b.keys(r.info.ref, r.appendParentKey)
 	n := len(keys)
 	rows = make([][]C, n)
 	if withRecs {
@@ -204,9 +204,9 @@ func (m ManyLoader[C, P, K]) children(tx *Tx, b batch[P], withRecs bool) (keys [
 // OneLoader loads each child's parent through a relation: the many-to-one
 // side (post.author), SQLAlchemy's joinedload of a scalar. With loads more
 // for the parents.
-type OneLoader[C, P any, K Key] struct{ s *oneSpec[C, P, K] }
+type OneLoader[C, P any, K comparable] struct{ s *oneSpec[C, P, K] }
 
-type oneSpec[C, P any, K Key] struct {
+type oneSpec[C, P any, K comparable] struct {
 	rel  *Relation[C, P, K]
 	with []Loader[P]
 }
@@ -215,7 +215,7 @@ type oneSpec[C, P any, K Key] struct {
 // share one copy of it. A load in which a non-NULL foreign key names no
 // row (possible only while a deferred relation is unchecked) fails with
 // ErrNotFound.
-func One[C, P any, K Key](rel *Relation[C, P, K]) OneLoader[C, P, K] {
+func One[C, P any, K comparable](rel *Relation[C, P, K]) OneLoader[C, P, K] {
 	if rel != nil && rel.one != nil {
 		return OneLoader[C, P, K]{rel.one}
 	}
@@ -268,7 +268,7 @@ func (o OneLoader[C, P, K]) loadInto(tx *Tx, b batch[C], res *Result) error {
 		return err
 	}
 	n := b.len()
-	look := newParentLookup(tx, r.parent.info, resultValues[keyMap[found[P]]](res, o.s))
+	look := newParentLookup(tx, r.info, resultValues[keyMap[found[P]]](res, o.s))
 	keys := make([][]byte, n)
 	if b.recs != nil {
 		for i := range b.recs {
@@ -304,7 +304,7 @@ func (o OneLoader[C, P, K]) loadInto(tx *Tx, b batch[C], res *Result) error {
 		}
 		f := look.get(key)
 		if f.p == nil {
-			return notFound(OpLoad, r.parent.info, key, r.info.qname+" "+childName(r, b, i))
+			return r.info.notFound(OpLoad, key, r.info.qname+" "+childName(r, b, i))
 		}
 		if len(o.s.with) > 0 && !f.seen {
 			f.seen = true
@@ -323,7 +323,7 @@ func (o OneLoader[C, P, K]) loadInto(tx *Tx, b batch[C], res *Result) error {
 }
 
 // childName formats the i-th child of b, for an error: its table and key.
-func childName[C, P any, K Key](r *Relation[C, P, K], b batch[C], i int) string {
+func childName[C, P any, K comparable](r *Relation[C, P, K], b batch[C], i int) string {
 	if b.recs != nil {
 		return "of " + r.child.prefix + r.child.front.formatKey(b.recs[i].pk())
 	}
@@ -332,12 +332,12 @@ func childName[C, P any, K Key](r *Relation[C, P, K], b batch[C], i int) string 
 
 // CountLoader counts each parent's children through a relation, without
 // loading them: a post's comment count.
-type CountLoader[C, P any, K Key] struct{ s *countSpec[C, P, K] }
+type CountLoader[C, P any, K comparable] struct{ s *countSpec[C, P, K] }
 
-type countSpec[C, P any, K Key] struct{ rel *Relation[C, P, K] }
+type countSpec[C, P any, K comparable] struct{ rel *Relation[C, P, K] }
 
 // Count counts each parent's children through rel.
-func Count[C, P any, K Key](rel *Relation[C, P, K]) CountLoader[C, P, K] {
+func Count[C, P any, K comparable](rel *Relation[C, P, K]) CountLoader[C, P, K] {
 	if rel != nil && rel.count != nil {
 		return CountLoader[C, P, K]{rel.count}
 	}
@@ -355,7 +355,7 @@ func (c CountLoader[C, P, K]) Of(res *Result, parent P) int {
 		return 0
 	}
 	var buf [32]byte
-	n, _ := vals.get(c.s.rel.pc.append(buf[:0], *c.s.rel.parent.ptr(&parent)))
+	n, _ := vals.get(c.s.rel.pkey(buf[:0], &parent))
 	return n
 }
 
@@ -367,7 +367,7 @@ func (c CountLoader[C, P, K]) loadInto(tx *Tx, b batch[P], res *Result) error {
 	if err := r.check(tx); err != nil {
 		return err
 	}
-	keys := b.keys(r.appendParentKey)
+	keys := b.keys(r.info.ref, r.appendParentKey)
 	counts := make([]int, len(keys))
 	dups := walkChildren(tx, r.info, r.info.index, keys, b.sc, func(i int, _ *rec) bool {
 		counts[i]++
@@ -389,9 +389,9 @@ func (c CountLoader[C, P, K]) loadInto(tx *Tx, b batch[P], res *Result) error {
 // level, to any depth: SQLAlchemy's selectinload with recursion_depth, or
 // a recursive common table expression. A row met again (a cycle) is not
 // loaded again.
-type TreeLoader[T any, K Key] struct{ s *treeSpec[T, K] }
+type TreeLoader[T any, K comparable] struct{ s *treeSpec[T, K] }
 
-type treeSpec[T any, K Key] struct {
+type treeSpec[T any, K comparable] struct {
 	many     manySpec[T, T, K] // its relation, and With's loaders
 	maxDepth int
 }
@@ -408,7 +408,7 @@ func (t TreeLoader[T, K]) changed() TreeLoader[T, K] {
 
 // Tree loads the descendants of each row through rel, whose children and
 // parents are rows of one table.
-func Tree[T any, K Key](rel *Relation[T, T, K]) TreeLoader[T, K] {
+func Tree[T any, K comparable](rel *Relation[T, T, K]) TreeLoader[T, K] {
 	if rel != nil {
 		if t, ok := rel.tree.(*treeSpec[T, K]); ok {
 			return TreeLoader[T, K]{t}

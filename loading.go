@@ -89,13 +89,13 @@ func lookupValues[V any](res *Result, id any) *V {
 
 // childrenOf returns the children that loader id's values in res hold for
 // parent, through rel: what Many's, Tree's and an association's Of read.
-func childrenOf[C, P any, K Key, T any](res *Result, id any, rel *Relation[C, P, K], parent P) []T {
+func childrenOf[C, P any, K comparable, T any](res *Result, id any, rel *Relation[C, P, K], parent P) []T {
 	vals := lookupValues[keyMap[[]T]](res, id)
 	if vals == nil {
 		return nil
 	}
 	var buf [32]byte
-	ts, _ := vals.get(rel.pc.append(buf[:0], *rel.parent.ptr(&parent)))
+	ts, _ := vals.get(rel.pkey(buf[:0], &parent))
 	return ts
 }
 
@@ -145,11 +145,15 @@ func (b batch[T]) len() int {
 
 // keys returns the encoded primary keys of the batch's rows: their
 // records', or key of each row when there are no records.
-func (b batch[T]) keys(appendKey func([]byte, *T) []byte) [][]byte {
+func (b batch[T]) keys(ref *indexInfo, appendKey func([]byte, *T) []byte) [][]byte {
 	keys := make([][]byte, b.len())
 	if b.recs != nil {
 		for i := range keys {
-			keys[i] = b.recs[i].pk()
+			if ref == nil {
+				keys[i] = b.recs[i].pk()
+			} else {
+				keys[i] = b.recs[i].key(ref.slot)
+			}
 		}
 		return keys
 	}
@@ -413,7 +417,7 @@ func inOrder(keys [][]byte) bool { return slices.IsSortedFunc(keys, bytes.Compar
 // keeps one copy of each.
 type parentLookup[P any] struct {
 	tx    *Tx
-	ti    *tableInfo
+	rel   *relInfo          // the parents are rel's, by the key it references
 	byKey *keyMap[found[P]] // every key looked up: what was found, if anything
 	found int               // distinct parents found
 }
@@ -426,11 +430,11 @@ type found[P any] struct {
 
 // newParentLookup looks parents up into byKey, which may hold earlier
 // lookups' (a loader's values in a Result), or nil for a map of its own.
-func newParentLookup[P any](tx *Tx, ti *tableInfo, byKey *keyMap[found[P]]) *parentLookup[P] {
+func newParentLookup[P any](tx *Tx, rel *relInfo, byKey *keyMap[found[P]]) *parentLookup[P] {
 	if byKey == nil {
 		byKey = &keyMap[found[P]]{}
 	}
-	return &parentLookup[P]{tx: tx, ti: ti, byKey: byKey}
+	return &parentLookup[P]{tx: tx, rel: rel, byKey: byKey}
 }
 
 // get returns the parent with encoded key k and its copy, or nils.
@@ -461,13 +465,13 @@ func (l *parentLookup[P]) prefetch(ks [][]byte) {
 		want = append(want, k)
 	}
 	slices.SortFunc(want, bytes.Compare)
-	l.tx.findSorted(l.ti, len(want), func(n int) []byte { return want[n] }, func(n int, r *rec) {
+	l.tx.findSorted(l.rel, len(want), func(n int) []byte { return want[n] }, func(n int, r *rec) {
 		l.byKey.set(want[n], l.keep(r))
 	})
 }
 
 func (l *parentLookup[P]) load(k []byte) found[P] {
-	r := l.tx.get(l.ti, k)
+	r := l.tx.parentRow(l.rel, k)
 	if r == nil {
 		return found[P]{}
 	}

@@ -11,7 +11,7 @@ import (
 // order: posts by CreatedAt. It is an index of the child table on the
 // foreign key followed by a field, so a parent's children come from one
 // prefix seek, already sorted, forwards or backwards.
-type Ordering[C, P any, K Key] struct {
+type Ordering[C, P any, K comparable] struct {
 	rel   *Relation[C, P, K]
 	index *indexInfo
 }
@@ -21,7 +21,7 @@ type Ordering[C, P any, K Key] struct {
 // table's indexes and relations.
 //
 //	byDate := memrel.OrderChildren(author, "by_date", func(p *Post) *time.Time { return &p.CreatedAt })
-func OrderChildren[C, P any, K Key, V Key](rel *Relation[C, P, K], name string, field func(*C) *V) *Ordering[C, P, K] {
+func OrderChildren[C, P any, K comparable, V Key](rel *Relation[C, P, K], name string, field func(*C) *V) *Ordering[C, P, K] {
 	o := &Ordering[C, P, K]{rel: rel}
 	if rel == nil || rel.info == nil || rel.addSlot == nil {
 		return o // every use fails with ErrInvalid

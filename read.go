@@ -201,14 +201,18 @@ func (tx *Tx) iter(table, index string, prefix []byte, backward bool) (memdb.Res
 // before it seeks to it instead, so that a few keys in a large table cost
 // a few seeks, not a scan. A transaction that has written ti, or that has
 // only a few keys to find, looks each up with get.
-func (tx *Tx) findSorted(ti *tableInfo, count int, key func(int) []byte, found func(int, *rec)) {
+//
+// The keys are rel's referenced keys; for a relation that references a
+// unique index rather than the primary key, each is looked up on its own.
+func (tx *Tx) findSorted(rel *relInfo, count int, key func(int) []byte, found func(int, *rec)) {
 	const gallop = 16
 	if tx.done.Load() {
 		return // ended by a Where function: the load fails with ErrTxDone
 	}
-	if count < 2*gallop || tx.wrote(ti) {
+	ti := rel.parent
+	if count < 2*gallop || rel.ref != nil || tx.wrote(ti) {
 		for n := range count {
-			if r := tx.get(ti, key(n)); r != nil {
+			if r := tx.parentRow(rel, key(n)); r != nil {
 				found(n, r)
 			}
 		}

@@ -100,6 +100,9 @@ func (t *Table[T, K]) encodeBox(b *box[T]) (*rec, error) {
 	last := -1 // the last slot followed by the primary key
 	for i, sk := range t.slots {
 		sz := sk.size(&b.val)
+		if sz < -1 {
+			return nil, t.mixedNulls(i, key)
+		}
 		if i < len(sizes) {
 			sizes[i] = sz
 		}
@@ -166,6 +169,15 @@ func (t *Table[T, K]) encodeBox(b *box[T]) (*rec, error) {
 	}
 	r.buf = buf
 	return r, nil
+}
+
+// mixedNulls is the error for a row whose composite foreign key in slot,
+// MATCH FULL, has some columns NULL and others not. The operation's code
+// fills in Op.
+func (t *Table[T, K]) mixedNulls(slot int, key K) error {
+	ix := t.info.indexes[slot]
+	return &ConstraintError{Table: t.info.name, Key: t.codec.format(encodeKey(t.codec, key)), Constraint: t.info.name + "." + ix.name,
+		Other: "MATCH FULL: its columns are all NULL or none is", Err: ErrForeignKey}
 }
 
 // go-memdb indexers. They read the keys a record was stored under and never

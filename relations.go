@@ -3,6 +3,7 @@ package memrel
 import (
 	"fmt"
 	"iter"
+	"strings"
 
 	memdb "github.com/hashicorp/go-memdb"
 )
@@ -20,6 +21,7 @@ type Rule struct{ apply func(*rules) }
 type rules struct {
 	onDelete, onUpdate Action
 	deferred, unique   bool
+	matchFull          bool
 	def                any // Default's key, nil if not given
 }
 
@@ -40,25 +42,37 @@ func Deferred() Rule { return Rule{func(r *rules) { r.deferred = true }} }
 // a parent's only child.
 func Unique() Rule { return Rule{func(r *rules) { r.unique = true }} }
 
+// MatchFull makes a composite foreign key MATCH FULL, as in PostgreSQL:
+// its columns are all NULL or none is, and a row with some of them NULL is
+// refused (ErrForeignKey). Without it a composite foreign key is MATCH
+// SIMPLE, SQL's default and SQLite's only kind: a child with any NULL
+// column references nothing, needs no parent, and no action touches it.
+// A one-column foreign key is the same under both.
+func MatchFull() Rule { return Rule{func(r *rules) { r.matchFull = true }} }
+
 // Default is the key SetDefault writes into the foreign key; its parent
 // must exist when the action runs. Its type must be the foreign key's
 // (Open reports it otherwise): write Default(int64(7)) for an int64 key,
 // since an untyped 7 is an int. Without one, SetDefault writes the
 // column's default as SQL does: NULL for a NullableForeignKey; a NOT NULL
 // ForeignKey with SetDefault and no Default is refused by Open.
-func Default[K Key](k K) Rule { return Rule{func(r *rules) { r.def = k }} }
+func Default[K comparable](k K) Rule { return Rule{func(r *rules) { r.def = k }} }
 
 // Relation is a foreign key from child rows of type C to parent rows of type
-// P whose key type is K: SQLAlchemy's ForeignKey together with the
-// relationship and its backref. Navigate it both ways: Children (a parent's
-// children) and Parent (a child's parent).
-type Relation[C, P any, K Key] struct {
+// P whose referenced key has type K: SQLAlchemy's ForeignKey together with
+// the relationship and its backref. Navigate it both ways: Children (a
+// parent's children) and Parent (a child's parent).
+//
+// The referenced key is the parent's primary key, or a unique index of it
+// (see Ref); K is a struct for a composite key (CompositeForeignKey).
+type Relation[C, P any, K comparable] struct {
 	info   *relInfo
 	child  *tableInfo
-	parent *Table[P, K]
-	pc     codec[K]           // the parent key's codec
-	get    func(*C) (K, bool) // the child's foreign key, false for NULL
-	put    func(*C, K)        // sets the child's foreign key
+	parent *tableInfo
+	pc     codec[K]                      // the referenced key's codec
+	pkey   func(dst []byte, p *P) []byte // appends a parent row's referenced key
+	get    func(*C) (K, bool)            // the child's foreign key, false for NULL
+	put    func(*C, K)                   // sets the child's foreign key
 	// prepare encodes a new child row for insertion (assigning its
 	// auto-increment key), for operations that insert children.
 	prepare func(tx *Tx, c C) (*rec, bool, error)
@@ -73,18 +87,68 @@ type Relation[C, P any, K Key] struct {
 	tree  any // *treeSpec[C, K] when C is P
 }
 
+// Ref is a key of a parent table that a foreign key may reference, as SQL's
+// REFERENCES does: a *Table (its primary key) or a unique *Index of it
+// (NewUniqueIndex, NewUniquePairIndex, NewUniqueCompositeIndex), such as
+// users' email. K is the key's type. Open refuses a reference to an index
+// that is not unique, or that has a nullable column.
+type Ref[P any, K comparable] interface {
+	// referenced describes the key. Its arguments are never read: they
+	// let the compiler infer P and K from a table or an index.
+	referenced(*P, *K) refKey[P]
+}
+
+// refKey is what a foreign key needs of the key it references.
+type refKey[P any] struct {
+	table *tableInfo
+	ix    *indexInfo                    // nil: the primary key
+	key   func(dst []byte, p *P) []byte // appends row p's key
+}
+
+func (t *Table[T, K]) referenced(*T, *K) refKey[T] {
+	if t == nil || t.info == nil {
+		return refKey[T]{}
+	}
+	r := refKey[T]{table: t.info}
+	if ptr := t.ptr; ptr != nil {
+		c := newCodec[K]()
+		r.key = func(dst []byte, p *T) []byte { return c.append(dst, *ptr(p)) }
+	} else {
+		c, get := t.codec, t.get
+		r.key = func(dst []byte, p *T) []byte { return c.append(dst, get(p)) }
+	}
+	return r
+}
+
+func (x *Index[T, K, V]) referenced(*T, *V) refKey[T] {
+	if x == nil || x.table == nil || x.info == nil {
+		return refKey[T]{}
+	}
+	slot := x.slot
+	return refKey[T]{table: x.info.table, ix: x.info, key: func(dst []byte, p *T) []byte {
+		if slot.size(p) < 0 {
+			return dst // NULL: Open refuses a reference to a nullable index
+		}
+		return slot.append(p, dst)
+	}}
+}
+
 // ForeignKey declares that the field of child rows that field points to
-// references the primary key of parent. name names the relation from the
-// child's side (a post's "author"); it is unique among the child table's
-// relations and indexes. Rules (OnDelete, OnUpdate, Deferred, Unique,
-// Default) give its actions and timing.
+// references parent: its primary key (a *Table) or a unique index of it
+// (an *Index, SQL's REFERENCES users(email)). name names the relation from
+// the child's side (a post's "author"); it is unique among the child
+// table's relations and indexes. Rules (OnDelete, OnUpdate, Deferred,
+// Unique, Default) give its actions and timing.
 //
 //	author := memrel.ForeignKey(posts, "author", func(p *Post) *int64 { return &p.UserID }, users)
 //
-// The field's type must be the parent's key type, which the compiler checks.
-func ForeignKey[C any, CK comparable, P any, K Key](child *Table[C, CK], name string, field func(*C) *K, parent *Table[P, K], rules ...Rule) *Relation[C, P, K] {
+// The field's type must be the referenced key's type, which the compiler
+// checks. A change of a referenced unique value runs the ON UPDATE action,
+// as a change of a primary key does.
+func ForeignKey[C any, CK comparable, P any, K Key](child *Table[C, CK], name string, field func(*C) *K, parent Ref[P, K], rules ...Rule) *Relation[C, P, K] {
 	pc := newCodec[K]()
-	return declare(child, name, field, parent, false, rules,
+	fname, err := fieldOf(tableName(child), "relation "+name, field)
+	return declare(child, name, fname, parent, false, false, rules,
 		func(c *C) (K, bool) { return *field(c), true },
 		func(c *C, k K) { *field(c) = k },
 		func(c *C) int { return pc.encodedLen(*field(c)) },
@@ -93,14 +157,15 @@ func ForeignKey[C any, CK comparable, P any, K Key](child *Table[C, CK], name st
 			k, ok := pc.decode(key)
 			*field(c) = k
 			return ok && key != nil
-		})
+		}, err)
 }
 
 // NullableForeignKey declares a foreign key that may be NULL: a Null[K] field
 // that is not Valid references nothing and is never checked.
-func NullableForeignKey[C any, CK comparable, P any, K Key](child *Table[C, CK], name string, field func(*C) *Null[K], parent *Table[P, K], rules ...Rule) *Relation[C, P, K] {
+func NullableForeignKey[C any, CK comparable, P any, K Key](child *Table[C, CK], name string, field func(*C) *Null[K], parent Ref[P, K], rules ...Rule) *Relation[C, P, K] {
 	pc := newCodec[K]()
-	return declare(child, name, field, parent, true, rules,
+	fname, err := fieldOf(tableName(child), "relation "+name, field)
+	return declare(child, name, fname, parent, true, true, rules,
 		func(c *C) (K, bool) { n := field(c); return n.V, n.Valid },
 		func(c *C, k K) { *field(c) = NullFrom(k) },
 		func(c *C) int {
@@ -119,32 +184,46 @@ func NullableForeignKey[C any, CK comparable, P any, K Key](child *Table[C, CK],
 			k, ok := pc.decode(key)
 			*field(c) = Null[K]{V: k, Valid: true}
 			return ok
-		})
+		}, err)
 }
 
-func declare[C any, CK comparable, P any, K Key, F any](child *Table[C, CK], name string, field func(*C) *F, parent *Table[P, K], nullable bool, clauses []Rule,
-	get func(*C) (K, bool), put func(*C, K), size func(*C) int, appendKey func(*C, []byte) []byte, set func(*C, []byte) bool) *Relation[C, P, K] {
+func tableName[T any, K comparable](t *Table[T, K]) string {
+	if t == nil || t.info == nil {
+		return ""
+	}
+	return t.info.name
+}
+
+// declare declares a relation whose foreign key is fname, of which nullable
+// says whether it may be NULL and allNull whether every column of it may
+// (so that SET NULL can write it).
+func declare[C any, CK comparable, P any, K comparable](child *Table[C, CK], name, fname string, parent Ref[P, K], nullable, allNull bool, clauses []Rule,
+	get func(*C) (K, bool), put func(*C, K), size func(*C) int, appendKey func(*C, []byte) []byte, set func(*C, []byte) bool, errs ...error) *Relation[C, P, K] {
 	if child == nil || child.info == nil || child.info.schema == nil {
 		return &Relation[C, P, K]{} // every use fails with ErrInvalid
 	}
-	if parent == nil || parent.info == nil {
-		child.info.schema.fail(schemaError("relation %s.%s: nil parent table", child.info.name, name))
+	var ref refKey[P]
+	if parent != nil {
+		ref = parent.referenced(nil, nil)
+	}
+	if ref.table == nil {
+		child.info.schema.fail(schemaError("relation %s.%s: nil parent table or index", child.info.name, name))
 		return &Relation[C, P, K]{}
 	}
-	rel := &Relation[C, P, K]{child: child.info, parent: parent, pc: newCodec[K](), get: get, put: put,
+	rel := &Relation[C, P, K]{child: child.info, parent: ref.table, pc: newCodec[K](), pkey: ref.key, get: get, put: put,
 		prepare: func(tx *Tx, c C) (*rec, bool, error) { return child.prepare(tx, c, true) },
 		addSlot: func(k slotKey[C]) { child.slots = append(child.slots, k) }}
-	info := &relInfo{name: name, child: child.info, parent: parent.info, nullable: nullable, qname: child.info.name + "." + name}
+	info := &relInfo{name: name, child: child.info, parent: ref.table, ref: ref.ix, nullable: nullable, allNull: allNull,
+		qname: child.info.name + "." + name, format: rel.pc.format}
 	rel.info = info
 	rel.many, rel.one, rel.count = &manySpec[C, P, K]{rel: rel}, &oneSpec[C, P, K]{rel: rel}, &countSpec[C, P, K]{rel: rel}
 	if self, ok := any(rel).(*Relation[C, C, K]); ok {
 		rel.tree = &treeSpec[C, K]{many: manySpec[C, C, K]{rel: self}}
 	}
 	s := child.info.schema
-	fname, err := fieldOf(child.info.name, "relation "+name, field)
-	var errs []error
-	if err != nil {
-		errs = append(errs, err)
+	var bad bool
+	for _, err := range errs {
+		bad = bad || err != nil
 	}
 	var r rules
 	for _, c := range clauses {
@@ -152,7 +231,7 @@ func declare[C any, CK comparable, P any, K Key, F any](child *Table[C, CK], nam
 			c.apply(&r)
 		}
 	}
-	info.onDelete, info.onUpdate, info.deferred = r.onDelete, r.onUpdate, r.deferred
+	info.onDelete, info.onUpdate, info.deferred, info.matchFull = r.onDelete, r.onUpdate, r.deferred, r.matchFull
 	var def K
 	if r.def != nil {
 		d, ok := r.def.(K)
@@ -164,31 +243,35 @@ func declare[C any, CK comparable, P any, K Key, F any](child *Table[C, CK], nam
 	info.def = encodeKey(rel.pc, def)
 	setDefault := r.onDelete == SetDefault || r.onUpdate == SetDefault
 	switch {
-	case setDefault && r.def == nil && nullable:
+	case setDefault && r.def == nil && allNull:
 		info.def = nil // the column's default, as in SQL: NULL
 	case setDefault && r.def == nil:
 		errs = append(errs, schemaError("relation %s.%s: SET DEFAULT of a NOT NULL foreign key needs a Default (the column's default would be NULL, which SQLite refuses when the action runs)", child.info.name, name))
-	case setDefault && rel.pc.kind == kindString && isZero(def):
-		errs = append(errs, schemaError("relation %s.%s: SET DEFAULT needs a non-empty Default", child.info.name, name))
+	case setDefault && rel.pc.empty(def):
+		errs = append(errs, schemaError("relation %s.%s: SET DEFAULT needs a Default without empty strings", child.info.name, name))
 	}
 	unique := r.unique
 	info.setRef = func(row any, key []byte) (*rec, error) {
 		v := *row.(*C)
 		if !set(&v, key) {
+			if key == nil {
+				return nil, invalid("relation %s: its foreign key is NOT NULL, and the parent's new key is NULL", info.qname)
+			}
 			return nil, invalid("relation %s: cannot set key %x", info.qname, key)
 		}
 		return child.newRec(&v)
 	}
 	late := s.addIndex(child.info, name, fname, unique, info, func(ix *indexInfo) {
 		info.index = ix
-		if fname != "" && fname == child.info.lead && !unique {
+		k := child.info.keyName
+		if fname != "" && (fname == k || strings.HasPrefix(k, fname+", ")) && !unique {
 			// The primary key begins with this foreign key: seeks on the
 			// primary key find a parent's children, in key order, and the
 			// relation needs no index of its own (one less entry per write).
 			ix.mdb, ix.shared = "id", true
 		}
 		s.rels = append(s.rels, info)
-		if err == nil {
+		if !bad {
 			child.slots = append(child.slots, slotKey[C]{size: size, append: appendKey})
 		}
 	}, errs...)
@@ -387,15 +470,15 @@ func (r *Relation[C, P, K]) Parent(tx *Tx, child C) (P, error) {
 	k, ok := r.get(c)
 	if !ok {
 		// A NULL key: nothing to load, in strict mode too.
-		return zero, &NotFoundError{Op: OpGet, Table: r.parent.info.name, Key: "NULL", Via: r.info.qname}
+		return zero, &NotFoundError{Op: OpGet, Table: r.parent.name, Key: "NULL", Via: r.info.qname}
 	}
 	if err := r.lazy(tx, "Parent", "One"); err != nil {
 		return zero, err
 	}
 	key := scratchKey(tx, r.pc, k)
-	p := tx.get(r.parent.info, key)
+	p := tx.parentRow(r.info, key)
 	if p == nil {
-		return zero, notFound(OpGet, r.parent.info, key, r.info.qname)
+		return zero, r.info.notFound(OpGet, key, r.info.qname)
 	}
 	tx.count(r.info).Rows++
 	return *p.row.(*P), nil

@@ -50,6 +50,9 @@ type tableInfo struct {
 	seqKey  []byte                        // the key of its sequence in seqTable
 	counter int                           // its counters' slot: after the relations'
 	unique  bool                          // it has a unique secondary index
+	// refsUnique: a relation references one of its unique indexes, so an
+	// update that changes such a value runs that relation's actions.
+	refsUnique bool
 }
 
 // front is the seam between the integrity engine and a row representation.
@@ -75,6 +78,9 @@ type indexInfo struct {
 	field  string
 	shared bool // served by the primary key's index: no go-memdb index of its own
 	open   bool // declared before the schema was opened
+	// nullable: a row may have no value in it (a column is a Null that is
+	// not Valid); such a row is not in the index.
+	nullable bool
 }
 
 // withPK reports whether ix's entries end with the primary key: it has a
@@ -120,11 +126,17 @@ type relInfo struct {
 	child    *tableInfo
 	parent   *tableInfo
 	index    *indexInfo
-	nullable bool
+	ref      *indexInfo // the parent's unique index referenced; nil for its primary key
+	nullable bool       // the foreign key may be NULL (a column of it may)
+	allNull  bool       // every column of it may be NULL: SET NULL can write it
 	onDelete Action
 	onUpdate Action
 	deferred bool
-	def      []byte // encoded default for SetDefault
+	// matchFull: a composite key's columns are all NULL or none is.
+	matchFull bool
+	def       []byte // encoded default for SetDefault
+	// format renders an encoded referenced key, for messages.
+	format func([]byte) string
 	// setRef returns a new record for a copy of row whose foreign key is key
 	// (NULL when key is nil).
 	setRef func(row any, key []byte) (*rec, error)
@@ -228,8 +240,19 @@ func (s *Schema) freeze() {
 		if r.onDelete > SetDefault || r.onUpdate > SetDefault {
 			s.errs = append(s.errs, schemaError("relation %s (%s): unknown action", r.qname, field))
 		}
-		if !r.nullable && (r.onDelete == SetNull || r.onUpdate == SetNull) {
-			s.errs = append(s.errs, schemaError("relation %s: SET NULL on %s, which is not nullable (declare it with NullableForeignKey)", r.qname, field))
+		if !r.allNull && (r.onDelete == SetNull || r.onUpdate == SetNull) {
+			s.errs = append(s.errs, schemaError("relation %s: SET NULL on %s, which is not nullable (declare it with NullableForeignKey, or every column with NullCol)", r.qname, field))
+		}
+		if ix := r.ref; ix != nil {
+			switch {
+			case !ix.unique:
+				s.errs = append(s.errs, schemaError("relation %s references index %s.%s, which is not unique (SQL: no unique constraint matches the referenced columns)", r.qname, ix.table.name, ix.name))
+			case ix.nullable:
+				s.errs = append(s.errs, schemaError("relation %s references index %s.%s, which has a nullable column; reference a unique key of NOT NULL columns", r.qname, ix.table.name, ix.name))
+			case ix.rel != nil:
+				s.errs = append(s.errs, schemaError("relation %s references %s.%s, a relation, not an index", r.qname, ix.table.name, ix.name))
+			}
+			r.parent.refsUnique = true
 		}
 		r.child.out = append(r.child.out, r)
 		r.parent.in = append(r.parent.in, r)
@@ -319,12 +342,18 @@ func checkName(what, name string) error {
 // and returns that field's name. It runs once per declaration; rows are
 // never inspected by reflection.
 func fieldOf[T, F any](table, what string, acc func(*T) *F) (name string, err error) {
+	name, _, err = fieldAt(table, what, acc)
+	return name, err
+}
+
+// fieldAt is fieldOf, also returning the field's offset.
+func fieldAt[T, F any](table, what string, acc func(*T) *F) (name string, off uintptr, err error) {
 	t := reflect.TypeFor[T]()
 	if t.Kind() != reflect.Struct {
-		return "", schemaError("table %s: rows must be structs, not %s", table, t)
+		return "", 0, schemaError("table %s: rows must be structs, not %s", table, t)
 	}
 	if acc == nil {
-		return "", schemaError("table %s: %s accessor is nil", table, what)
+		return "", 0, schemaError("table %s: %s accessor is nil", table, what)
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -336,9 +365,9 @@ func fieldOf[T, F any](table, what string, acc func(*T) *F) (name string, err er
 	base, size := uintptr(unsafe.Pointer(v)), unsafe.Sizeof(*v)
 	addr, fsize := uintptr(unsafe.Pointer(p)), unsafe.Sizeof(*p)
 	if p == nil || addr < base || addr+fsize > base+size {
-		return "", schemaError("table %s: %s accessor must return the address of a field of its argument, like func(r *%s) *%s { return &r.Field }", table, what, t.Name(), reflect.TypeFor[F]())
+		return "", 0, schemaError("table %s: %s accessor must return the address of a field of its argument, like func(r *%s) *%s { return &r.Field }", table, what, t.Name(), reflect.TypeFor[F]())
 	}
-	return fieldName(t, addr-base, reflect.TypeFor[F]()), nil
+	return fieldName(t, addr-base, reflect.TypeFor[F]()), addr - base, nil
 }
 
 // fieldName finds the (possibly nested) field at offset off with type ft.

@@ -107,11 +107,11 @@ func (t *Table[T, K]) run(tx *Tx, pks [][]byte, set func(T) T) (int, error) {
 					return err
 				}
 			} else {
+				tx.op = OpUpdate
 				nr, _, err := t.prepare(tx, set(*r.row.(*T)), false)
 				if err != nil {
 					return err
 				}
-				tx.op = OpUpdate
 				if err := tx.replace(t.info, r, nr, cause{statement: true}); err != nil {
 					return err
 				}

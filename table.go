@@ -141,6 +141,10 @@ func (t *Table[T, K]) prepare(tx *Tx, row T, assign bool) (r *rec, fresh bool, e
 		}
 	}
 	r, err = t.encodeBox(b)
+	var ce *ConstraintError
+	if errors.As(err, &ce) && ce.Op == "" {
+		ce.Op = tx.op
+	}
 	return r, fresh, err
 }
 
@@ -163,6 +167,10 @@ func (t *Table[T, K]) writeAs(tx *Tx, row T, m writeMode, assign bool) (T, error
 		}
 	}
 	var r *rec
+	tx.op = OpInsert
+	if m == mustExist {
+		tx.op = OpUpdate
+	}
 	err := tx.atomically(t.info, func() error {
 		var fresh bool
 		var err error
@@ -205,12 +213,12 @@ func (t *Table[T, K]) refuse(tx *Tx, row *T) error {
 			continue // NULL
 		}
 		tx.scratch = sk.append(row, tx.scratch[:0])
-		if tx.get(rel.parent, tx.scratch) != nil {
+		if tx.parentRow(rel, tx.scratch) != nil {
 			continue
 		}
 		fk := tx.scratch
 		return &ConstraintError{Op: OpInsert, Table: t.info.name, Constraint: rel.qname, Err: ErrForeignKey,
-			Child: t.info.name, Parent: rel.parent.prefix + rel.parent.front.formatKey(fk)}
+			Child: t.info.name, Parent: rel.parent.prefix + rel.formatParent(fk)}
 	}
 	return nil
 }
@@ -251,6 +259,7 @@ func (t *Table[T, K]) UpdateKey(tx *Tx, old K, row T) error {
 		return err
 	}
 	defer tx.mu.Unlock()
+	tx.op = OpUpdate
 	return tx.atomically(t.info, func() error {
 		r, _, err := t.prepare(tx, row, false)
 		if err != nil {

@@ -24,7 +24,7 @@ import (
 // rows themselves, with their other fields (a follow's time), are rows of
 // their table: from.Children(tx, k) lists a row's, and Count(from) counts
 // them eagerly, one per link.
-type Through[A, P, T any, KP, KT Key] struct {
+type Through[A, P, T any, KP, KT comparable] struct {
 	m     *Association[A, P, T, KP, KT]
 	qname string
 	late  error // declared after Open: every use fails with it
@@ -36,7 +36,7 @@ type Through[A, P, T any, KP, KT Key] struct {
 // P's table (posts.tags); it is letters, digits and underscores, not
 // starting with a digit, and names one direction of that table. Like every
 // declaration it comes before Open, which reports what is wrong with it.
-func NewThrough[A, P, T any, KP, KT Key](from *Relation[A, P, KP], name string, to *Relation[A, T, KT]) *Through[A, P, T, KP, KT] {
+func NewThrough[A, P, T any, KP, KT comparable](from *Relation[A, P, KP], name string, to *Relation[A, T, KT]) *Through[A, P, T, KP, KT] {
 	t := &Through[A, P, T, KP, KT]{}
 	if from == nil || from.info == nil || from.info.parent == nil || to == nil || to.info == nil {
 		t.late = invalid("many-to-many direction %q: nil or undeclared relation", name)
@@ -156,7 +156,7 @@ func (t *Through[A, P, T, KP, KT]) Page(tx *Tx, k KP, p Page[T]) ([]T, error) {
 	out, err := cut(tx, p, func() *rec {
 		for c := links(); c != nil; c = links() {
 			if k := c.key(to.index.slot); k != nil {
-				if r := tx.get(to.parent, k); r != nil {
+				if r := tx.parentRow(to, k); r != nil {
 					return r
 				}
 			}

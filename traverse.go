@@ -82,7 +82,7 @@ func (r *Relation[C, P, K]) Ancestors(tx *Tx, child C, maxDepth int) iter.Seq2[P
 		key := encodeKey(r.pc, k)
 		seen := map[string]bool{}
 		if self, ok := any(child).(P); ok { // C is P: the relation is self-referential
-			seen[string(encodeKey(r.pc, *r.parent.ptr(&self)))] = true
+			seen[string(r.pkey(nil, &self))] = true
 		}
 		for depth := 1; key != nil && (maxDepth <= 0 || depth <= maxDepth); depth++ {
 			if seen[string(key)] {
@@ -90,7 +90,7 @@ func (r *Relation[C, P, K]) Ancestors(tx *Tx, child C, maxDepth int) iter.Seq2[P
 			}
 			seen[string(key)] = true
 			var p *rec
-			if !tx.step(func() { p = tx.get(r.parent.info, key) }) {
+			if !tx.step(func() { p = tx.parentRow(r.info, key) }) {
 				return
 			}
 			if p == nil {

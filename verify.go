@@ -40,7 +40,7 @@ func (tx *Tx) Verify() error {
 						vs = append(vs, tx.violation(ErrUnique, ti, r.pk(), ti.name+"."+ix.name, "another row"))
 					}
 				}
-				if rel := ix.rel; rel != nil && tx.get(rel.parent, k) == nil {
+				if rel := ix.rel; rel != nil && tx.parentRow(rel, k) == nil {
 					vs = append(vs, tx.missingParent(ti, r.pk(), rel, k))
 				}
 			}
