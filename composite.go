@@ -292,6 +292,8 @@ func newCompositeIndex[T any, K, V comparable](t *Table[T, K], name string, cols
 //		memrel.Col(func(t *Task) *int64 { return &t.ProjectID }, func(k *ProjectKey) *int64 { return &k.ID })),
 //		projects, memrel.OnDelete(memrel.Cascade))
 //
+// project is then a *memrel.Relation[Task, Project, ProjectKey]: Children
+// and the loaders take a ProjectKey, as SQL's join does both columns.
 // Columns may be NULL (NullCol). A child with any NULL column references
 // nothing (MATCH SIMPLE, SQL's default), unless MatchFull. Every action
 // writes every column: SET NULL needs every column nullable (Open refuses
@@ -309,7 +311,13 @@ func CompositeForeignKey[C any, CK comparable, P any, K comparable](child *Table
 	}
 	k.matchFull = r.matchFull
 	ordered := k.cols
-	return declare(child, name, k.names, parent, k.nullable, k.allNull, clauses,
+	var notNull []string
+	for _, c := range ordered {
+		if !c.nullable {
+			notNull = append(notNull, c.name)
+		}
+	}
+	rel := declare(child, name, k.names, parent, k.nullable, k.allNull, clauses,
 		func(c *C) (K, bool) {
 			var key K
 			ok := true
@@ -343,4 +351,8 @@ func CompositeForeignKey[C any, CK comparable, P any, K comparable](child *Table
 			}
 			return ok
 		}, k.errs...)
+	if rel.info != nil {
+		rel.info.notNull = strings.Join(notNull, ", ")
+	}
+	return rel
 }

@@ -2,8 +2,12 @@ package memrel_test
 
 import (
 	"errors"
+	"flag"
+	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/memrel/memrel"
@@ -201,6 +205,21 @@ func TestCompositeForeignKey(t *testing.T) {
 		}
 		return nil
 	})
+	// A range of a composite primary key: tenant 2's tasks 10 to 10.
+	err = ts.db.Update(func(tx *memrel.Tx) error {
+		n, err := ts.tasks.DeleteRange(tx, TenantKey{2, 10}, TenantKey{2, 10})
+		if n != 1 {
+			t.Errorf("DeleteRange of one key: %d rows", n)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	memrel.MustUpdate(t, ts.db, func(tx *memrel.Tx) error {
+		_, err := ts.tasks.Insert(tx, Task{TenantKey: TenantKey{2, 10}, ProjectID: memrel.NullFrom[int64](1), Owner: memrel.NullFrom("ann@x")})
+		return err
+	})
 	// Deleting tenant 1 cascades to its projects, and on to their tasks;
 	// tenant 2's task without a project stays.
 	memrel.MustUpdate(t, ts.db, func(tx *memrel.Tx) error { return ts.tenants.Delete(tx, 1) })
@@ -219,7 +238,7 @@ func TestCompositeSetNullAndMatchFull(t *testing.T) {
 	projects := memrel.NewCompositeTable(s, "projects", func(p *Project) *TenantKey { return &p.TenantKey })
 	tasks := memrel.NewCompositeTable(s, "tasks", func(t *Task) *TenantKey { return &t.TenantKey })
 	memrel.CompositeForeignKey(tasks, "project", projectColumns(), projects, memrel.OnDelete(memrel.SetNull))
-	if _, err := memrel.Open(s); !errors.Is(err, memrel.ErrSchema) || !strings.Contains(err.Error(), "SET NULL") {
+	if _, err := memrel.Open(s); !errors.Is(err, memrel.ErrSchema) || !strings.Contains(err.Error(), "SET NULL writes NULL to every column of the key, and TenantKey.TenantID is NOT NULL") {
 		t.Fatalf("Open: %v, want a SET NULL schema error", err)
 	}
 
@@ -451,5 +470,256 @@ func TestCompositeDeclarationErrors(t *testing.T) {
 				t.Fatalf("Open: %v, want ErrSchema saying %q", err, c.want)
 			}
 		})
+	}
+}
+
+var rangeSeed = flag.Uint64("rangeseed", 0, "TestIndexRangeStatements' seed (0: from the clock)")
+
+// An index-range statement does what the same statement by predicate
+// does: the same rows affected, the same rejections, the same rows after.
+func TestIndexRangeStatements(t *testing.T) {
+	type Event struct {
+		ID    int64
+		Score int
+		Slot  ProjectCode
+	}
+	type Note struct {
+		ID      int64
+		EventID int64
+	}
+	s := memrel.NewSchema()
+	events := memrel.NewTable(s, "events", func(e *Event) *int64 { return &e.ID })
+	byScore := memrel.NewIndex(events, "score", func(e *Event) *int { return &e.Score })
+	bySlot := memrel.NewCompositeIndex(events, "slot", memrel.Columns(
+		memrel.Col(func(e *Event) *int64 { return &e.Slot.TenantID }, func(k *ProjectCode) *int64 { return &k.TenantID }),
+		memrel.Col(func(e *Event) *int64 { return &e.Slot.Code }, func(k *ProjectCode) *int64 { return &k.Code })))
+	notes := memrel.NewTable(s, "notes", func(n *Note) *int64 { return &n.ID })
+	memrel.ForeignKey(notes, "event", func(n *Note) *int64 { return &n.EventID }, events, memrel.OnDelete(memrel.Restrict))
+	db, err := memrel.Open(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed := *rangeSeed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	t.Logf("seed %d (rerun with -rangeseed %d)", seed, seed)
+	rng := rand.New(rand.NewPCG(seed, 5))
+	memrel.MustUpdate(t, db, func(tx *memrel.Tx) error {
+		for range 150 {
+			if _, err := events.Insert(tx, Event{Score: rng.IntN(50), Slot: ProjectCode{int64(rng.IntN(3)), int64(rng.IntN(20))}}); err != nil {
+				return err
+			}
+		}
+		for range 5 {
+			if _, err := notes.Insert(tx, Note{EventID: int64(1 + rng.IntN(150))}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	rows := func(db *memrel.DB) []Event {
+		var out []Event
+		viewOK(t, db, func(tx *memrel.Tx) error {
+			for e := range events.All(tx) {
+				out = append(out, e)
+			}
+			return nil
+		})
+		return out
+	}
+	type outcome struct {
+		N   int
+		Err bool
+	}
+	for i := range 120 {
+		lo, hi := rng.IntN(55)-2, rng.IntN(55)-2
+		tenant, c1, c2 := int64(rng.IntN(3)), int64(rng.IntN(22)), int64(rng.IntN(22))
+		bump := func(e Event) Event { e.Score += 100; return e }
+		inScore := func(e Event) bool { return e.Score >= lo && e.Score <= hi }
+		inSlot := func(e Event) bool { return e.Slot.TenantID == tenant && e.Slot.Code >= c1 && e.Slot.Code <= c2 }
+		k1, k2 := int64(rng.IntN(160)), int64(rng.IntN(160))
+		inKeys := func(e Event) bool { return e.ID >= k1 && e.ID <= k2 }
+		var byRange, byWhere func(tx *memrel.Tx) (int, error)
+		switch i % 6 {
+		case 4:
+			byRange = func(tx *memrel.Tx) (int, error) { return events.DeleteRange(tx, k1, k2) }
+			byWhere = func(tx *memrel.Tx) (int, error) { return events.DeleteWhere(tx, inKeys) }
+		case 5:
+			byRange = func(tx *memrel.Tx) (int, error) { return events.UpdateRange(tx, k1, k2, bump) }
+			byWhere = func(tx *memrel.Tx) (int, error) { return events.UpdateWhere(tx, inKeys, bump) }
+		case 0:
+			byRange = func(tx *memrel.Tx) (int, error) { return byScore.DeleteRange(tx, lo, hi) }
+			byWhere = func(tx *memrel.Tx) (int, error) { return events.DeleteWhere(tx, inScore) }
+		case 1:
+			byRange = func(tx *memrel.Tx) (int, error) { return byScore.UpdateRange(tx, lo, hi, bump) }
+			byWhere = func(tx *memrel.Tx) (int, error) { return events.UpdateWhere(tx, inScore, bump) }
+		case 2:
+			byRange = func(tx *memrel.Tx) (int, error) {
+				return bySlot.DeleteRange(tx, ProjectCode{tenant, c1}, ProjectCode{tenant, c2})
+			}
+			byWhere = func(tx *memrel.Tx) (int, error) { return events.DeleteWhere(tx, inSlot) }
+		case 3:
+			byRange = func(tx *memrel.Tx) (int, error) {
+				return bySlot.UpdateRange(tx, ProjectCode{tenant, c1}, ProjectCode{tenant, c2}, bump)
+			}
+			byWhere = func(tx *memrel.Tx) (int, error) { return events.UpdateWhere(tx, inSlot, bump) }
+		}
+		var got [2]outcome
+		var after [2][]Event
+		for j, stmt := range []func(tx *memrel.Tx) (int, error){byRange, byWhere} {
+			f := db.Fork()
+			err := f.Update(func(tx *memrel.Tx) error {
+				n, err := stmt(tx)
+				got[j] = outcome{n, err != nil}
+				return err
+			})
+			if err != nil && !errors.Is(err, memrel.ErrRestrict) {
+				t.Fatal(err)
+			}
+			after[j] = rows(f)
+			if err := f.Verify(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got[0] != got[1] {
+			t.Fatalf("statement %d: by range %+v, by predicate %+v", i, got[0], got[1])
+		}
+		if diff := cmp.Diff(after[1], after[0]); diff != "" {
+			t.Fatalf("statement %d: rows differ (-predicate +range):\n%s", i, diff)
+		}
+	}
+}
+
+// A composite foreign key to a composite unique key, and a many-to-many
+// association keyed by three columns whose first two are a composite
+// foreign key (a seek on the primary key serves it).
+func TestCompositeUniqueReferenceAndThrough(t *testing.T) {
+	type Sku struct {
+		Vendor string
+		Number int
+	}
+	type Product struct {
+		ID     int64
+		Vendor string
+		Number int
+	}
+	type Line struct {
+		ID     int64
+		Vendor string
+		Number int
+	}
+	type MKey struct{ TenantID, ProjectID, MemberID int64 }
+	type Membership struct{ MKey }
+	s := memrel.NewSchema()
+	products := memrel.NewTable(s, "products", func(p *Product) *int64 { return &p.ID })
+	sku := memrel.NewUniqueCompositeIndex(products, "sku", memrel.Columns(
+		memrel.Col(func(p *Product) *string { return &p.Vendor }, func(k *Sku) *string { return &k.Vendor }),
+		memrel.Col(func(p *Product) *int { return &p.Number }, func(k *Sku) *int { return &k.Number })))
+	lines := memrel.NewTable(s, "lines", func(l *Line) *int64 { return &l.ID })
+	product := memrel.CompositeForeignKey(lines, "product", memrel.Columns(
+		memrel.Col(func(l *Line) *int { return &l.Number }, func(k *Sku) *int { return &k.Number }),
+		memrel.Col(func(l *Line) *string { return &l.Vendor }, func(k *Sku) *string { return &k.Vendor })),
+		sku, memrel.OnUpdate(memrel.Cascade), memrel.OnDelete(memrel.Restrict))
+	projects := memrel.NewCompositeTable(s, "projects", func(p *Project) *TenantKey { return &p.TenantKey })
+	members := memrel.NewTable(s, "members", func(m *Member) *int64 { return &m.ID })
+	memberships := memrel.NewCompositeTable(s, "memberships", func(m *Membership) *MKey { return &m.MKey })
+	ofProject := memrel.CompositeForeignKey(memberships, "project", memrel.Columns(
+		memrel.Col(func(m *Membership) *int64 { return &m.TenantID }, func(k *TenantKey) *int64 { return &k.TenantID }),
+		memrel.Col(func(m *Membership) *int64 { return &m.ProjectID }, func(k *TenantKey) *int64 { return &k.ID })),
+		projects, memrel.OnDelete(memrel.Cascade))
+	ofMember := memrel.ForeignKey(memberships, "member", func(m *Membership) *int64 { return &m.MemberID }, members, memrel.OnDelete(memrel.Cascade))
+	membersOf := memrel.NewThrough(ofProject, "members", ofMember)
+	projectsOf := memrel.NewThrough(ofMember, "projects", ofProject)
+	db, err := memrel.Open(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	memrel.MustUpdate(t, db, func(tx *memrel.Tx) error {
+		for _, p := range []Product{{1, "acme", 7}, {2, "acme", 8}, {3, "globex", 7}} {
+			if _, err := products.Insert(tx, p); err != nil {
+				return err
+			}
+		}
+		for _, l := range []Line{{1, "acme", 7}, {2, "acme", 7}, {3, "globex", 7}} {
+			if _, err := lines.Insert(tx, l); err != nil {
+				return err
+			}
+		}
+		for i := int64(1); i <= 4; i++ {
+			if _, err := members.Insert(tx, Member{ID: i, Email: fmt.Sprint(i)}); err != nil {
+				return err
+			}
+		}
+		for _, k := range []TenantKey{{1, 1}, {1, 2}, {2, 1}} {
+			if _, err := projects.Insert(tx, Project{TenantKey: k}); err != nil {
+				return err
+			}
+		}
+		for _, l := range [][2]int64{{0, 1}, {0, 2}, {1, 2}, {1, 3}, {2, 1}, {2, 4}} {
+			k := []TenantKey{{1, 1}, {1, 2}, {2, 1}}[l[0]]
+			if _, err := membersOf.Link(tx, k, l[1]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	err = db.Update(func(tx *memrel.Tx) error {
+		_, err := lines.Insert(tx, Line{ID: 4, Vendor: "globex", Number: 8})
+		return err
+	})
+	if !errors.Is(err, memrel.ErrForeignKey) || !strings.Contains(err.Error(), `products sku ("globex", 8)`) {
+		t.Fatalf("a line of a missing sku: %v", err)
+	}
+	if err := db.Update(func(tx *memrel.Tx) error { return products.Delete(tx, 1) }); !errors.Is(err, memrel.ErrRestrict) {
+		t.Fatalf("delete a product with lines: %v, want ErrRestrict", err)
+	}
+	memrel.MustUpdate(t, db, func(tx *memrel.Tx) error { return products.Update(tx, Product{1, "acme", 70}) })
+	viewOK(t, db, func(tx *memrel.Tx) error {
+		got, res, err := memrel.EagerAll(tx, lines, memrel.One(product))
+		if err != nil {
+			return err
+		}
+		for _, l := range got {
+			p, ok := memrel.One(product).Of(res, l)
+			if !ok || p.Vendor != l.Vendor || p.Number != l.Number {
+				t.Errorf("line %d: product %+v, %v", l.ID, p, ok)
+			}
+		}
+		if l, _ := lines.Get(tx, 2); l.Number != 70 {
+			t.Errorf("line 2 after the sku changed: %+v, want number 70", l)
+		}
+		ps, res, err := memrel.EagerAll(tx, projects, membersOf.Load())
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			var lazy []int64
+			for m := range membersOf.List(tx, p.TenantKey) {
+				lazy = append(lazy, m.ID)
+			}
+			var eager []int64
+			for _, m := range membersOf.Load().Of(res, p) {
+				eager = append(eager, m.ID)
+			}
+			if diff := cmp.Diff(lazy, eager); diff != "" || len(lazy) != 2 {
+				t.Errorf("project %v: members (-lazy +eager):\n%s (lazy %v)", p.TenantKey, diff, lazy)
+			}
+		}
+		n, err := projectsOf.Count(tx, 2)
+		if err != nil || n != 2 {
+			t.Errorf("member 2's projects: %d, %v", n, err)
+		}
+		return nil
+	})
+	memrel.MustUpdate(t, db, func(tx *memrel.Tx) error { return projects.Delete(tx, TenantKey{1, 2}) })
+	viewOK(t, db, func(tx *memrel.Tx) error {
+		if n, _ := memberships.Len(tx); n != 4 {
+			t.Errorf("%d memberships after deleting a project of two, want 4", n)
+		}
+		return nil
+	})
+	if err := db.Verify(); err != nil {
+		t.Fatal(err)
 	}
 }

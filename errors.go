@@ -49,7 +49,7 @@ var (
 	ErrSchema = errors.New("memrel: schema error")
 
 	// ErrInvalid is returned for a row or argument the store cannot accept:
-	// a nil transaction, table or relation, an empty string key, a key too
+	// a nil transaction, table or relation, an empty string primary key, a key too
 	// long to index, or an exhausted auto-increment sequence.
 	ErrInvalid = errors.New("memrel: invalid argument")
 
@@ -139,6 +139,10 @@ type ConstraintError struct {
 	// wrong.
 	Other string
 
+	// For ErrUnique on a unique index, the value taken, formatted:
+	// `"ann@example.com"`, or `(2, "roadmap")` for a composite index.
+	Value string
+
 	Err error // the sentinel
 }
 
@@ -154,6 +158,8 @@ func (e *ConstraintError) Error() string {
 		fmt.Fprintf(&b, ": %s references it through %s", e.Child, e.Constraint)
 	case e.Parent != "":
 		fmt.Fprintf(&b, ": %s does not exist (%s)", e.Parent, e.Constraint)
+	case errors.Is(e.Err, ErrUnique) && e.Value != "":
+		fmt.Fprintf(&b, ": %s %s is taken by %s", e.Constraint, e.Value, e.Other)
 	case errors.Is(e.Err, ErrUnique):
 		fmt.Fprintf(&b, ": %s is taken by %s", e.Constraint, e.Other)
 	default:

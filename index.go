@@ -85,7 +85,8 @@ func newPairIndex[T any, K comparable, A, B Key](t *Table[T, K], name string, a 
 // declareIndex adds an index computed by slot to t's schema.
 func declareIndex[T any, K, V comparable](t *Table[T, K], name, fields string, unique bool, c keyCodec[V], slot slotKey[T], errs ...error) *Index[T, K, V] {
 	x := &Index[T, K, V]{table: t, codec: c, slot: slot}
-	x.info = t.info.schema.addIndex(t.info, name, fields, unique, nil, func(*indexInfo) {
+	x.info = t.info.schema.addIndex(t.info, name, fields, unique, nil, func(ix *indexInfo) {
+		ix.format = c.format
 		for _, err := range errs {
 			if err != nil {
 				return

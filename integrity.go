@@ -162,7 +162,11 @@ func (tx *Tx) replace(ti *tableInfo, old, nw *rec, why cause) error {
 			continue
 		}
 		if other := tx.holder(ti, ix, k); other != nil && other != old {
-			return tx.violation(ErrUnique, ti, nw.pk(), ti.name+"."+ix.name, ti.prefix+ti.front.formatKey(other.pk()))
+			v := tx.violation(ErrUnique, ti, nw.pk(), ti.name+"."+ix.name, ti.prefix+ti.front.formatKey(other.pk()))
+			if ix.format != nil {
+				v.Value = ix.format(k)
+			}
+			return v
 		}
 	}
 	// An operation's own write that keeps its key runs no actions, so

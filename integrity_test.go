@@ -235,9 +235,9 @@ func TestUnique(t *testing.T) {
 		{"duplicate primary key", func(tx *Tx) error { _, err := b.Users.Insert(tx, User{1, "x", "x@x"}); return err },
 			"memrel: insert users 1: unique violation: users.primary key is taken by users 1"},
 		{"duplicate email on insert", func(tx *Tx) error { _, err := b.Users.Insert(tx, User{3, "x", "ann@x"}); return err },
-			"memrel: insert users 3: unique violation: users.email is taken by users 1"},
+			`memrel: insert users 3: unique violation: users.email "ann@x" is taken by users 1`},
 		{"duplicate email on update", func(tx *Tx) error { return b.Users.Update(tx, User{2, "bob", "ann@x"}) },
-			"memrel: update users 2: unique violation: users.email is taken by users 1"},
+			`memrel: update users 2: unique violation: users.email "ann@x" is taken by users 1`},
 		{"re-key onto a taken key", func(tx *Tx) error { return b.Users.UpdateKey(tx, 1, User{2, "ann", "ann@x"}) },
 			"memrel: update users 2: unique violation: users.primary key is taken by users 2"},
 	}
@@ -444,7 +444,7 @@ func TestRejectedInsertNamesNoKey(t *testing.T) {
 		_, err := accounts.Insert(tx, User{Email: "b@x"}) // key 2: no owner 2
 		check("full path", err, ErrForeignKey, "memrel: insert accounts: foreign key violation: owners 2 does not exist (accounts.owner)")
 		_, err = accounts.Insert(tx, User{Email: "a@x"})
-		check("both", err, ErrUnique, "memrel: insert accounts: unique violation: accounts.email is taken by accounts 1")
+		check("both", err, ErrUnique, `memrel: insert accounts: unique violation: accounts.email "a@x" is taken by accounts 1`)
 		return nil
 	})
 	if err != nil {

@@ -23,7 +23,10 @@ import (
 //
 // A zero value is a key like any other (a zero UUID, false, the zero
 // time), with two exceptions: an integer primary key of 0 asks for the
-// table's next sequence number on insert, and an empty string is refused.
+// table's next sequence number on insert (InsertWithKey stores it), and an
+// empty string primary key (or a string field of a composite one) is
+// refused. An empty string is a value like any other in an index or a
+// foreign key, as in SQL.
 type Key interface {
 	~int | ~int8 | ~int16 | ~int32 | ~int64 |
 		~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 |

@@ -28,8 +28,9 @@ type rules struct {
 // OnDelete is what happens to the children when their parent is deleted.
 func OnDelete(a Action) Rule { return Rule{func(r *rules) { r.onDelete = a }} }
 
-// OnUpdate is what happens to the children when their parent's key
-// changes (UpdateKey).
+// OnUpdate is what happens to the children when the key they reference
+// changes: the parent's primary key (UpdateKey), or for a foreign key
+// that references a unique index, the indexed value (Update, Upsert).
 func OnUpdate(a Action) Rule { return Rule{func(r *rules) { r.onUpdate = a }} }
 
 // Deferred postpones the NO ACTION check to commit (SQL's DEFERRABLE
@@ -161,7 +162,9 @@ func ForeignKey[C any, CK comparable, P any, K Key](child *Table[C, CK], name st
 }
 
 // NullableForeignKey declares a foreign key that may be NULL: a Null[K] field
-// that is not Valid references nothing and is never checked.
+// that is not Valid references nothing and is never checked. The relation's
+// K is the referenced key's type: a Null[string] field referencing users'
+// email gives a *Relation[C, User, string].
 func NullableForeignKey[C any, CK comparable, P any, K Key](child *Table[C, CK], name string, field func(*C) *Null[K], parent Ref[P, K], rules ...Rule) *Relation[C, P, K] {
 	pc := newCodec[K]()
 	fname, err := fieldOf(tableName(child), "relation "+name, field)
@@ -263,6 +266,7 @@ func declare[C any, CK comparable, P any, K comparable](child *Table[C, CK], nam
 	}
 	late := s.addIndex(child.info, name, fname, unique, info, func(ix *indexInfo) {
 		info.index = ix
+		ix.format = rel.pc.format
 		k := child.info.keyName
 		if fname != "" && (fname == k || strings.HasPrefix(k, fname+", ")) && !unique {
 			// The primary key begins with this foreign key: seeks on the

@@ -15,7 +15,9 @@ import "slices"
 // after it. A rollback gives back the keys the sequences handed out since
 // (as SQLite's does). DeferConstraints is a mode of the transaction, not a
 // change of its data: a rollback leaves it on (as SQLite's PRAGMA
-// defer_foreign_keys).
+// defer_foreign_keys). A savepoint need not be released: Commit keeps
+// every change not rolled back, and Abort discards all of them, savepoints
+// released or not.
 //
 //	sp, err := tx.Savepoint()          // SAVEPOINT sp
 //	...

@@ -81,6 +81,7 @@ type indexInfo struct {
 	// nullable: a row may have no value in it (a column is a Null that is
 	// not Valid); such a row is not in the index.
 	nullable bool
+	format   func([]byte) string // renders a value, for messages
 }
 
 // withPK reports whether ix's entries end with the primary key: it has a
@@ -129,6 +130,7 @@ type relInfo struct {
 	ref      *indexInfo // the parent's unique index referenced; nil for its primary key
 	nullable bool       // the foreign key may be NULL (a column of it may)
 	allNull  bool       // every column of it may be NULL: SET NULL can write it
+	notNull  string     // a composite key's NOT NULL columns, for messages
 	onDelete Action
 	onUpdate Action
 	deferred bool
@@ -240,8 +242,12 @@ func (s *Schema) freeze() {
 		if r.onDelete > SetDefault || r.onUpdate > SetDefault {
 			s.errs = append(s.errs, schemaError("relation %s (%s): unknown action", r.qname, field))
 		}
-		if !r.allNull && (r.onDelete == SetNull || r.onUpdate == SetNull) {
-			s.errs = append(s.errs, schemaError("relation %s: SET NULL on %s, which is not nullable (declare it with NullableForeignKey, or every column with NullCol)", r.qname, field))
+		switch {
+		case r.allNull || r.onDelete != SetNull && r.onUpdate != SetNull:
+		case r.notNull != "":
+			s.errs = append(s.errs, schemaError("relation %s: SET NULL writes NULL to every column of the key, and %s is NOT NULL (declare it with NullCol, or choose another action)", r.qname, r.notNull))
+		default:
+			s.errs = append(s.errs, schemaError("relation %s: SET NULL on %s, which is not nullable (declare it with NullableForeignKey)", r.qname, field))
 		}
 		if ix := r.ref; ix != nil {
 			switch {

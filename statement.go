@@ -1,5 +1,7 @@
 package memrel
 
+import "bytes"
+
 // Set-based statements: SQL's DELETE ... WHERE and UPDATE ... WHERE, each
 // one operation over every row it matches, with SQLite's timing: each
 // row's own checks and actions as it goes (RESTRICT at once, cascades run
@@ -127,4 +129,96 @@ func (t *Table[T, K]) run(tx *Tx, pks [][]byte, set func(T) T) (int, error) {
 		return 0, err
 	}
 	return n, nil
+}
+
+// DeleteRange deletes every row whose indexed value v is in the range
+// from <= v <= to (SQL's WHERE v BETWEEN from AND to; from == to for
+// WHERE v = from), as one statement, as Table.DeleteWhere does: reading
+// only the index's entries in the range, in the index's order. It returns
+// how many rows it deleted.
+func (x *Index[T, K, V]) DeleteRange(tx *Tx, from, to V) (int, error) {
+	return x.statement(tx, from, to, nil)
+}
+
+// UpdateRange replaces every row whose indexed value is in the range from
+// <= v <= to by set(row), as one statement, as Table.UpdateWhere does. The
+// rows are those of the range when the statement begins; set may move a
+// row's value out of the range, or into it, which matches it only if it
+// was there already.
+func (x *Index[T, K, V]) UpdateRange(tx *Tx, from, to V, set func(T) T) (int, error) {
+	if set == nil {
+		return 0, invalid("UpdateRange: nil set function")
+	}
+	return x.statement(tx, from, to, set)
+}
+
+func (x *Index[T, K, V]) statement(tx *Tx, from, to V, set func(T) T) (int, error) {
+	err := x.check(tx)
+	if err == nil {
+		err = x.table.check(tx, true)
+	}
+	if err := tx.enter(err); err != nil {
+		return 0, err
+	}
+	defer tx.mu.Unlock()
+	slot := x.info.slot
+	pks, err := tx.inRange(x.info.table, x.info.mdb, func(r *rec) []byte { return r.key(slot) }, encodeKey(x.codec, from), encodeKey(x.codec, to))
+	if err != nil {
+		return 0, err
+	}
+	return x.table.run(tx, pks, set)
+}
+
+// DeleteRange deletes every row whose key k is in the range from <= k <=
+// to, as one statement, as DeleteWhere does, reading only that range of
+// the primary key: for a composite key, DeleteRange(tx, Key{1, 11},
+// Key{1, 13}) is DELETE ... WHERE tenant_id = 1 AND id BETWEEN 11 AND 13.
+// It returns how many rows it deleted.
+func (t *Table[T, K]) DeleteRange(tx *Tx, from, to K) (int, error) {
+	return t.rangeStatement(tx, from, to, nil)
+}
+
+// UpdateRange replaces every row whose key is in the range from <= k <= to
+// by set(row), as one statement, as UpdateWhere does.
+func (t *Table[T, K]) UpdateRange(tx *Tx, from, to K, set func(T) T) (int, error) {
+	if set == nil {
+		return 0, invalid("UpdateRange: nil set function")
+	}
+	return t.rangeStatement(tx, from, to, set)
+}
+
+func (t *Table[T, K]) rangeStatement(tx *Tx, from, to K, set func(T) T) (int, error) {
+	if err := tx.enter(t.check(tx, true)); err != nil {
+		return 0, err
+	}
+	defer tx.mu.Unlock()
+	pks, err := tx.inRange(t.info, "id", (*rec).pk, encodeKey(t.codec, from), encodeKey(t.codec, to))
+	if err != nil {
+		return 0, err
+	}
+	return t.run(tx, pks, set)
+}
+
+// inRange returns the primary keys of the rows of ti whose key in index
+// (key reads it from a record) is in [lo, hi], in the index's order.
+func (tx *Tx) inRange(ti *tableInfo, index string, key func(*rec) []byte, lo, hi []byte) ([][]byte, error) {
+	if bytes.Compare(lo, hi) > 0 {
+		return nil, nil // an empty range, as BETWEEN 2 AND 1 is
+	}
+	if tx.done.Load() {
+		return nil, ErrTxDone
+	}
+	it, err := tx.mtx.LowerBound(ti.name, index, lo)
+	if err != nil {
+		return nil, err
+	}
+	var pks [][]byte
+	for obj := it.Next(); obj != nil; obj = it.Next() {
+		r := obj.(*rec)
+		if bytes.Compare(key(r), hi) > 0 {
+			break
+		}
+		pks = append(pks, r.pk())
+	}
+	return pks, nil
 }
