@@ -528,5 +528,17 @@ func (t ThroughLoader[A, P, T, K]) count(tx *Tx, pairs, targets int) {
 
 // appendParentKey appends the key of parent p that r references to dst.
 func (r *Relation[C, P, K]) appendParentKey(dst []byte, p *P) []byte {
+	if r.pptr != nil {
+		return r.pc.append(dst, *r.pptr(p))
+	}
 	return r.pkey(dst, p)
+}
+
+// parentKey is appendParentKey into buf, which does not escape: a key the
+// closure path encodes gets a buffer of its own.
+func (r *Relation[C, P, K]) parentKey(buf []byte, p *P) []byte {
+	if r.pptr != nil {
+		return r.pc.append(buf, *r.pptr(p))
+	}
+	return r.pkey(nil, p)
 }

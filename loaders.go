@@ -355,7 +355,7 @@ func (c CountLoader[C, P, K]) Of(res *Result, parent P) int {
 		return 0
 	}
 	var buf [32]byte
-	n, _ := vals.get(c.s.rel.pkey(buf[:0], &parent))
+	n, _ := vals.get(c.s.rel.parentKey(buf[:0], &parent))
 	return n
 }
 

@@ -95,7 +95,7 @@ func childrenOf[C, P any, K comparable, T any](res *Result, id any, rel *Relatio
 		return nil
 	}
 	var buf [32]byte
-	ts, _ := vals.get(rel.pkey(buf[:0], &parent))
+	ts, _ := vals.get(rel.parentKey(buf[:0], &parent))
 	return ts
 }
 

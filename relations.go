@@ -72,8 +72,13 @@ type Relation[C, P any, K comparable] struct {
 	parent *tableInfo
 	pc     codec[K]                      // the referenced key's codec
 	pkey   func(dst []byte, p *P) []byte // appends a parent row's referenced key
-	get    func(*C) (K, bool)            // the child's foreign key, false for NULL
-	put    func(*C, K)                   // sets the child's foreign key
+	// pptr is the referenced key's field when it is the parent's primary
+	// key of one field (or one struct): appendParentKey then calls the
+	// concrete codec, so that a caller's buffer does not escape through
+	// the closure.
+	pptr func(*P) *K
+	get  func(*C) (K, bool) // the child's foreign key, false for NULL
+	put  func(*C, K)        // sets the child's foreign key
 	// prepare encodes a new child row for insertion (assigning its
 	// auto-increment key), for operations that insert children.
 	prepare func(tx *Tx, c C) (*rec, bool, error)
@@ -96,21 +101,22 @@ type Relation[C, P any, K comparable] struct {
 type Ref[P any, K comparable] interface {
 	// referenced describes the key. Its arguments are never read: they
 	// let the compiler infer P and K from a table or an index.
-	referenced(*P, *K) refKey[P]
+	referenced(*P, *K) refKey[P, K]
 }
 
 // refKey is what a foreign key needs of the key it references.
-type refKey[P any] struct {
+type refKey[P any, K comparable] struct {
 	table *tableInfo
 	ix    *indexInfo                    // nil: the primary key
 	key   func(dst []byte, p *P) []byte // appends row p's key
+	ptr   func(*P) *K                   // the key's field, for a primary key of one
 }
 
-func (t *Table[T, K]) referenced(*T, *K) refKey[T] {
+func (t *Table[T, K]) referenced(*T, *K) refKey[T, K] {
 	if t == nil || t.info == nil {
-		return refKey[T]{}
+		return refKey[T, K]{}
 	}
-	r := refKey[T]{table: t.info}
+	r := refKey[T, K]{table: t.info, ptr: t.ptr}
 	if ptr := t.ptr; ptr != nil {
 		c := newCodec[K]()
 		r.key = func(dst []byte, p *T) []byte { return c.append(dst, *ptr(p)) }
@@ -121,12 +127,12 @@ func (t *Table[T, K]) referenced(*T, *K) refKey[T] {
 	return r
 }
 
-func (x *Index[T, K, V]) referenced(*T, *V) refKey[T] {
+func (x *Index[T, K, V]) referenced(*T, *V) refKey[T, V] {
 	if x == nil || x.table == nil || x.info == nil {
-		return refKey[T]{}
+		return refKey[T, V]{}
 	}
 	slot := x.slot
-	return refKey[T]{table: x.info.table, ix: x.info, key: func(dst []byte, p *T) []byte {
+	return refKey[T, V]{table: x.info.table, ix: x.info, key: func(dst []byte, p *T) []byte {
 		if slot.size(p) < 0 {
 			return dst // NULL: Open refuses a reference to a nullable index
 		}
@@ -205,7 +211,7 @@ func declare[C any, CK comparable, P any, K comparable](child *Table[C, CK], nam
 	if child == nil || child.info == nil || child.info.schema == nil {
 		return &Relation[C, P, K]{} // every use fails with ErrInvalid
 	}
-	var ref refKey[P]
+	var ref refKey[P, K]
 	if parent != nil {
 		ref = parent.referenced(nil, nil)
 	}
@@ -213,7 +219,7 @@ func declare[C any, CK comparable, P any, K comparable](child *Table[C, CK], nam
 		child.info.schema.fail(schemaError("relation %s.%s: nil parent table or index", child.info.name, name))
 		return &Relation[C, P, K]{}
 	}
-	rel := &Relation[C, P, K]{child: child.info, parent: ref.table, pc: newCodec[K](), pkey: ref.key, get: get, put: put,
+	rel := &Relation[C, P, K]{child: child.info, parent: ref.table, pc: newCodec[K](), pkey: ref.key, pptr: ref.ptr, get: get, put: put,
 		prepare: func(tx *Tx, c C) (*rec, bool, error) { return child.prepare(tx, c, true) },
 		addSlot: func(k slotKey[C]) { child.slots = append(child.slots, k) }}
 	info := &relInfo{name: name, child: child.info, parent: ref.table, ref: ref.ix, nullable: nullable, allNull: allNull,

@@ -141,9 +141,8 @@ func (t *Table[T, K]) prepare(tx *Tx, row T, assign bool) (r *rec, fresh bool, e
 		}
 	}
 	r, err = t.encodeBox(b)
-	var ce *ConstraintError
-	if errors.As(err, &ce) && ce.Op == "" {
-		ce.Op = tx.op
+	if ce, ok := err.(*ConstraintError); ok && ce.Op == "" {
+		ce.Op = tx.op // mixedNulls's
 	}
 	return r, fresh, err
 }

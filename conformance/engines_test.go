@@ -18,53 +18,118 @@ import (
 
 // The schema both engines run: users write posts (author, NOT NULL), posts
 // may have an editor (nullable), comments belong to posts and reply to
-// comments (nullable self-reference). Each relation's rules vary by case.
+// comments (nullable self-reference), and posts are tagged through
+// post_tags, keyed by the pair. Users are also tenants: projects are keyed
+// by (tenant_id, id), the tenant a foreign key to users (NOT NULL, the
+// key's leading column), and have a code unique within their tenant (a
+// NULL code never collides). Tasks may belong to a project by (tenant_id,
+// project_id), a composite foreign key of two nullable columns that, with
+// either NULL, references nothing (MATCH SIMPLE), and may have an owner,
+// a user referenced by e-mail, the users' unique key. Each relation's rules
+// vary by case.
 
 type rel struct {
 	OnDelete, OnUpdate memrel.Action
 	Deferred           bool
-	Default            int64
+	// Default is the parent SET DEFAULT writes: its id; for Owner the
+	// number of its e-mail ("eN"); for Project the project's id, of the
+	// tenant DefaultTenant.
+	Default, DefaultTenant int64
+	// NullDefault (nullable relations only): SET DEFAULT writes NULL, the
+	// column's default when it declares none (memrel: no Default rule).
+	NullDefault bool
 }
 
 type config struct {
 	Author, Editor, Post, Parent rel
 	Tagged, Tag                  rel // post_tags -> posts, post_tags -> tags (never SET NULL: they form the key)
+	Tenant                       rel // projects -> users (never SET NULL: it leads the key)
+	Project                      rel // tasks -> projects by (tenant_id, project_id)
+	Owner                        rel // tasks -> users by email
 }
 
-// op is one operation. Table is "users", "posts", "comments", "tags" or
-// "post_tags"; for users A is the e-mail's number (email "eA", unique), for
-// posts A is user_id and B editor_id, for comments A is post_id and B
-// parent_id (nil is NULL), for tags A is the name's number; for post_tags,
-// keyed by (post_id, tag_id), ID is the post and A the tag, and only insert
-// (link) and delete (unlink) apply. The kinds savepoint, rollback-to and
+// op is one operation. Table is "users", "posts", "comments", "tags",
+// "post_tags", "projects" or "tasks"; for users A is the e-mail's number
+// (email "eA", unique), for posts A is user_id and B editor_id, for
+// comments A is post_id and B parent_id (nil is NULL), for tags A is the
+// name's number; for post_tags, keyed by (post_id, tag_id), ID is the post
+// and A the tag, and only insert (link) and delete (unlink) apply. For
+// projects, keyed by (tenant_id, id), A is the tenant and B the code, and
+// rekey moves (A, ID) to (A, NewID), or to (C, NewID) when C is set. For
+// tasks B is tenant_id, C project_id and D the owner's e-mail number
+// (owner "eD"), each nil for NULL. The kinds savepoint, rollback-to and
 // release have no table: ID numbers the savepoint (SQL's s1, s2, ...).
 type op struct {
 	// insert, update, upsert, rekey, delete; savepoint, rollback-to,
-	// release; for posts and comments the statements delete-where (the
-	// rows whose A column is A), update-where (their B column set to B),
-	// and for every table but post_tags shift (id + 1 where id >= ID).
-	Kind  string
-	Table string
-	ID    int64
-	NewID int64 // rekey
-	A     int64
-	B     *int64
+	// release; for posts, comments, projects and tasks the statements
+	// delete-where (the rows whose A column is A: user_id, post_id,
+	// tenant_id, tenant_id) and update-where (posts and comments: their B
+	// column set to B; projects: code set to B; tasks: project_id set to C
+	// and owner to D), and for every table but post_tags shift (id + 1
+	// where id >= ID).
+	Kind    string
+	Table   string
+	ID      int64
+	NewID   int64 // rekey
+	A       int64
+	B, C, D *int64
 }
 
 func (o op) String() string {
-	b := "NULL"
-	if o.B != nil {
-		b = fmt.Sprint(*o.B)
+	n := func(p *int64) string {
+		if p == nil {
+			return "NULL"
+		}
+		return fmt.Sprint(*p)
+	}
+	owner := "NULL"
+	if o.D != nil {
+		owner = emailOf(*o.D)
 	}
 	switch o.Kind {
 	case "savepoint", "rollback-to", "release":
 		return fmt.Sprintf("%s s%d", o.Kind, o.ID)
+	case "shift":
+		return fmt.Sprintf("update %s set id = id + 1 where id >= %d", o.Table, o.ID)
+	}
+	switch o.Table {
+	case "projects":
+		key := fmt.Sprintf("(%d, %d)", o.A, o.ID)
+		switch o.Kind {
+		case "delete-where":
+			return fmt.Sprintf("delete projects where tenant %d", o.A)
+		case "update-where":
+			return fmt.Sprintf("update projects set code %s where tenant %d", n(o.B), o.A)
+		case "delete":
+			return "delete projects " + key
+		case "rekey":
+			tenant := o.A
+			if o.C != nil {
+				tenant = *o.C
+			}
+			return fmt.Sprintf("rekey projects %s->(%d, %d) code %s", key, tenant, o.NewID, n(o.B))
+		}
+		return fmt.Sprintf("%s projects %s code %s", o.Kind, key, n(o.B))
+	case "tasks":
+		cols := fmt.Sprintf("(tenant %s, project %s, owner %s)", n(o.B), n(o.C), owner)
+		switch o.Kind {
+		case "delete-where":
+			return fmt.Sprintf("delete tasks where tenant %d", o.A)
+		case "update-where":
+			return fmt.Sprintf("update tasks set project %s, owner %s where tenant %d", n(o.C), owner, o.A)
+		case "delete":
+			return fmt.Sprintf("delete tasks %d", o.ID)
+		case "rekey":
+			return fmt.Sprintf("rekey tasks %d->%d %s", o.ID, o.NewID, cols)
+		}
+		return fmt.Sprintf("%s tasks %d %s", o.Kind, o.ID, cols)
+	}
+	b := n(o.B)
+	switch o.Kind {
 	case "delete-where":
 		return fmt.Sprintf("delete %s where parent %d", o.Table, o.A)
 	case "update-where":
 		return fmt.Sprintf("update %s set ref %s where parent %d", o.Table, b, o.A)
-	case "shift":
-		return fmt.Sprintf("update %s set id = id + 1 where id >= %d", o.Table, o.ID)
 	case "delete":
 		return fmt.Sprintf("delete %s %d", o.Table, o.ID)
 	case "rekey":
@@ -122,6 +187,22 @@ type PostTag struct {
 	PostID, TagID int64
 }
 
+type ProjectKey struct{ TenantID, ID int64 }
+
+type Project struct {
+	ProjectKey
+	Code memrel.Null[int64]
+}
+
+// ProjectCode is the value of projects' unique (tenant_id, code).
+type ProjectCode struct{ TenantID, Code int64 }
+
+type Task struct {
+	ID                  int64
+	TenantID, ProjectID memrel.Null[int64]
+	Owner               memrel.Null[string] // a user's email
+}
+
 type memEngine struct {
 	db       *memrel.DB
 	users    *memrel.Table[User, int64]
@@ -129,6 +210,8 @@ type memEngine struct {
 	comments *memrel.Table[Comment, int64]
 	tags     *memrel.Table[Tag, int64]
 	postTags *memrel.Table[PostTag, memrel.Pair[int64, int64]]
+	projects *memrel.Table[Project, ProjectKey]
+	tasks    *memrel.Table[Task, int64]
 	tx       *memrel.Tx
 	saves    []named  // the transaction's savepoints, oldest first
 	problems []string // Verify failures
@@ -140,13 +223,19 @@ type named struct {
 	sp *memrel.Savepoint
 }
 
-func rules(r rel) []memrel.Rule {
-	rs := []memrel.Rule{memrel.OnDelete(r.OnDelete), memrel.OnUpdate(r.OnUpdate), memrel.Default(r.Default)}
+// rulesWith is r's clauses, SET DEFAULT writing def unless r.NullDefault.
+func rulesWith(r rel, def memrel.Rule) []memrel.Rule {
+	rs := []memrel.Rule{memrel.OnDelete(r.OnDelete), memrel.OnUpdate(r.OnUpdate)}
+	if !r.NullDefault {
+		rs = append(rs, def)
+	}
 	if r.Deferred {
 		rs = append(rs, memrel.Deferred())
 	}
 	return rs
 }
+
+func rules(r rel) []memrel.Rule { return rulesWith(r, memrel.Default(r.Default)) }
 
 func newMem(t testing.TB, c config) (*memEngine, error) {
 	s := memrel.NewSchema()
@@ -154,7 +243,7 @@ func newMem(t testing.TB, c config) (*memEngine, error) {
 	e.users = memrel.NewTable(s, "users", func(u *User) *int64 { return &u.ID })
 	e.posts = memrel.NewTable(s, "posts", func(p *Post) *int64 { return &p.ID })
 	e.comments = memrel.NewTable(s, "comments", func(c *Comment) *int64 { return &c.ID })
-	memrel.NewUniqueIndex(e.users, "email", func(u *User) *string { return &u.Email })
+	email := memrel.NewUniqueIndex(e.users, "email", func(u *User) *string { return &u.Email })
 	memrel.ForeignKey(e.posts, "author", func(p *Post) *int64 { return &p.UserID }, e.users, rules(c.Author)...)
 	memrel.NullableForeignKey(e.posts, "editor", func(p *Post) *memrel.Null[int64] { return &p.EditorID }, e.users, rules(c.Editor)...)
 	memrel.ForeignKey(e.comments, "post", func(c *Comment) *int64 { return &c.PostID }, e.posts, rules(c.Post)...)
@@ -166,6 +255,20 @@ func newMem(t testing.TB, c config) (*memEngine, error) {
 	tagged := memrel.ForeignKey(e.postTags, "post", postID, e.posts, rules(c.Tagged)...)
 	tag := memrel.ForeignKey(e.postTags, "tag", tagID, e.tags, rules(c.Tag)...)
 	memrel.ManyToMany(tagged, tag)
+	e.projects = memrel.NewCompositeTable(s, "projects", func(p *Project) *ProjectKey { return &p.ProjectKey })
+	// The tenant leads the primary key, so its children are found by
+	// seeks on the key, as SQLite finds them by the key's index.
+	memrel.ForeignKey(e.projects, "tenant", func(p *Project) *int64 { return &p.TenantID }, e.users, rules(c.Tenant)...)
+	memrel.NewUniqueCompositeIndex(e.projects, "code", memrel.Columns(
+		memrel.Col(func(p *Project) *int64 { return &p.TenantID }, func(k *ProjectCode) *int64 { return &k.TenantID }),
+		memrel.NullCol(func(p *Project) *memrel.Null[int64] { return &p.Code }, func(k *ProjectCode) *int64 { return &k.Code })))
+	e.tasks = memrel.NewTable(s, "tasks", func(t *Task) *int64 { return &t.ID })
+	memrel.CompositeForeignKey(e.tasks, "project", memrel.Columns(
+		memrel.NullCol(func(t *Task) *memrel.Null[int64] { return &t.TenantID }, func(k *ProjectKey) *int64 { return &k.TenantID }),
+		memrel.NullCol(func(t *Task) *memrel.Null[int64] { return &t.ProjectID }, func(k *ProjectKey) *int64 { return &k.ID })),
+		e.projects, rulesWith(c.Project, memrel.Default(ProjectKey{TenantID: c.Project.DefaultTenant, ID: c.Project.Default}))...)
+	memrel.NullableForeignKey(e.tasks, "owner", func(t *Task) *memrel.Null[string] { return &t.Owner }, email,
+		rulesWith(c.Owner, memrel.Default(emailOf(c.Owner.Default)))...)
 	db, err := memrel.Open(s)
 	if err != nil {
 		return nil, err
@@ -179,6 +282,17 @@ func null(b *int64) memrel.Null[int64] {
 		return memrel.Null[int64]{}
 	}
 	return memrel.NullFrom(*b)
+}
+
+// emailOf is the e-mail numbered n.
+func emailOf(n int64) string { return fmt.Sprintf("e%d", n) }
+
+// nullEmail is the e-mail numbered *d, NULL for nil.
+func nullEmail(d *int64) memrel.Null[string] {
+	if d == nil {
+		return memrel.Null[string]{}
+	}
+	return memrel.NullFrom(emailOf(*d))
 }
 
 func (e *memEngine) begin(deferAll bool) error {
@@ -237,7 +351,7 @@ func (e *memEngine) do(o op) string {
 		if o.Kind == "shift" {
 			return memStatement(e.users.UpdateWhere(e.tx, func(u User) bool { return u.ID >= o.ID }, func(u User) User { u.ID++; return u }))
 		}
-		err = write(e.tx, e.users, o, User{ID: o.ID, Email: fmt.Sprintf("e%d", o.A)}, func(u *User) { u.ID = o.NewID })
+		err = write(e.tx, e.users, o, o.ID, User{ID: o.ID, Email: emailOf(o.A)}, func(u *User) { u.ID = o.NewID })
 	case "posts":
 		switch o.Kind {
 		case "delete-where":
@@ -247,7 +361,7 @@ func (e *memEngine) do(o op) string {
 		case "shift":
 			return memStatement(e.posts.UpdateWhere(e.tx, func(p Post) bool { return p.ID >= o.ID }, func(p Post) Post { p.ID++; return p }))
 		}
-		err = write(e.tx, e.posts, o, Post{ID: o.ID, UserID: o.A, EditorID: null(o.B)}, func(p *Post) { p.ID = o.NewID })
+		err = write(e.tx, e.posts, o, o.ID, Post{ID: o.ID, UserID: o.A, EditorID: null(o.B)}, func(p *Post) { p.ID = o.NewID })
 	case "comments":
 		switch o.Kind {
 		case "delete-where":
@@ -257,15 +371,44 @@ func (e *memEngine) do(o op) string {
 		case "shift":
 			return memStatement(e.comments.UpdateWhere(e.tx, func(c Comment) bool { return c.ID >= o.ID }, func(c Comment) Comment { c.ID++; return c }))
 		}
-		err = write(e.tx, e.comments, o, Comment{ID: o.ID, PostID: o.A, ParentID: null(o.B)}, func(c *Comment) { c.ID = o.NewID })
+		err = write(e.tx, e.comments, o, o.ID, Comment{ID: o.ID, PostID: o.A, ParentID: null(o.B)}, func(c *Comment) { c.ID = o.NewID })
 	case "tags":
-		err = write(e.tx, e.tags, o, Tag{ID: o.ID, Name: fmt.Sprintf("t%d", o.A)}, func(t *Tag) { t.ID = o.NewID })
+		err = write(e.tx, e.tags, o, o.ID, Tag{ID: o.ID, Name: fmt.Sprintf("t%d", o.A)}, func(t *Tag) { t.ID = o.NewID })
 	case "post_tags":
 		if o.Kind == "delete" {
 			err = e.postTags.Delete(e.tx, memrel.Pair[int64, int64]{A: o.ID, B: o.A})
 		} else {
 			_, err = e.postTags.Insert(e.tx, PostTag{PostID: o.ID, TagID: o.A})
 		}
+	case "projects":
+		switch o.Kind {
+		case "delete-where":
+			return memStatement(e.projects.DeleteWhere(e.tx, func(p Project) bool { return p.TenantID == o.A }))
+		case "update-where":
+			return memStatement(e.projects.UpdateWhere(e.tx, func(p Project) bool { return p.TenantID == o.A }, func(p Project) Project { p.Code = null(o.B); return p }))
+		case "shift":
+			return memStatement(e.projects.UpdateWhere(e.tx, func(p Project) bool { return p.ID >= o.ID }, func(p Project) Project { p.ID++; return p }))
+		}
+		key := ProjectKey{TenantID: o.A, ID: o.ID}
+		err = write(e.tx, e.projects, o, key, Project{ProjectKey: key, Code: null(o.B)}, func(p *Project) {
+			p.ID = o.NewID
+			if o.C != nil {
+				p.TenantID = *o.C
+			}
+		})
+	case "tasks":
+		switch o.Kind {
+		case "delete-where":
+			return memStatement(e.tasks.DeleteWhere(e.tx, func(t Task) bool { return t.TenantID == memrel.NullFrom(o.A) }))
+		case "update-where":
+			return memStatement(e.tasks.UpdateWhere(e.tx, func(t Task) bool { return t.TenantID == memrel.NullFrom(o.A) }, func(t Task) Task {
+				t.ProjectID, t.Owner = null(o.C), nullEmail(o.D)
+				return t
+			}))
+		case "shift":
+			return memStatement(e.tasks.UpdateWhere(e.tx, func(t Task) bool { return t.ID >= o.ID }, func(t Task) Task { t.ID++; return t }))
+		}
+		err = write(e.tx, e.tasks, o, o.ID, Task{ID: o.ID, TenantID: null(o.B), ProjectID: null(o.C), Owner: nullEmail(o.D)}, func(t *Task) { t.ID = o.NewID })
 	}
 	if verr := e.tx.Verify(); verr != nil && !hasDeferred(verr) {
 		e.problems = append(e.problems, fmt.Sprintf("after %v: Verify: %v", o, verr))
@@ -288,7 +431,9 @@ func hasDeferred(err error) bool {
 	return true
 }
 
-func write[T any](tx *memrel.Tx, t *memrel.Table[T, int64], o op, row T, rekey func(*T)) error {
+// write runs o's kind on t: row is the row o writes, key the key it names
+// (the row's, or for a rekey the old one), and rekey gives row its new key.
+func write[T any, K comparable](tx *memrel.Tx, t *memrel.Table[T, K], o op, key K, row T, rekey func(*T)) error {
 	switch o.Kind {
 	case "insert":
 		// Explicit keys, as SQL's INSERT gives them: key 0 is stored.
@@ -301,9 +446,9 @@ func write[T any](tx *memrel.Tx, t *memrel.Table[T, int64], o op, row T, rekey f
 		return err
 	case "rekey":
 		rekey(&row)
-		return t.UpdateKey(tx, o.ID, row)
+		return t.UpdateKey(tx, key, row)
 	case "delete":
-		return t.Delete(tx, o.ID)
+		return t.Delete(tx, key)
 	}
 	return fmt.Errorf("unknown op %q", o.Kind)
 }
@@ -351,7 +496,7 @@ func (e *memEngine) rows() map[string][][]any {
 func (e *memEngine) rowsTx() map[string][][]any { return e.rowsOf(e.tx) }
 
 func (e *memEngine) rowsOf(tx *memrel.Tx) map[string][][]any {
-	out := map[string][][]any{"users": {}, "posts": {}, "comments": {}, "tags": {}, "post_tags": {}}
+	out := map[string][][]any{"users": {}, "posts": {}, "comments": {}, "tags": {}, "post_tags": {}, "projects": {}, "tasks": {}}
 	for u := range e.users.All(tx) {
 		out["users"] = append(out["users"], []any{u.ID, u.Email})
 	}
@@ -366,6 +511,16 @@ func (e *memEngine) rowsOf(tx *memrel.Tx) map[string][][]any {
 	}
 	for pt := range e.postTags.All(tx) {
 		out["post_tags"] = append(out["post_tags"], []any{pt.PostID, pt.TagID})
+	}
+	for p := range e.projects.All(tx) {
+		out["projects"] = append(out["projects"], []any{p.TenantID, p.ID, nullAny(p.Code)})
+	}
+	for t := range e.tasks.All(tx) {
+		var owner any
+		if t.Owner.Valid {
+			owner = t.Owner.V
+		}
+		out["tasks"] = append(out["tasks"], []any{t.ID, nullAny(t.TenantID), nullAny(t.ProjectID), owner})
 	}
 	return out
 }
@@ -397,7 +552,20 @@ func ddlRef(col, parent string, notNull bool, r rel) string {
 	if notNull {
 		s += " NOT NULL"
 	}
-	s += fmt.Sprintf(" DEFAULT %d REFERENCES %s(id) ON DELETE %s ON UPDATE %s", r.Default, parent, r.OnDelete, r.OnUpdate)
+	return s + ddlDefault(r, fmt.Sprint(r.Default)) + fmt.Sprintf(" REFERENCES %s(id)", parent) + ddlActions(r)
+}
+
+// ddlDefault is a column's DEFAULT clause: none (NULL) if r.NullDefault.
+func ddlDefault(r rel, v string) string {
+	if r.NullDefault {
+		return ""
+	}
+	return " DEFAULT " + v
+}
+
+// ddlActions is a foreign key's clauses after REFERENCES.
+func ddlActions(r rel) string {
+	s := fmt.Sprintf(" ON DELETE %s ON UPDATE %s", r.OnDelete, r.OnUpdate)
 	if r.Deferred {
 		s += " DEFERRABLE INITIALLY DEFERRED"
 	}
@@ -427,6 +595,18 @@ func newSQLite(t testing.TB, c config) *sqliteEngine {
 		"CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT NOT NULL)",
 		"CREATE TABLE post_tags (" + ddlRef("post_id", "posts", true, c.Tagged) + ", " + ddlRef("tag_id", "tags", true, c.Tag) + ", PRIMARY KEY (post_id, tag_id))",
 		"CREATE INDEX post_tags_tag ON post_tags(tag_id)",
+		// WITHOUT ROWID: rows are stored, and a statement visits them, in
+		// the order of the key, as memrel's are, so that a shift of ids
+		// collides, or does not, as it does in memrel.
+		"CREATE TABLE projects (" + ddlRef("tenant_id", "users", true, c.Tenant) + ", id INTEGER NOT NULL, code INTEGER, " +
+			"PRIMARY KEY (tenant_id, id), UNIQUE (tenant_id, code)) WITHOUT ROWID",
+		"CREATE TABLE tasks (id INTEGER PRIMARY KEY, " +
+			"tenant_id INTEGER" + ddlDefault(c.Project, fmt.Sprint(c.Project.DefaultTenant)) + ", " +
+			"project_id INTEGER" + ddlDefault(c.Project, fmt.Sprint(c.Project.Default)) + ", " +
+			"owner TEXT" + ddlDefault(c.Owner, "'"+emailOf(c.Owner.Default)+"'") + " REFERENCES users(email)" + ddlActions(c.Owner) + ", " +
+			"FOREIGN KEY (tenant_id, project_id) REFERENCES projects(tenant_id, id)" + ddlActions(c.Project) + ")",
+		"CREATE INDEX tasks_project ON tasks(tenant_id, project_id)",
+		"CREATE INDEX tasks_owner ON tasks(owner)",
 	}
 	for _, s := range stmts {
 		if _, err := e.conn.ExecContext(e.ctx, s); err != nil {
@@ -460,7 +640,7 @@ func (e *sqliteEngine) do(o op) string {
 		}
 		return sqliteOutcome(err)
 	case "users":
-		cols, args = []string{"email"}, []any{fmt.Sprintf("e%d", o.A)}
+		cols, args = []string{"email"}, []any{emailOf(o.A)}
 	case "posts":
 		cols, args = []string{"user_id", "editor_id"}, []any{o.A, sqlNull(o.B)}
 	case "comments":
@@ -472,8 +652,15 @@ func (e *sqliteEngine) do(o op) string {
 			return e.exec(o, "DELETE FROM post_tags WHERE post_id = ? AND tag_id = ?", o.ID, o.A)
 		}
 		return e.exec(o, "INSERT INTO post_tags (post_id, tag_id) VALUES (?, ?)", o.ID, o.A)
+	case "projects":
+		return e.project(o)
+	case "tasks":
+		cols, args = []string{"tenant_id", "project_id", "owner"}, []any{sqlNull(o.B), sqlNull(o.C), sqlEmail(o.D)}
+		if o.Kind == "update-where" {
+			return e.exec(o, "UPDATE tasks SET project_id = ?, owner = ? WHERE tenant_id = ?", sqlNull(o.C), sqlEmail(o.D), o.A)
+		}
 	}
-	parent, ref := map[string]string{"posts": "user_id", "comments": "post_id"}[o.Table], map[string]string{"posts": "editor_id", "comments": "parent_id"}[o.Table]
+	parent, ref := map[string]string{"posts": "user_id", "comments": "post_id", "tasks": "tenant_id"}[o.Table], map[string]string{"posts": "editor_id", "comments": "parent_id"}[o.Table]
 	switch o.Kind {
 	case "delete-where":
 		return e.exec(o, fmt.Sprintf("DELETE FROM %s WHERE %s = ?", o.Table, parent), o.A)
@@ -511,6 +698,33 @@ func (e *sqliteEngine) do(o op) string {
 		q, args = fmt.Sprintf("DELETE FROM %s WHERE id = ?", o.Table), []any{o.ID}
 	}
 	return e.exec(o, q, args...)
+}
+
+// project runs o on projects, whose key is (tenant_id, id).
+func (e *sqliteEngine) project(o op) string {
+	switch o.Kind {
+	case "insert":
+		return e.exec(o, "INSERT INTO projects (tenant_id, id, code) VALUES (?, ?, ?)", o.A, o.ID, sqlNull(o.B))
+	case "upsert":
+		return e.exec(o, "INSERT INTO projects (tenant_id, id, code) VALUES (?, ?, ?) ON CONFLICT(tenant_id, id) DO UPDATE SET code = excluded.code", o.A, o.ID, sqlNull(o.B))
+	case "update":
+		return e.exec(o, "UPDATE projects SET code = ? WHERE tenant_id = ? AND id = ?", sqlNull(o.B), o.A, o.ID)
+	case "rekey":
+		tenant := o.A
+		if o.C != nil {
+			tenant = *o.C
+		}
+		return e.exec(o, "UPDATE projects SET tenant_id = ?, id = ?, code = ? WHERE tenant_id = ? AND id = ?", tenant, o.NewID, sqlNull(o.B), o.A, o.ID)
+	case "delete":
+		return e.exec(o, "DELETE FROM projects WHERE tenant_id = ? AND id = ?", o.A, o.ID)
+	case "delete-where":
+		return e.exec(o, "DELETE FROM projects WHERE tenant_id = ?", o.A)
+	case "update-where":
+		return e.exec(o, "UPDATE projects SET code = ? WHERE tenant_id = ?", sqlNull(o.B), o.A)
+	case "shift":
+		return e.exec(o, "UPDATE projects SET id = id + 1 WHERE id >= ?", o.ID)
+	}
+	return "error: unknown op " + o.Kind
 }
 
 // exec runs one statement for o and classifies its outcome.
@@ -551,6 +765,14 @@ func sqlNull(b *int64) any {
 	return *b
 }
 
+// sqlEmail is the e-mail numbered *d, NULL for nil.
+func sqlEmail(d *int64) any {
+	if d == nil {
+		return nil
+	}
+	return emailOf(*d)
+}
+
 func sqliteOutcome(err error) string {
 	switch {
 	case err == nil:
@@ -587,36 +809,40 @@ func (e *sqliteEngine) rowsTx() map[string][][]any { return e.query(e.tx.QueryCo
 func (e *sqliteEngine) query(qc func(context.Context, string, ...any) (*sql.Rows, error)) map[string][][]any {
 	out := map[string][][]any{}
 	for _, q := range []struct{ table, sql string }{
-		{"users", "SELECT id, email, NULL FROM users ORDER BY id"},
+		{"users", "SELECT id, email FROM users ORDER BY id"},
 		{"posts", "SELECT id, user_id, editor_id FROM posts ORDER BY id"},
 		{"comments", "SELECT id, post_id, parent_id FROM comments ORDER BY id"},
-		{"tags", "SELECT id, name, NULL FROM tags ORDER BY id"},
-		{"post_tags", "SELECT post_id, tag_id, NULL FROM post_tags ORDER BY post_id, tag_id"},
+		{"tags", "SELECT id, name FROM tags ORDER BY id"},
+		{"post_tags", "SELECT post_id, tag_id FROM post_tags ORDER BY post_id, tag_id"},
+		{"projects", "SELECT tenant_id, id, code FROM projects ORDER BY tenant_id, id"},
+		{"tasks", "SELECT id, tenant_id, project_id, owner FROM tasks ORDER BY id"},
 	} {
 		rs, err := qc(e.ctx, q.sql)
 		if err != nil {
 			panic(err)
 		}
+		cols, err := rs.Columns()
+		if err != nil {
+			panic(err)
+		}
 		rows := [][]any{}
 		for rs.Next() {
-			var id int64
-			var a, b any
-			if err := rs.Scan(&id, &a, &b); err != nil {
+			row := make([]any, len(cols))
+			dst := make([]any, len(cols))
+			for i := range row {
+				dst[i] = &row[i]
+			}
+			if err := rs.Scan(dst...); err != nil {
 				panic(err)
 			}
-			rows = append(rows, []any{id, a, b})
+			for i, v := range row {
+				if b, ok := v.([]byte); ok {
+					row[i] = string(b)
+				}
+			}
+			rows = append(rows, row)
 		}
 		rs.Close()
-		switch q.table {
-		case "users", "tags":
-			for i, r := range rows {
-				rows[i] = []any{r[0], fmt.Sprint(r[1])}
-			}
-		case "post_tags":
-			for i, r := range rows {
-				rows[i] = []any{r[0], r[1]}
-			}
-		}
 		out[q.table] = rows
 	}
 	return out

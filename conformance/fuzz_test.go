@@ -27,36 +27,50 @@ func decodeCase(data []byte) tcase {
 			}
 			return a
 		}
-		return rel{OnDelete: pick(), OnUpdate: pick(), Deferred: next()%4 == 0, Default: def}
+		d := next()
+		return rel{OnDelete: pick(), OnUpdate: pick(), Deferred: d%4 == 0, Default: def, NullDefault: nullable && d/4%4 == 1}
 	}
 	c := tcase{cfg: config{
-		Author: rule(false, 1),
-		Editor: rule(true, 2),
-		Post:   rule(false, 1),
-		Parent: rule(true, 1),
-		Tagged: rule(false, 1),
-		Tag:    rule(false, 1),
+		Author:  rule(false, 1),
+		Editor:  rule(true, 2),
+		Post:    rule(false, 1),
+		Parent:  rule(true, 1),
+		Tagged:  rule(false, 1),
+		Tag:     rule(false, 1),
+		Tenant:  rule(false, 1),
+		Project: rule(true, 1),
+		Owner:   rule(true, 2),
 	}}
-	a, e := &c.cfg.Author, &c.cfg.Editor
-	if siblingRace(a.OnDelete, e.OnDelete) {
-		e.OnDelete = memrel.NoAction
-	}
-	if siblingRace(a.OnUpdate, e.OnUpdate) {
-		e.OnUpdate = memrel.NoAction
-	}
+	c.cfg.Project.DefaultTenant = 1
+	c.cfg.excludeSiblingRaces()
 	kinds := []string{"insert", "insert", "update", "upsert", "rekey", "delete"}
-	tables := []string{"users", "posts", "comments", "tags", "post_tags"}
+	tables := []string{"users", "posts", "comments", "tags", "post_tags", "projects", "tasks"}
 	key := func() int64 { return int64(1 + next()%6) }
+	maybe := func() *int64 {
+		if next()%3 == 0 {
+			return nil
+		}
+		return ref(key())
+	}
 	for len(c.txs) < 8 && pos < len(data) {
 		flags := next()
 		tx := txn{DeferAll: flags%5 == 0 && !c.cfg.restricts(), Abort: flags%7 == 0}
 		for n := 1 + next()%6; n > 0 && pos < len(data); n-- {
 			o := op{Kind: kinds[next()%len(kinds)], Table: tables[next()%len(tables)], ID: key(), NewID: key(), A: key()}
-			switch {
-			case o.Table == "post_tags" && o.Kind != "delete":
-				o.Kind = "insert"
-			case (o.Table == "posts" || o.Table == "comments") && next()%3 != 0:
-				o.B = ref(key())
+			switch o.Table {
+			case "post_tags":
+				if o.Kind != "delete" {
+					o.Kind = "insert"
+				}
+			case "posts", "comments":
+				o.B = maybe()
+			case "projects":
+				o.B = maybe() // the code
+				if o.Kind == "rekey" {
+					o.C = maybe() // the new tenant, if set
+				}
+			case "tasks":
+				o.B, o.C, o.D = maybe(), maybe(), maybe()
 			}
 			tx.Ops = append(tx.Ops, o)
 		}
