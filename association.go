@@ -243,25 +243,25 @@ func (m *Association[A, L, R, KL, KR]) Count(tx *Tx, l KL) (int, error) {
 // association table's key order. If the sequence cannot be read it yields
 // nothing and the transaction records the error (see Tx.Err).
 func (m *Association[A, L, R, KL, KR]) Rights(tx *Tx, l KL) iter.Seq[R] {
-	return func(yield func(R) bool) {
+	return scrambleSeq(tx, func(yield func(R) bool) {
 		if err := m.check(tx, false); err != nil {
 			tx.failSeq(err)
 			return
 		}
 		follow(tx, m.left, m.right.info, "Rights", m.hint("LoadRights"), encodeKey(m.left.pc, l), yield)
-	}
+	})
 }
 
 // Lefts returns the rows of L linked to r (tag.posts), lazily, as Rights
 // does.
 func (m *Association[A, L, R, KL, KR]) Lefts(tx *Tx, r KR) iter.Seq[L] {
-	return func(yield func(L) bool) {
+	return scrambleSeq(tx, func(yield func(L) bool) {
 		if err := m.check(tx, false); err != nil {
 			tx.failSeq(err)
 			return
 		}
 		follow(tx, m.right, m.left.info, "Lefts", m.hint("LoadLefts"), encodeKey(m.right.pc, r), yield)
-	}
+	})
 }
 
 // hint is strict mode's hint for a lazy read of m: its loader eager.
@@ -380,7 +380,7 @@ func (t ThroughLoader[A, P, T, K]) loadInto(tx *Tx, b batch[P], res *Result) err
 		if dup != nil && dup[i] {
 			continue
 		}
-		vals.set(k, out[i])
+		vals.set(k, scrambled(tx, out[i]))
 		if len(t.s.with) > 0 {
 			flat = append(flat, out[i]...)
 		}

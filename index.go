@@ -114,7 +114,7 @@ func (x *Index[T, K, V]) check(tx *Tx) error {
 // sequence cannot be read it yields nothing and the transaction records
 // the error (see Tx.Err).
 func (x *Index[T, K, V]) List(tx *Tx, v V) iter.Seq[T] {
-	return func(yield func(T) bool) {
+	return scrambleSeq(tx, func(yield func(T) bool) {
 		it := tx.startSeq(x.check(tx), func() (memdb.ResultIterator, error) {
 			return tx.iter(x.info.table.name, x.info.mdb, scratchKey(tx, x.codec, v), false)
 		})
@@ -123,7 +123,7 @@ func (x *Index[T, K, V]) List(tx *Tx, v V) iter.Seq[T] {
 				return
 			}
 		}
-	}
+	})
 }
 
 // First returns the first row whose field equals v, or ErrNotFound. For a

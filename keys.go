@@ -33,27 +33,6 @@ type Key interface {
 		~string | ~bool | ~[16]byte | time.Time
 }
 
-// Null is a foreign key or indexed value that may be NULL, in the manner of
-// database/sql's Null[T]. A Null with Valid false is never checked against its
-// parent table, never indexed, and never touched by a cascade.
-type Null[K Key] struct {
-	V     K
-	Valid bool
-}
-
-// NullFrom returns the Null holding k, Valid (as guregu/null's IntFrom
-// does). K is inferred from k, so give an untyped constant its type:
-// NullFrom(int64(7)), or NullFrom[int64](7).
-func NullFrom[K Key](k K) Null[K] { return Null[K]{V: k, Valid: true} }
-
-// String formats n as its value, or as NULL.
-func (n Null[K]) String() string {
-	if !n.Valid {
-		return "NULL"
-	}
-	return fmt.Sprint(n.V)
-}
-
 // keyKind says how a Key type is laid out in memory; it is worked out once,
 // when a table, index or relation is declared, so that encoding a key needs
 // no reflection.

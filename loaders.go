@@ -107,7 +107,11 @@ func (m ManyLoader[C, P, K]) loadInto(tx *Tx, b batch[P], res *Result) error {
 	vals := resultValues[keyMap[[]C]](res, m.s)
 	for i, k := range keys {
 		if dup == nil || !dup[i] {
-			vals.set(k, rows[i])
+			if m.s.ordered {
+				vals.set(k, rows[i])
+			} else {
+				vals.set(k, scrambled(tx, rows[i]))
+			}
 		}
 	}
 	if len(m.s.with) == 0 {

@@ -245,6 +245,7 @@ func EagerAll[T any, K comparable](tx *Tx, t *Table[T, K], loaders ...Loader[T])
 	if err != nil {
 		return nil, nil, err
 	}
+	scrambleSlice(tx, rows)
 	return rows, res, nil
 }
 

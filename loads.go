@@ -19,8 +19,9 @@ type LoadStats struct {
 	// Lazy navigations: one per call of Children, ListChildren, Child,
 	// Parent, Descendants, Ancestors, Relation.Page and Ordering.Page;
 	// Rights and a Through's List and Page count on the relation they
-	// start from. For a table, one per Get, Has or Index.First, refused
-	// ones included.
+	// start from. For a table, one per Get, Has or Index.First. Those
+	// strict mode refuses count too, so that a budget sees an N+1 loop
+	// whose errors the code under test drops.
 	Lazy int64
 	// Eager loads: one per loader of the relation per Eager or EagerAll
 	// level (a Tree's, one per level). For a table, one per GetBatch.
@@ -136,4 +137,27 @@ func (tx *Tx) flushLoads() {
 		c.rows.Add(l.Rows)
 	}
 	tx.loads = nil
+}
+
+// CounterName names the counters c counts on, as LoadStats reads them: a
+// relation's qualified name ("posts.author"), a table's name, or for a
+// many-to-many direction (a Through) the relation it starts from. It is ""
+// for c of no opened schema.
+func CounterName(c Counted) string {
+	if c == nil {
+		return ""
+	}
+	s, i := c.counter()
+	if s == nil || i < 0 {
+		return ""
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if i < len(s.rels) {
+		return s.rels[i].qname
+	}
+	if i -= len(s.rels); i < len(s.tables) {
+		return s.tables[i].name
+	}
+	return ""
 }

@@ -334,12 +334,12 @@ func (rel *relInfo) lazy(tx *Tx, how string, hint func() string) error {
 
 // lazyAs is lazy for a navigation that strict mode names name: a Through's.
 func (rel *relInfo) lazyAs(tx *Tx, how, name string, hint func() string) error {
+	tx.count(rel).Lazy++ // refused ones too, as reads by key are: a budget sees them
 	if tx.strict {
 		err := fmt.Errorf("%w: %s of %s; load it eagerly with %s", ErrLazyLoad, how, name, hint())
 		tx.fail(err)
 		return err
 	}
-	tx.count(rel).Lazy++
 	return nil
 }
 
@@ -364,7 +364,7 @@ func (tx *Tx) addRows(rel *relInfo, n int64) {
 // strict) it yields nothing and the transaction records the error (see
 // Tx.Err); ListChildren returns it instead.
 func (r *Relation[C, P, K]) Children(tx *Tx, k K) iter.Seq[C] {
-	return func(yield func(C) bool) {
+	return scrambleSeq(tx, func(yield func(C) bool) {
 		it := tx.startSeq(r.check(tx), func() (memdb.ResultIterator, error) {
 			if err := r.lazy(tx, "Children", "Many"); err != nil {
 				return nil, err
@@ -382,7 +382,7 @@ func (r *Relation[C, P, K]) Children(tx *Tx, k K) iter.Seq[C] {
 				return
 			}
 		}
-	}
+	})
 }
 
 // ListChildren returns the children of the parent whose key is k as a slice.
@@ -399,6 +399,7 @@ func (r *Relation[C, P, K]) ListChildren(tx *Tx, k K) ([]C, error) {
 		out = append(out, *c.row.(*C))
 	}
 	tx.count(r.info).Rows += int64(len(out))
+	scrambleSlice(tx, out)
 	return out, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	memdb "github.com/hashicorp/go-memdb"
@@ -18,6 +19,8 @@ type DB struct {
 	writer  *writerLock   // lock.go
 	watches *watchHub     // watch.go
 	opts    options
+	// scrambled counts the shuffles of a Scramble store, each one's stream.
+	scrambled atomic.Uint64
 }
 
 // An Option configures a store at Open.
@@ -30,6 +33,9 @@ type options struct {
 	// strictGets is how many reads of one table by key a strict
 	// transaction allows (negative: any number).
 	strictGets int
+	// scramble: unordered reads come back reversed (seed 0) or shuffled.
+	scramble     bool
+	scrambleSeed uint64
 }
 
 // apply returns o with opts applied.

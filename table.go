@@ -350,7 +350,7 @@ func (t *Table[T, K]) Has(tx *Tx, k K) (bool, error) {
 // transaction's store) it yields nothing and the transaction records the
 // error (see Tx.Err).
 func (t *Table[T, K]) All(tx *Tx) iter.Seq[T] {
-	return func(yield func(T) bool) {
+	return scrambleSeq(tx, func(yield func(T) bool) {
 		it := tx.startSeq(t.check(tx, false), func() (memdb.ResultIterator, error) {
 			return tx.iter(t.info.name, "id", nil, false)
 		})
@@ -359,7 +359,7 @@ func (t *Table[T, K]) All(tx *Tx) iter.Seq[T] {
 				return
 			}
 		}
-	}
+	})
 }
 
 // Len returns the number of rows, without counting them: each store keeps

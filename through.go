@@ -99,14 +99,14 @@ func (t *Through[A, P, T, KP, KT]) loadHint() string {
 // be read it yields nothing and the transaction records the error (see
 // Tx.Err).
 func (t *Through[A, P, T, KP, KT]) List(tx *Tx, k KP) iter.Seq[T] {
-	return func(yield func(T) bool) {
+	return scrambleSeq(tx, func(yield func(T) bool) {
 		if err := t.check(tx, false); err != nil {
 			tx.failSeq(err)
 			return
 		}
 		m := t.m
 		follow(tx, m.left, m.right.info, "List", func() (string, string) { return t.qname, t.loadHint() }, encodeKey(m.left.pc, k), yield)
-	}
+	})
 }
 
 // Count returns the number of rows List yields for k, without reading

@@ -608,21 +608,7 @@ func TestRestrictBesideAnAction(t *testing.T) {
 		{Kind: "insert", Table: "posts", ID: 4, A: 5, B: ref(5)},
 	}
 	del := op{Kind: "delete", Table: "users", ID: 5}
-	lite := newSQLite(t, cfg)
-	defer lite.close()
-	mem, err := newMem(t, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mem.close()
-	for _, e := range []engine{lite, mem} {
-		_ = e.begin(false)
-		for _, o := range ops {
-			e.do(o)
-		}
-		e.commit()
-		_ = e.begin(false)
-	}
+	lite, mem := committed(t, cfg, ops)
 	if got := lite.do(del); got != ok {
 		t.Errorf("SQLite: %s, want ok", got)
 	}
@@ -653,23 +639,7 @@ func TestRestrictBesideAnActionThroughAProject(t *testing.T) {
 		{Kind: "insert", Table: "tasks", ID: 1, B: ref(5), C: ref(1), D: ref(5)},
 	}
 	del := op{Kind: "delete", Table: "users", ID: 5}
-	lite := newSQLite(t, cfg)
-	defer lite.close()
-	mem, err := newMem(t, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mem.close()
-	for _, e := range []engine{lite, mem} {
-		_ = e.begin(false)
-		for _, o := range ops {
-			if got := e.do(o); got != ok {
-				t.Fatalf("%v: %s", o, got)
-			}
-		}
-		e.commit()
-		_ = e.begin(false)
-	}
+	lite, mem := committed(t, cfg, ops)
 	if got := lite.do(del); got != ok {
 		t.Errorf("SQLite: %s, want ok", got)
 	}
@@ -701,29 +671,43 @@ func TestRestrictBesideAFailingAction(t *testing.T) {
 		{Kind: "insert", Table: "posts", ID: 1, A: 3},
 	}
 	del := op{Kind: "delete", Table: "users", ID: 3}
-	lite := newSQLite(t, cfg)
-	defer lite.close()
-	mem, err := newMem(t, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mem.close()
-	for _, e := range []engine{lite, mem} {
-		_ = e.begin(false)
-		for _, o := range ops {
-			if got := e.do(o); got != ok {
-				t.Fatalf("%v: %s", o, got)
-			}
-		}
-		e.commit()
-		_ = e.begin(false)
-	}
+	lite, mem := committed(t, cfg, ops)
 	if got := lite.do(del); got != unique {
 		t.Errorf("SQLite: %s, want %s", got, unique)
 	}
 	if got := mem.do(del); got != fk {
 		t.Errorf("memrel: %s, want %s (RESTRICT)", got, fk)
 	}
+}
+
+// committed returns both engines of cfg with ops committed, each in a new
+// transaction, closed when the test ends. Every op must succeed.
+func committed(t *testing.T, cfg config, ops []op) (lite *sqliteEngine, mem *memEngine) {
+	t.Helper()
+	lite = newSQLite(t, cfg)
+	t.Cleanup(lite.close)
+	mem, err := newMem(t, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(mem.close)
+	for _, e := range []engine{lite, mem} {
+		if err := e.begin(false); err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range ops {
+			if got := e.do(o); got != ok {
+				t.Fatalf("%v: %s", o, got)
+			}
+		}
+		if got := e.commit(); got != ok {
+			t.Fatalf("commit: %s", got)
+		}
+		if err := e.begin(false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return lite, mem
 }
 
 // The shrinker keeps only what a failure needs: here, a made-up failure
