@@ -54,7 +54,10 @@ type RelationDesc struct {
 	Unique     bool // one-to-one
 	MatchFull  bool
 	Nullable   bool // a column may be NULL
-	r          *relInfo
+	// Throughs are the many-to-many directions (NewThrough) that start
+	// from this relation ("posts.tags"); their loads count on it.
+	Throughs []string
+	r        *relInfo
 }
 
 // QName is the relation's qualified name, "posts.author", as errors and
@@ -113,7 +116,8 @@ func (s *Schema) Tables() []TableDesc {
 			}
 			rd := RelationDesc{Name: r.name, Table: ti.name, Fields: splitFields(r.index.field), Parent: r.parent.name,
 				References: splitFields(r.parent.keyName), OnDelete: r.onDelete, OnUpdate: r.onUpdate,
-				Deferred: r.deferred, Unique: r.index.unique, MatchFull: r.matchFull, Nullable: r.nullable, r: r}
+				Deferred: r.deferred, Unique: r.index.unique, MatchFull: r.matchFull, Nullable: r.nullable,
+				Throughs: append([]string(nil), r.throughs...), r: r}
 			if r.ref != nil {
 				rd.Index, rd.References = r.ref.name, splitFields(r.ref.field)
 			}

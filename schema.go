@@ -139,6 +139,9 @@ type relInfo struct {
 	def       []byte // encoded default for SetDefault
 	// format renders an encoded referenced key, for messages.
 	format func([]byte) string
+	// throughs are the many-to-many directions (NewThrough) that start
+	// from this relation and count on its counters.
+	throughs []string
 	// setRef returns a new record for a copy of row whose foreign key is key
 	// (NULL when key is nil).
 	setRef func(row any, key []byte) (*rec, error)
@@ -304,9 +307,10 @@ func (s *Schema) freeze() {
 	}
 }
 
-// addThrough records the direction qname (declared by what); it returns
-// false, recording the error, if the schema is open or has one by that name.
-func (s *Schema) addThrough(qname string, errs ...error) bool {
+// addThrough records the direction qname, which starts from relation
+// from; it returns false, recording the error, if the schema is open or
+// has one by that name.
+func (s *Schema) addThrough(qname string, from *relInfo, errs ...error) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.frozen {
@@ -315,6 +319,8 @@ func (s *Schema) addThrough(qname string, errs ...error) bool {
 	}
 	if s.throughs[qname] {
 		errs = append(errs, schemaError("many-to-many direction %s declared twice", qname))
+	} else {
+		from.throughs = append(from.throughs, qname)
 	}
 	if s.throughs == nil {
 		s.throughs = map[string]bool{}

@@ -53,7 +53,7 @@ func NewThrough[A, P, T any, KP, KT comparable](from *Relation[A, P, KP], name s
 	case from.info == to.info:
 		errs = append(errs, schemaError("many-to-many direction %s: the same relation (%s) on both sides", t.qname, from.info.qname))
 	}
-	if !from.child.schema.addThrough(t.qname, errs...) {
+	if !from.child.schema.addThrough(t.qname, from.info, errs...) {
 		t.late = schemaError("many-to-many direction %s was declared after Open", t.qname)
 	}
 	t.m = &Association[A, P, T, KP, KT]{left: from, right: to,

@@ -100,8 +100,11 @@ func (fs fixtures) rows(l *loader) {
 // them; a field it does not have is an error. A string "@label" given for
 // a relation (by its name, or by its field for a one-column foreign key)
 // is a reference to the row of the parent table with that label ("@@" at
-// the start stands for a literal "@"). Null fields are plain JSON: 2, or
-// null.
+// the start stands for a literal "@"): the foreign key gets that row's
+// referenced key, its primary key or, for a foreign key to a unique index,
+// the indexed value (an e-mail). A row of a table keyed by two foreign
+// keys is written with both references: {"post": "@hello", "tag": "@go"}.
+// Null fields are plain JSON: 2, or null.
 func Files(fsys fs.FS, patterns ...string) Fixture {
 	return files{fsys: fsys, patterns: patterns}
 }

@@ -160,6 +160,41 @@ func TestBaseSeedFailure(t *testing.T) {
 	if !f.fatal || !strings.Contains(f.text(), "the base store's seed failed: no seed today") {
 		t.Errorf("reported %q", f.text())
 	}
+	// The next test to fork it is told in a line, not the problems again.
+	f = run(t, func(tb testing.TB) { base.Fork(tb) })
+	if !f.fatal || !strings.Contains(f.text(), "reported by the first test that forked it") || strings.Contains(f.text(), "no seed today") {
+		t.Errorf("reported again %q", f.text())
+	}
+}
+
+// A lazy many-to-many read names its direction's loader.
+func TestCheckLoadsNamesTheThrough(t *testing.T) {
+	type Tag struct{ ID int64 }
+	type PostTag struct{ PostID, TagID int64 }
+	b := newBlog()
+	tags := memrel.NewTable(b.schema, "tags", func(t *Tag) *int64 { return &t.ID })
+	postTags := memrel.NewPairTable(b.schema, "post_tags", func(pt *PostTag) *int64 { return &pt.PostID }, func(pt *PostTag) *int64 { return &pt.TagID })
+	tagged := memrel.ForeignKey(postTags, "post", func(pt *PostTag) *int64 { return &pt.PostID }, b.posts)
+	tag := memrel.ForeignKey(postTags, "tag", func(pt *PostTag) *int64 { return &pt.TagID }, tags)
+	tagsOf := memrel.NewThrough(tagged, "tags", tag)
+	db := memreltest.Open(t, b.schema, memrel.Strict(false))
+	memreltest.Load(t, db,
+		memreltest.Row(b.users, "ann", User{Name: "Ann", Email: "a@x"}),
+		memreltest.Row(b.posts, "p", Post{Title: "P"}, memreltest.Ref(b.author, "ann")),
+		memreltest.Row(tags, "go", Tag{}),
+		memreltest.Row(postTags, "", PostTag{}, memreltest.Ref(tagged, "p"), memreltest.Ref(tag, "go")))
+	err := memreltest.CheckLoads(db, func() {
+		_ = db.View(func(tx *memrel.Tx) error {
+			for p := range b.posts.All(tx) {
+				for range tagsOf.List(tx, p.ID) {
+				}
+			}
+			return nil
+		})
+	})
+	if err == nil || !strings.Contains(err.Error(), "post_tags.post: 1 lazy load, budget 0; for the many-to-many direction posts.tags, load it eagerly with t.Load()") {
+		t.Errorf("CheckLoads: %v", err)
+	}
 }
 
 func TestAssertRowsReports(t *testing.T) {

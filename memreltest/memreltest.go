@@ -23,6 +23,7 @@ package memreltest
 import (
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -78,6 +79,7 @@ type Base struct {
 	db     *memrel.DB
 	labels *Labels
 	err    error
+	told   atomic.Bool // a failed seed's problems were reported in full
 }
 
 // NewBase returns a base of schema s that seed fills, in one write
@@ -107,12 +109,22 @@ func NewFixtureBase(s *memrel.Schema, fixtures ...Fixture) *Base {
 func (b *Base) Labels(tb testing.TB) *Labels {
 	tb.Helper()
 	if _, err := b.DB(); err != nil {
-		tb.Fatalf("memreltest: the base store's seed failed: %v", err)
+		b.fail(tb, err)
 	}
 	if b.labels == nil {
 		return &Labels{}
 	}
 	return b.labels
+}
+
+// fail fails tb for the base's failed seed: in full for the first test
+// that meets it, in a line for the others.
+func (b *Base) fail(tb testing.TB, err error) {
+	tb.Helper()
+	if b.told.CompareAndSwap(false, true) {
+		tb.Fatalf("memreltest: the base store's seed failed: %v", err)
+	}
+	tb.Fatal("memreltest: the base store's seed failed (its problems are reported by the first test that forked it)")
 }
 
 // DB builds the base store if it is not built yet, and returns it. Tests
@@ -141,7 +153,7 @@ func (b *Base) Fork(tb testing.TB, opts ...memrel.Option) *memrel.DB {
 	tb.Helper()
 	db, err := b.DB()
 	if err != nil {
-		tb.Fatalf("memreltest: the base store's seed failed: %v", err)
+		b.fail(tb, err)
 	}
 	return Fork(tb, db, opts...)
 }
