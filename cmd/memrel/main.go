@@ -4,6 +4,7 @@
 //
 //	memrel demo [-data file.json]
 //	memrel bench [-users N] [-posts N] [-tags N] [-per N] [-time D] [-json | -gobench]
+//	memrel schema [-format sql|mermaid] [-dialect postgres|sqlite]
 //
 // demo loads a small blog (users, posts, tags), navigates its relations both
 // ways, shows an integrity violation being rejected and a cascade, and
@@ -17,6 +18,9 @@
 // operation that handles no items, as with -posts 0, has no per-item
 // figures. -json prints the results as JSON; -gobench prints them as Go
 // benchmark lines (ns/op, ns per item, B/op, allocs/op), for benchstat.
+//
+// schema prints the demo's schema as PostgreSQL or SQLite DDL
+// (memrel.WriteSQL) or as a Mermaid ER diagram (memrel.WriteMermaid).
 //
 // Results go to stdout, progress and errors to stderr. The exit code is 2
 // for a usage error and 1 for a failure.
@@ -37,6 +41,7 @@ const usage = `usage: memrel <command> [flags]
 commands:
   demo    load the blog dataset, navigate its relations, show integrity at work
   bench   measure a blog workload of a chosen size (ns and allocations per item)
+  schema  print the blog's schema as PostgreSQL or SQLite DDL, or as a Mermaid diagram
 
 Run 'memrel <command> -h' for a command's flags.
 `
@@ -62,6 +67,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return demo(rest, stdout, stderr)
 	case "bench":
 		return runBench(rest, stdout, stderr)
+	case "schema":
+		return schemaCmd(rest, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return 0

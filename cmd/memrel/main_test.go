@@ -217,3 +217,25 @@ func TestDemoDataErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestSchema(t *testing.T) {
+	for _, c := range []struct {
+		args   []string
+		golden string
+	}{
+		{[]string{"schema"}, "schema.postgres.golden"},
+		{[]string{"schema", "-dialect", "sqlite"}, "schema.sqlite.golden"},
+		{[]string{"schema", "-format", "mermaid"}, "schema.mermaid.golden"},
+	} {
+		code, out, errOut := runCmd(t, c.args...)
+		if code != 0 || errOut != "" {
+			t.Fatalf("%v: exit %d, stderr %q", c.args, code, errOut)
+		}
+		golden(t, c.golden, out)
+	}
+	for _, args := range [][]string{{"schema", "-format", "xml"}, {"schema", "-dialect", "oracle"}, {"schema", "extra"}} {
+		if code, _, errOut := runCmd(t, args...); code != 2 || errOut == "" {
+			t.Errorf("%v: exit %d, stderr %q; want a usage error", args, code, errOut)
+		}
+	}
+}
