@@ -263,7 +263,13 @@ func NewCompositeIndex[T any, K, V comparable](t *Table[T, K], name string, cols
 // NewUniqueCompositeIndex declares an index that no two rows may share a
 // value of, SQL's UNIQUE (a, b, c): an insert or update that would repeat
 // one fails with ErrUnique. As in SQL, NULLs never collide: a row with a
-// NULL column may repeat the others' values.
+// NULL column may repeat the others' values. V is a struct of the
+// columns' values; one column is a struct of one field, which is how a
+// single nullable column is UNIQUE:
+//
+//	type ISBN struct{ Code string }
+//	memrel.NewUniqueCompositeIndex(books, "isbn", memrel.Columns(
+//		memrel.NullCol(func(b *Book) *memrel.Null[string] { return &b.ISBN }, func(k *ISBN) *string { return &k.Code })))
 func NewUniqueCompositeIndex[T any, K, V comparable](t *Table[T, K], name string, cols ColumnList[T, V]) *Index[T, K, V] {
 	return newCompositeIndex(t, name, cols, true)
 }

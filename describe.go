@@ -54,6 +54,9 @@ type RelationDesc struct {
 	Unique     bool // one-to-one
 	MatchFull  bool
 	Nullable   bool // a column may be NULL
+	// Default is the key SET DEFAULT writes, as given to Default (the
+	// composite key's struct for a composite key); nil if none was given.
+	Default any
 	// Throughs are the many-to-many directions (NewThrough) that start
 	// from this relation ("posts.tags"); their loads count on it.
 	Throughs []string
@@ -117,7 +120,7 @@ func (s *Schema) Tables() []TableDesc {
 			rd := RelationDesc{Name: r.name, Table: ti.name, Fields: splitFields(r.index.field), Parent: r.parent.name,
 				References: splitFields(r.parent.keyName), OnDelete: r.onDelete, OnUpdate: r.onUpdate,
 				Deferred: r.deferred, Unique: r.index.unique, MatchFull: r.matchFull, Nullable: r.nullable,
-				Throughs: append([]string(nil), r.throughs...), r: r}
+				Default: r.defValue, Throughs: append([]string(nil), r.throughs...), r: r}
 			if r.ref != nil {
 				rd.Index, rd.References = r.ref.name, splitFields(r.ref.field)
 			}

@@ -2,6 +2,7 @@ package memrel
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"reflect"
@@ -32,6 +33,13 @@ type SQLOption func(*sqlOptions)
 
 type sqlOptions struct {
 	column func(table, field string) string
+	ignore []string // tables CompareSQL does not report
+}
+
+// IgnoreTables makes CompareSQL leave out tables that only the database
+// has, such as a migration tool's own ("schema_migrations").
+func IgnoreTables(names ...string) SQLOption {
+	return func(o *sqlOptions) { o.ignore = append(o.ignore, names...) }
 }
 
 // ColumnNames names the columns: name(table, field) for each field path of
@@ -68,6 +76,8 @@ func SnakeCase(table, field string) string {
 // column is one column of an exported table.
 type column struct {
 	path    string // field path in the row
+	index   []int  // the field's index sequence in the row
+	gotype  reflect.Type
 	name    string
 	typ     string
 	notNull bool
@@ -75,8 +85,8 @@ type column struct {
 
 // WriteSQL writes the schema as SQL DDL for dialect d: a CREATE TABLE per
 // table in dependency order (parents first), with its columns (types
-// derived from the Go field types; a Null field is nullable, every other
-// column NOT NULL), its primary key (an integer key a sequence assigns is
+// derived from the Go field types; a Null or pointer field is nullable,
+// every other column NOT NULL), its primary key (an integer key a sequence assigns is
 // an identity column in PostgreSQL and INTEGER PRIMARY KEY AUTOINCREMENT in
 // SQLite), its unique indexes as UNIQUE constraints (NULLs distinct, as
 // memrel's), and its foreign keys with their actions, MATCH FULL and
@@ -88,7 +98,11 @@ type column struct {
 // Fields of struct, slice, map and array types (other than time.Time,
 // [16]byte and []byte) are JSON: JSONB in PostgreSQL, TEXT in SQLite.
 // Columns are named by ColumnNames (snake_case by default). A relation's
-// Default is not exported as a column DEFAULT.
+// Default is its columns' DEFAULT. In PostgreSQL a foreign key that is not
+// Deferred is DEFERRABLE INITIALLY IMMEDIATE: checked at the end of each
+// statement, as one that is not deferrable, but open to SET CONSTRAINTS
+// ALL DEFERRED, which is Tx.DeferConstraints, and which the data script of
+// WriteRows uses.
 func WriteSQL(w io.Writer, s *Schema, d Dialect, opts ...SQLOption) error {
 	if d != PostgreSQL && d != SQLite {
 		return invalid("WriteSQL: unknown dialect %v", d)
@@ -96,6 +110,9 @@ func WriteSQL(w io.Writer, s *Schema, d Dialect, opts ...SQLOption) error {
 	o := sqlOptions{column: SnakeCase}
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if err := s.opened("WriteSQL"); err != nil {
+		return err
 	}
 	tables := s.Tables()
 	if len(tables) == 0 {
@@ -121,6 +138,21 @@ func WriteSQL(w io.Writer, s *Schema, d Dialect, opts ...SQLOption) error {
 		}
 		return strings.Join(out, ", ")
 	}
+	defaults := map[string]map[string]string{} // table -> field path -> DEFAULT literal
+	for _, t := range tables {
+		for _, r := range t.Relations {
+			lits, err := defaultLiterals(r, d)
+			if err != nil {
+				return invalid("WriteSQL: relation %s: Default: %v", r.QName(), err)
+			}
+			for i, l := range lits {
+				if defaults[t.Name] == nil {
+					defaults[t.Name] = map[string]string{}
+				}
+				defaults[t.Name][r.Fields[i]] = l
+			}
+		}
+	}
 	bw := bufio.NewWriter(w)
 	created := map[string]bool{}
 	var later []string // ALTER TABLE ... ADD CONSTRAINT, for cycles
@@ -137,6 +169,9 @@ func WriteSQL(w io.Writer, s *Schema, d Dialect, opts ...SQLOption) error {
 				line = "  " + quote(c.name) + " INTEGER PRIMARY KEY AUTOINCREMENT"
 			case c.notNull:
 				line += " NOT NULL"
+			}
+			if l, ok := defaults[t.Name][c.path]; ok {
+				line += " DEFAULT " + l
 			}
 			lines = append(lines, line)
 		}
@@ -159,8 +194,14 @@ func WriteSQL(w io.Writer, s *Schema, d Dialect, opts ...SQLOption) error {
 				fk += " MATCH FULL"
 			}
 			fk += fmt.Sprintf(" ON DELETE %s ON UPDATE %s", r.OnDelete, r.OnUpdate)
-			if r.Deferred {
+			switch {
+			case r.Deferred:
 				fk += " DEFERRABLE INITIALLY DEFERRED"
+			case d == PostgreSQL:
+				// Any memrel transaction may defer its checks
+				// (Tx.DeferConstraints); SET CONSTRAINTS ALL DEFERRED
+				// reaches only DEFERRABLE constraints.
+				fk += " DEFERRABLE INITIALLY IMMEDIATE"
 			}
 			if d == PostgreSQL && !created[r.Parent] && r.Parent != t.Name {
 				later = append(later, fmt.Sprintf("ALTER TABLE %s ADD %s;\n", quote(t.Name), fk))
@@ -186,6 +227,54 @@ func WriteSQL(w io.Writer, s *Schema, d Dialect, opts ...SQLOption) error {
 		bw.WriteString(l)
 	}
 	return bw.Flush()
+}
+
+// defaultLiterals are the DEFAULT literals of r's columns, in the order
+// of r.Fields: none without a Default; a composite key's fields in order.
+func defaultLiterals(r RelationDesc, d Dialect) ([]string, error) {
+	if r.Default == nil {
+		return nil, nil
+	}
+	v := reflect.ValueOf(r.Default)
+	var parts []reflect.Value
+	if len(r.Fields) == 1 {
+		parts = []reflect.Value{v}
+	} else {
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				parts = append(parts, v.Field(i))
+			}
+		}
+		if len(parts) != len(r.Fields) {
+			return nil, fmt.Errorf("%d fields for %d columns", len(parts), len(r.Fields))
+		}
+	}
+	out := make([]string, len(parts))
+	for i, p := range parts {
+		b, err := literalOf(p.Type(), d)(nil, p)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = string(b)
+	}
+	return out, nil
+}
+
+// opened returns an error unless s was opened without errors: a schema
+// is exported as Open accepts it, never one it refuses.
+func (s *Schema) opened(what string) error {
+	if s == nil {
+		return invalid("%s: nil schema", what)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case !s.frozen:
+		return invalid("%s: the schema is not open; Open it first, so that what is exported is what Open accepts", what)
+	case len(s.errs) > 0:
+		return fmt.Errorf("memrel: %s of a schema Open refused: %w", what, errors.Join(s.errs...))
+	}
+	return nil
 }
 
 func isPrefix(a, b []string) bool {
@@ -243,23 +332,24 @@ func columnsOf(t TableDesc, d Dialect, o sqlOptions) []column {
 		}
 	}
 	var out []column
-	var walk func(rt reflect.Type, prefix string)
-	walk = func(rt reflect.Type, prefix string) {
+	var walk func(rt reflect.Type, prefix string, index []int)
+	walk = func(rt reflect.Type, prefix string, index []int) {
 		for i := range rt.NumField() {
 			f := rt.Field(i)
 			if !f.IsExported() {
 				continue
 			}
 			p := prefix + f.Name
+			ix := append(index[:len(index):len(index)], i)
 			if f.Type.Kind() == reflect.Struct && (f.Anonymous || flatten[p]) && f.Type != timeType && !isNull(f.Type) {
-				walk(f.Type, p+".")
+				walk(f.Type, p+".", ix)
 				continue
 			}
 			typ, notNull := sqlType(f.Type, d)
-			out = append(out, column{path: p, name: o.column(t.Name, p), typ: typ, notNull: notNull})
+			out = append(out, column{path: p, index: ix, gotype: f.Type, name: o.column(t.Name, p), typ: typ, notNull: notNull})
 		}
 	}
-	walk(t.Row, "")
+	walk(t.Row, "", nil)
 	return out
 }
 
@@ -326,6 +416,9 @@ func quote(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`
 // cardinality (one-to-one for Unique, zero-or-one parent for a nullable
 // foreign key) and its actions.
 func WriteMermaid(w io.Writer, s *Schema) error {
+	if err := s.opened("WriteMermaid"); err != nil {
+		return err
+	}
 	tables := s.Tables()
 	if len(tables) == 0 {
 		return invalid("WriteMermaid: the schema has no tables")

@@ -2,9 +2,12 @@ package memrel_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -13,17 +16,26 @@ import (
 
 var updateExport = flag.Bool("update-export", false, "rewrite testdata/export")
 
-// The DDL and the diagram of a schema with composite keys, a composite
-// foreign key, a reference to a unique key, a nullable composite unique
-// index and a deferred relation, against files checked by hand (and run on
-// SQLite and PostgreSQL by conformance/'s TestExportedSchemaRuns).
+// The DDL, the diagram and the rows of a schema with composite keys, a
+// composite foreign key, a reference to a unique key, a nullable composite
+// unique index, a deferred relation and defaults, against files checked by
+// hand (and run on SQLite and PostgreSQL by conformance/'s
+// TestExportedSchemaRuns and round trips).
 func TestExport(t *testing.T) {
-	ts := newTenantSchema(t, []memrel.Rule{memrel.OnDelete(memrel.Cascade), memrel.Deferred()}, []memrel.Rule{memrel.OnUpdate(memrel.Cascade), memrel.OnDelete(memrel.SetNull)})
+	ts := newTenantSchema(t, []memrel.Rule{memrel.OnDelete(memrel.Cascade), memrel.Deferred(), memrel.Default(TenantKey{1, 1})},
+		[]memrel.Rule{memrel.OnUpdate(memrel.Cascade), memrel.OnDelete(memrel.SetNull), memrel.Default("it's@x")})
 	s := ts.db.Schema()
+	rows := func(d memrel.Dialect) func(*bytes.Buffer) error {
+		return func(b *bytes.Buffer) error {
+			return ts.db.View(func(tx *memrel.Tx) error { return memrel.WriteRows(b, tx, d) })
+		}
+	}
 	for name, write := range map[string]func(*bytes.Buffer) error{
-		"tenants.postgres.sql": func(b *bytes.Buffer) error { return memrel.WriteSQL(b, s, memrel.PostgreSQL) },
-		"tenants.sqlite.sql":   func(b *bytes.Buffer) error { return memrel.WriteSQL(b, s, memrel.SQLite) },
-		"tenants.mmd":          func(b *bytes.Buffer) error { return memrel.WriteMermaid(b, s) },
+		"tenants.postgres.sql":      func(b *bytes.Buffer) error { return memrel.WriteSQL(b, s, memrel.PostgreSQL) },
+		"tenants.sqlite.sql":        func(b *bytes.Buffer) error { return memrel.WriteSQL(b, s, memrel.SQLite) },
+		"tenants.mmd":               func(b *bytes.Buffer) error { return memrel.WriteMermaid(b, s) },
+		"tenants.rows.postgres.sql": rows(memrel.PostgreSQL),
+		"tenants.rows.sqlite.sql":   rows(memrel.SQLite),
 	} {
 		var b bytes.Buffer
 		if err := write(&b); err != nil {
@@ -73,8 +85,82 @@ func TestExportCycle(t *testing.T) {
 	if err := memrel.WriteSQL(&out, s, memrel.PostgreSQL); err != nil {
 		t.Fatal(err)
 	}
-	want := `ALTER TABLE "b" ADD CONSTRAINT "b_a" FOREIGN KEY ("a") REFERENCES "a" ("id") ON DELETE NO ACTION ON UPDATE NO ACTION;`
+	want := `ALTER TABLE "b" ADD CONSTRAINT "b_a" FOREIGN KEY ("a") REFERENCES "a" ("id") ON DELETE NO ACTION ON UPDATE NO ACTION DEFERRABLE INITIALLY IMMEDIATE;`
 	if !bytes.HasSuffix(out.Bytes(), []byte(want+"\n")) || bytes.Count(out.Bytes(), []byte("ALTER TABLE")) != 1 {
 		t.Errorf("no ALTER TABLE for the cycle:\n%s", out.String())
+	}
+}
+
+// chunks records the size of each write it receives.
+type chunks struct{ sizes []int }
+
+func (c *chunks) Write(p []byte) (int, error) { c.sizes = append(c.sizes, len(p)); return len(p), nil }
+
+// WriteRows streams: the script leaves in buffer-sized writes as rows are
+// read, never as one piece built in memory.
+func TestWriteRowsStreams(t *testing.T) {
+	type Row struct {
+		ID   int64
+		Text string
+	}
+	s := memrel.NewSchema()
+	rows := memrel.NewTable(s, "rows", func(r *Row) *int64 { return &r.ID })
+	db, err := memrel.Open(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	memrel.MustUpdate(t, db, func(tx *memrel.Tx) error {
+		for range 20000 {
+			if _, err := rows.Insert(tx, Row{Text: "a row of some length, to fill the buffer"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	var c chunks
+	if err := db.View(func(tx *memrel.Tx) error { return memrel.WriteRows(&c, tx, memrel.SQLite) }); err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, n := range c.sizes {
+		total += n
+		if n > 64<<10 {
+			t.Errorf("a write of %d bytes: more than the 64 KiB buffer", n)
+		}
+	}
+	if len(c.sizes) < total/(64<<10) || total < 20000*40 {
+		t.Errorf("%d bytes in %d writes", total, len(c.sizes))
+	}
+}
+
+// A schema is exported as Open accepts it: not before Open, and never one
+// Open refused.
+func TestExportNeedsAnOpenedSchema(t *testing.T) {
+	type Row struct {
+		ID, Parent int64
+	}
+	s := memrel.NewSchema()
+	rows := memrel.NewTable(s, "rows", func(r *Row) *int64 { return &r.ID })
+	memrel.ForeignKey(rows, "parent", func(r *Row) *int64 { return &r.Parent }, rows, memrel.OnDelete(memrel.SetNull))
+	var b bytes.Buffer
+	if err := memrel.WriteSQL(&b, s, memrel.SQLite); !errors.Is(err, memrel.ErrInvalid) || !strings.Contains(err.Error(), "Open it first") {
+		t.Errorf("before Open: %v", err)
+	}
+	if _, err := memrel.Open(s); err == nil {
+		t.Fatal("Open accepted SET NULL on a NOT NULL column")
+	}
+	for name, err := range map[string]error{
+		"WriteSQL":     memrel.WriteSQL(&b, s, memrel.PostgreSQL),
+		"WriteMermaid": memrel.WriteMermaid(&b, s),
+	} {
+		if !errors.Is(err, memrel.ErrSchema) || !strings.Contains(err.Error(), "SET NULL") {
+			t.Errorf("%s of a refused schema: %v", name, err)
+		}
+	}
+	if _, err := memrel.CompareSQL(context.Background(), nil, s, memrel.SQLite); !errors.Is(err, memrel.ErrSchema) {
+		t.Errorf("CompareSQL of a refused schema: %v", err)
+	}
+	if b.Len() > 0 {
+		t.Errorf("wrote %q", b.String())
 	}
 }

@@ -18,7 +18,8 @@ func TestREADMEQuotesExamples(t *testing.T) {
 	}
 	files, _ := filepath.Glob("example*_test.go")
 	kit, _ := filepath.Glob("memreltest/example*_test.go")
-	files = append(files, kit...)
+	sql, _ := filepath.Glob("conformance/example*_test.go") // tests with drivers
+	files = append(append(files, kit...), sql...)
 	var src strings.Builder
 	for _, f := range files {
 		b, err := os.ReadFile(f)
@@ -122,8 +123,8 @@ func TestREADMEIsShort(t *testing.T) {
 // README.md. Each pair must be there once, in order, with a table inside.
 func TestREADMEBenchMarkers(t *testing.T) {
 	for f, tags := range map[string][]string{
-		"README.md":       {"summary", "reads", "stores"},
-		"bench/README.md": {"foundation", "loading", "peers", "lookup", "levers", "scale"},
+		"README.md":       {"summary", "stores", "export"},
+		"bench/README.md": {"reads", "foundation", "loading", "peers", "lookup", "levers", "scale"},
 	} {
 		b, err := os.ReadFile(f)
 		if err != nil {

@@ -248,6 +248,7 @@ func declare[C any, CK comparable, P any, K comparable](child *Table[C, CK], nam
 			errs = append(errs, schemaError("relation %s.%s: Default(%v) has type %T, but the foreign key has type %s", child.info.name, name, r.def, r.def, rel.pc.typ))
 		}
 		def = d
+		info.defValue = d
 	}
 	info.def = encodeKey(rel.pc, def)
 	setDefault := r.onDelete == SetDefault || r.onUpdate == SetDefault

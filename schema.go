@@ -137,6 +137,7 @@ type relInfo struct {
 	// matchFull: a composite key's columns are all NULL or none is.
 	matchFull bool
 	def       []byte // encoded default for SetDefault
+	defValue  any    // Default's key as given, nil if none, for describing
 	// format renders an encoded referenced key, for messages.
 	format func([]byte) string
 	// throughs are the many-to-many directions (NewThrough) that start

@@ -24,6 +24,10 @@ type tcase struct {
 	name string
 	cfg  config
 	txs  []txn
+	// postgres names the difference of TestPostgresDifferences by which
+	// PostgreSQL differs here from memrel and SQLite; such a case plays
+	// on SQLite only.
+	postgres string
 }
 
 // seed: users 1, 2 and 7 (7 is every SET DEFAULT's parent); posts 10 and 11
@@ -58,14 +62,39 @@ var seed = txn{Ops: []op{
 	{Kind: "insert", Table: "tasks", ID: 45, B: ref(7), C: ref(1), D: ref(6)},
 }}
 
-// run plays c on both engines and reports every difference.
+// A reference is a SQL database that cases play on beside memrel.
+type reference struct {
+	name string
+	open func(testing.TB, config) *sqlEngine
+}
+
+var (
+	sqliteRef   = reference{"SQLite", newSQLite}
+	postgresRef = reference{"PostgreSQL", newPG}
+)
+
+// references are SQLite, and PostgreSQL where one is configured.
+func references() []reference {
+	if havePostgres() {
+		return []reference{sqliteRef, postgresRef}
+	}
+	return []reference{sqliteRef}
+}
+
+// run plays c on memrel and each reference and reports every difference.
 func run(t *testing.T, c tcase) {
 	t.Helper()
-	if problems := play(t, c); len(problems) > 0 {
-		for _, p := range problems {
-			t.Error(p)
+	for _, ref := range references() {
+		if ref.name == postgresRef.name && c.postgres != "" {
+			t.Logf("not on PostgreSQL, which differs: TestPostgresDifferences/%s", c.postgres)
+			continue
 		}
-		logCase(t, c)
+		if problems := playOn(t, ref, c); len(problems) > 0 {
+			for _, p := range problems {
+				t.Error(p)
+			}
+			logCase(t, c)
+		}
 	}
 }
 
@@ -77,11 +106,14 @@ func logCase(t testing.TB, c tcase) {
 	}
 }
 
-// play runs c on both engines and returns the differences: outcomes,
+// play runs c on SQLite and memrel and returns the differences.
+func play(t testing.TB, c tcase) []string { return playOn(t, sqliteRef, c) }
+
+// playOn runs c on ref and memrel and returns the differences: outcomes,
 // rows after each transaction (stopping at the first), Verify failures.
-func play(t testing.TB, c tcase) (problems []string) {
+func playOn(t testing.TB, ref reference, c tcase) (problems []string) {
 	t.Helper()
-	lite := newSQLite(t, c.cfg)
+	lite := ref.open(t, c.cfg)
 	defer lite.close()
 	mem, err := newMem(t, c.cfg)
 	if err != nil {
@@ -99,20 +131,20 @@ func play(t testing.TB, c tcase) (problems []string) {
 		for _, o := range tx.Ops {
 			l, m := lite.do(o), mem.do(o)
 			if l != m {
-				problems = append(problems, fmt.Sprintf("tx %d: %v: SQLite says %s, memrel says %s", i, o, l, m))
+				problems = append(problems, fmt.Sprintf("tx %d: %v: %s says %s, memrel says %s", i, o, ref.name, l, m))
 			}
 			if *traceFlag {
-				t.Logf("tx %d: %v: %s\n  SQLite %v\n  memrel %v", i, o, l, lite.rowsTx(), mem.rowsTx())
+				t.Logf("tx %d: %v: %s\n  %s %v\n  memrel %v", i, o, l, ref.name, lite.rowsTx(), mem.rowsTx())
 			}
 		}
 		if tx.Abort {
 			lite.abort()
 			mem.abort()
 		} else if l, m := lite.commit(), mem.commit(); l != m {
-			problems = append(problems, fmt.Sprintf("tx %d: commit: SQLite says %s, memrel says %s", i, l, m))
+			problems = append(problems, fmt.Sprintf("tx %d: commit: %s says %s, memrel says %s", i, ref.name, l, m))
 		}
 		if diff := cmp.Diff(lite.rows(), mem.rows()); diff != "" {
-			return append(problems, fmt.Sprintf("tx %d: rows differ (-SQLite +memrel):\n%s", i, diff))
+			return append(problems, fmt.Sprintf("tx %d: rows differ (-%s +memrel):\n%s", i, ref.name, diff))
 		}
 	}
 	return problems
@@ -148,6 +180,32 @@ func shrink(c tcase, fails func(tcase) bool) tcase {
 	return c
 }
 
+// cascading is the rules most cases start from: every relation CASCADE,
+// but the nullable editor's and owner's deletes, which SET NULL.
+func cascading() config {
+	return config{
+		Author:  rel{OnDelete: memrel.Cascade, OnUpdate: memrel.Cascade},
+		Editor:  rel{OnDelete: memrel.SetNull, OnUpdate: memrel.Cascade},
+		Post:    rel{OnDelete: memrel.Cascade, OnUpdate: memrel.Cascade},
+		Parent:  rel{OnDelete: memrel.Cascade, OnUpdate: memrel.Cascade},
+		Tenant:  rel{OnDelete: memrel.Cascade, OnUpdate: memrel.Cascade},
+		Project: rel{OnDelete: memrel.Cascade, OnUpdate: memrel.Cascade},
+		Owner:   rel{OnDelete: memrel.SetNull, OnUpdate: memrel.Cascade},
+	}
+}
+
+// seeded returns the seed of a random test, -seed or the clock's, logged
+// with how to rerun it, and a generator of it.
+func seeded(t *testing.T) (uint64, *rand.Rand) {
+	t.Helper()
+	s := *seedFlag
+	if s == 0 {
+		s = uint64(time.Now().UnixNano())
+	}
+	t.Logf("seed %d (rerun with -run '^%s$' -seed %d)", s, t.Name(), s)
+	return s, rand.New(rand.NewPCG(s, s))
+}
+
 var actions = []memrel.Action{memrel.NoAction, memrel.Restrict, memrel.Cascade, memrel.SetNull, memrel.SetDefault}
 
 // TestActionMatrix: every action on every relation, on delete and on a key
@@ -173,15 +231,7 @@ func TestActionMatrix(t *testing.T) {
 		{"owner", func(c *config) *rel { return &c.Owner }, rel{Default: 7}, op{Kind: "delete", Table: "users", ID: 6}, op{Kind: "update", Table: "users", ID: 6, A: 9}},
 	}
 	bases := map[string]config{
-		"others cascade": {
-			Author:  rel{OnDelete: memrel.Cascade, OnUpdate: memrel.Cascade},
-			Editor:  rel{OnDelete: memrel.SetNull, OnUpdate: memrel.Cascade},
-			Post:    rel{OnDelete: memrel.Cascade, OnUpdate: memrel.Cascade},
-			Parent:  rel{OnDelete: memrel.Cascade, OnUpdate: memrel.Cascade},
-			Tenant:  rel{OnDelete: memrel.Cascade, OnUpdate: memrel.Cascade},
-			Project: rel{OnDelete: memrel.Cascade, OnUpdate: memrel.Cascade},
-			Owner:   rel{OnDelete: memrel.SetNull, OnUpdate: memrel.Cascade},
-		},
+		"others cascade":   cascading(),
 		"others no action": {},
 	}
 	for baseName, base := range bases {
@@ -238,15 +288,7 @@ func setNullOnNotNull(t *testing.T, cfg config, o op) {
 }
 
 func TestCases(t *testing.T) {
-	cascade := config{
-		Author:  rel{OnDelete: memrel.Cascade, OnUpdate: memrel.Cascade},
-		Editor:  rel{OnDelete: memrel.SetNull, OnUpdate: memrel.Cascade},
-		Post:    rel{OnDelete: memrel.Cascade, OnUpdate: memrel.Cascade},
-		Parent:  rel{OnDelete: memrel.Cascade, OnUpdate: memrel.Cascade},
-		Tenant:  rel{OnDelete: memrel.Cascade, OnUpdate: memrel.Cascade},
-		Project: rel{OnDelete: memrel.Cascade, OnUpdate: memrel.Cascade},
-		Owner:   rel{OnDelete: memrel.SetNull, OnUpdate: memrel.Cascade},
-	}
+	cascade := cascading()
 	deferred := cascade
 	deferred.Author = rel{Deferred: true}
 	deferred.Post = rel{Deferred: true}
@@ -339,7 +381,7 @@ func TestCases(t *testing.T) {
 		}}, {Ops: []op{
 			{Kind: "insert", Table: "posts", ID: 11, A: 1},
 		}}}},
-		{name: "failed deep cascade, then more work", cfg: restrictReplies, txs: []txn{seed, {Ops: []op{
+		{name: "failed deep cascade, then more work", cfg: restrictReplies, postgres: "restrict_within_one_cascade", txs: []txn{seed, {Ops: []op{
 			{Kind: "insert", Table: "users", ID: 3, A: 3},
 			{Kind: "delete", Table: "users", ID: 1},
 			{Kind: "delete", Table: "users", ID: 2},
@@ -366,7 +408,7 @@ func TestCases(t *testing.T) {
 		// Statements: each row's cascades run before the next row, so the
 		// replies a deleted comment cascades to are gone, not counted, when
 		// the statement reaches them (ok 1, not ok 3).
-		{name: "delete where, cascading within the statement", cfg: cascade, txs: []txn{seed, {Ops: []op{
+		{name: "delete where, cascading within the statement", cfg: cascade, postgres: "statement_count", txs: []txn{seed, {Ops: []op{
 			{Kind: "delete-where", Table: "comments", A: 10},
 		}}}},
 		// A row's own reference is checked when the statement ends: comment
@@ -521,7 +563,7 @@ func TestCases(t *testing.T) {
 		{name: "two paths to a task: both SET DEFAULT", cfg: bothDefault, txs: []txn{seed, {Ops: bothPaths}, {Ops: []op{
 			{Kind: "delete", Table: "users", ID: 4},
 		}}}},
-		{name: "two paths to a task: a cascade and NO ACTION", cfg: ownerNoAction, txs: []txn{seed, {Ops: bothPaths}, {Ops: []op{
+		{name: "two paths to a task: a cascade and NO ACTION", cfg: ownerNoAction, postgres: "cascade_and_no_action", txs: []txn{seed, {Ops: bothPaths}, {Ops: []op{
 			{Kind: "delete", Table: "users", ID: 4},
 		}}}},
 	}
@@ -682,7 +724,7 @@ func TestRestrictBesideAFailingAction(t *testing.T) {
 
 // committed returns both engines of cfg with ops committed, each in a new
 // transaction, closed when the test ends. Every op must succeed.
-func committed(t *testing.T, cfg config, ops []op) (lite *sqliteEngine, mem *memEngine) {
+func committed(t *testing.T, cfg config, ops []op) (lite *sqlEngine, mem *memEngine) {
 	t.Helper()
 	lite = newSQLite(t, cfg)
 	t.Cleanup(lite.close)
@@ -734,19 +776,14 @@ func TestShrink(t *testing.T) {
 
 var (
 	traceFlag = flag.Bool("steps", false, "log both engines' rows after every operation (not -trace, which is go test's)")
-	seedFlag  = flag.Uint64("seed", 0, "seed for TestRandom (0: from the clock)")
+	seedFlag  = flag.Uint64("seed", 0, "seed of the random tests: TestRandom, TestRandomPostgres, TestRoundTripRandom (0: from the clock)")
 	opsFlag   = flag.Int("ops", 100000, "operations TestRandom runs")
 )
 
 // TestRandom plays seeded random sequences on both engines. A failure prints
 // the seed; rerun it with -run TestRandom -seed N.
 func TestRandom(t *testing.T) {
-	s := *seedFlag
-	if s == 0 {
-		s = uint64(time.Now().UnixNano())
-	}
-	t.Logf("seed %d (rerun with -run TestRandom -seed %d)", s, s)
-	rng := rand.New(rand.NewPCG(s, s))
+	s, rng := seeded(t)
 	total := 0
 	for total < *opsFlag {
 		c := randomCase(rng)

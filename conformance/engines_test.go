@@ -38,6 +38,9 @@ type rel struct {
 	// NullDefault (nullable relations only): SET DEFAULT writes NULL, the
 	// column's default when it declares none (memrel: no Default rule).
 	NullDefault bool
+	// MatchFull (Project only): MATCH FULL, which SQLite parses and
+	// ignores.
+	MatchFull bool
 }
 
 type config struct {
@@ -147,6 +150,7 @@ const (
 	unique   = "unique"
 	notFound = "not found"
 	noSave   = "no such savepoint"
+	notNull  = "not null" // SQL only: memrel refuses such a schema at Open
 )
 
 // engine is one side of the comparison.
@@ -231,6 +235,9 @@ func rulesWith(r rel, def memrel.Rule) []memrel.Rule {
 	}
 	if r.Deferred {
 		rs = append(rs, memrel.Deferred())
+	}
+	if r.MatchFull {
+		rs = append(rs, memrel.MatchFull())
 	}
 	return rs
 }
@@ -540,11 +547,15 @@ func (e *memEngine) close() {
 
 // --- SQLite ---
 
-type sqliteEngine struct {
-	db   *sql.DB
-	conn *sql.Conn
-	tx   *sql.Tx
-	ctx  context.Context
+// sqlEngine is a SQL database: SQLite, or PostgreSQL (engines_pg_test.go).
+type sqlEngine struct {
+	name    string // "SQLite", "PostgreSQL"
+	dialect memrel.Dialect
+	db      *sql.DB // SQLite's own; nil for PostgreSQL's shared pool
+	conn    *sql.Conn
+	tx      *sql.Tx
+	ctx     context.Context
+	drop    func() // PostgreSQL: drops the engine's schema
 }
 
 func ddlRef(col, parent string, notNull bool, r rel) string {
@@ -566,20 +577,23 @@ func ddlDefault(r rel, v string) string {
 // ddlActions is a foreign key's clauses after REFERENCES.
 func ddlActions(r rel) string {
 	s := fmt.Sprintf(" ON DELETE %s ON UPDATE %s", r.OnDelete, r.OnUpdate)
+	if r.MatchFull {
+		s += " MATCH FULL"
+	}
 	if r.Deferred {
 		s += " DEFERRABLE INITIALLY DEFERRED"
 	}
 	return s
 }
 
-func newSQLite(t testing.TB, c config) *sqliteEngine {
+func newSQLite(t testing.TB, c config) *sqlEngine {
 	t.Helper()
 	db, err := sql.Open("sqlite", ":memory:")
 	if err != nil {
 		t.Fatal(err)
 	}
 	db.SetMaxOpenConns(1)
-	e := &sqliteEngine{db: db, ctx: context.Background()}
+	e := &sqlEngine{name: "SQLite", dialect: memrel.SQLite, db: db, ctx: context.Background()}
 	if e.conn, err = db.Conn(e.ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -616,29 +630,27 @@ func newSQLite(t testing.TB, c config) *sqliteEngine {
 	return e
 }
 
-func (e *sqliteEngine) begin(deferAll bool) error {
+func (e *sqlEngine) begin(deferAll bool) error {
 	tx, err := e.conn.BeginTx(e.ctx, nil)
 	if err != nil {
 		return err
 	}
 	e.tx = tx
-	if deferAll {
+	switch {
+	case deferAll && e.dialect == memrel.PostgreSQL:
+		_, err = tx.Exec("SET CONSTRAINTS ALL DEFERRED")
+	case deferAll:
 		_, err = tx.Exec("PRAGMA defer_foreign_keys=ON")
 	}
 	return err
 }
 
-func (e *sqliteEngine) do(o op) string {
+func (e *sqlEngine) do(o op) string {
 	var cols []string
 	var args []any
 	switch o.Table {
 	case "":
-		q := map[string]string{"savepoint": "SAVEPOINT", "rollback-to": "ROLLBACK TO", "release": "RELEASE"}[o.Kind]
-		_, err := e.tx.Exec(fmt.Sprintf("%s s%d", q, o.ID))
-		if err != nil && strings.Contains(err.Error(), "no such savepoint") {
-			return noSave
-		}
-		return sqliteOutcome(err)
+		return e.savepoint(o)
 	case "users":
 		cols, args = []string{"email"}, []any{emailOf(o.A)}
 	case "posts":
@@ -701,7 +713,7 @@ func (e *sqliteEngine) do(o op) string {
 }
 
 // project runs o on projects, whose key is (tenant_id, id).
-func (e *sqliteEngine) project(o op) string {
+func (e *sqlEngine) project(o op) string {
 	switch o.Kind {
 	case "insert":
 		return e.exec(o, "INSERT INTO projects (tenant_id, id, code) VALUES (?, ?, ?)", o.A, o.ID, sqlNull(o.B))
@@ -727,8 +739,32 @@ func (e *sqliteEngine) project(o op) string {
 	return "error: unknown op " + o.Kind
 }
 
+// savepoint runs a savepoint op. In PostgreSQL a failed statement fails
+// the transaction: ROLLBACK TO and RELEASE, which fail for an unknown
+// name, run under a savepoint of their own, which they release when they
+// succeed (it is newer than the one they name).
+func (e *sqlEngine) savepoint(o op) string {
+	q := map[string]string{"savepoint": "SAVEPOINT", "rollback-to": "ROLLBACK TO", "release": "RELEASE"}[o.Kind]
+	q = fmt.Sprintf("%s s%d", q, o.ID)
+	guard := e.dialect == memrel.PostgreSQL && o.Kind != "savepoint"
+	if guard {
+		if _, err := e.tx.Exec("SAVEPOINT op"); err != nil {
+			return e.outcome(err)
+		}
+	}
+	_, err := e.tx.Exec(q)
+	if err != nil && guard {
+		_, _ = e.tx.Exec("ROLLBACK TO op")
+		_, _ = e.tx.Exec("RELEASE op")
+	}
+	return e.outcome(err)
+}
+
 // exec runs one statement for o and classifies its outcome.
-func (e *sqliteEngine) exec(o op, q string, args ...any) string {
+func (e *sqlEngine) exec(o op, q string, args ...any) string {
+	if e.dialect == memrel.PostgreSQL {
+		q = numbered(q)
+	}
 	// Each statement runs under a savepoint, rolled back if it fails. SQLite
 	// undoes a failed statement's rows on its own, but not the deferred
 	// violations it counted: without the savepoint, an INSERT rejected by
@@ -736,16 +772,16 @@ func (e *sqliteEngine) exec(o op, q string, args ...any) string {
 	// deferred one. memrel undoes a rejected operation entirely, as
 	// PostgreSQL does with a savepoint.
 	if _, err := e.tx.Exec("SAVEPOINT op"); err != nil {
-		return sqliteOutcome(err)
+		return e.outcome(err)
 	}
 	res, err := e.tx.Exec(q, args...)
 	if err != nil {
 		_, _ = e.tx.Exec("ROLLBACK TO op")
 		_, _ = e.tx.Exec("RELEASE op")
-		return sqliteOutcome(err)
+		return e.outcome(err)
 	}
 	if _, err := e.tx.Exec("RELEASE op"); err != nil {
-		return sqliteOutcome(err)
+		return e.outcome(err)
 	}
 	n, _ := res.RowsAffected()
 	switch o.Kind {
@@ -773,10 +809,34 @@ func sqlEmail(d *int64) any {
 	return emailOf(*d)
 }
 
+// numbered turns ? placeholders into PostgreSQL's $1, $2, ...
+func numbered(q string) string {
+	var b strings.Builder
+	n := 0
+	for _, c := range q {
+		if c == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func (e *sqlEngine) outcome(err error) string {
+	if e.dialect == memrel.PostgreSQL {
+		return pgOutcome(err)
+	}
+	return sqliteOutcome(err)
+}
+
 func sqliteOutcome(err error) string {
 	switch {
 	case err == nil:
 		return ok
+	case strings.Contains(err.Error(), "no such savepoint"):
+		return noSave
 	case strings.Contains(err.Error(), "FOREIGN KEY constraint failed"):
 		return fk
 	case strings.Contains(err.Error(), "UNIQUE constraint failed"):
@@ -785,28 +845,28 @@ func sqliteOutcome(err error) string {
 	return "error: " + err.Error()
 }
 
-func (e *sqliteEngine) commit() string {
+func (e *sqlEngine) commit() string {
 	err := e.tx.Commit()
-	if err != nil {
+	if err != nil && e.dialect == memrel.SQLite {
 		// SQLite leaves a transaction whose deferred check failed open;
 		// PostgreSQL rolls it back. memrel does as PostgreSQL does.
 		_, _ = e.conn.ExecContext(e.ctx, "ROLLBACK")
 	}
 	e.tx = nil
-	return sqliteOutcome(err)
+	return e.outcome(err)
 }
 
-func (e *sqliteEngine) abort() {
+func (e *sqlEngine) abort() {
 	_ = e.tx.Rollback()
 	e.tx = nil
 }
 
-func (e *sqliteEngine) rows() map[string][][]any { return e.query(e.conn.QueryContext) }
+func (e *sqlEngine) rows() map[string][][]any { return e.query(e.conn.QueryContext) }
 
 // rowsTx reads inside the open transaction, for tracing.
-func (e *sqliteEngine) rowsTx() map[string][][]any { return e.query(e.tx.QueryContext) }
+func (e *sqlEngine) rowsTx() map[string][][]any { return e.query(e.tx.QueryContext) }
 
-func (e *sqliteEngine) query(qc func(context.Context, string, ...any) (*sql.Rows, error)) map[string][][]any {
+func (e *sqlEngine) query(qc func(context.Context, string, ...any) (*sql.Rows, error)) map[string][][]any {
 	out := map[string][][]any{}
 	for _, q := range []struct{ table, sql string }{
 		{"users", "SELECT id, email FROM users ORDER BY id"},
@@ -848,10 +908,15 @@ func (e *sqliteEngine) query(qc func(context.Context, string, ...any) (*sql.Rows
 	return out
 }
 
-func (e *sqliteEngine) close() {
+func (e *sqlEngine) close() {
 	if e.tx != nil {
 		_ = e.tx.Rollback()
 	}
+	if e.drop != nil {
+		e.drop()
+	}
 	e.conn.Close()
-	e.db.Close()
+	if e.db != nil {
+		e.db.Close()
+	}
 }

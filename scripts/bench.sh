@@ -13,16 +13,16 @@
 #                                               # adds 1,000,000: ~20 GB of RAM)
 #
 # Raw results are kept in bench/*.txt (foundation, loading, batch, write,
-# peers, lookup, levers, scale, feed, stores), for benchstat comparisons; each
+# peers, lookup, levers, scale, feed, stores, export), for benchstat comparisons; each
 # suite's tables are also written to bench/<suite>.md, Feed's excepted: its
 # table in bench/README.md is written by hand from bench/feed.txt. The
-# README's reads table (bench:reads) is the targets of the application
+# reads table of bench/README.md (bench:reads) is the targets of the application
 # reads, from batch, loading, write, feed and peers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 count=${COUNT:-6}
-suites=${SUITES:-Foundation Loading Batch Write Peers Lookup Levers Scale Feed Stores}
+suites=${SUITES:-Foundation Loading Batch Write Peers Lookup Levers Scale Feed Stores Export}
 feedusers=${FEEDUSERS:-1000,100000}
 scale=${SCALE:-1000,10000,100000,1000000}
 benchstat="golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da"
@@ -51,6 +51,11 @@ for suite in $suites; do
       # MEMREL_PG_DSN names one; without PostgreSQL that engine is skipped.
       dsn=${MEMREL_PG_DSN:-$(scripts/pg.sh start || true)}
       (cd bench && MEMREL_PG_DSN=$dsn go test -run '^$' -bench '^BenchmarkTestStore$' -count "$count" -storerows 25,2500,25000 -timeout 60m .) >> "$raw"
+      [ -z "${MEMREL_PG_DSN:-}" ] && scripts/pg.sh stop ;;
+    Export)
+      # A million rows out of memrel and into PostgreSQL and SQLite, once.
+      dsn=${MEMREL_PG_DSN:-$(scripts/pg.sh start || true)}
+      (cd bench && MEMREL_PG_DSN=$dsn go test -run '^$' -bench '^BenchmarkExport$' -benchtime 1x -count 1 -exportrows "${EXPORTROWS:-1000000}" -timeout 60m .) >> "$raw"
       [ -z "${MEMREL_PG_DSN:-}" ] && scripts/pg.sh stop ;;
     Scale) (cd bench && GOMEMLIMIT=${GOMEMLIMIT:-18GiB} go test -run '^$' -bench '^BenchmarkScale$' -count 1 -timeout 120m . -scale "$scale") >> "$raw" ;;
   esac
@@ -262,10 +267,10 @@ summary=$(mktemp)
   '
 } > "$summary"
 
-# Reads, for README.md: the targets of the application reads, each from the
+# Reads, for bench/README.md: the targets of the application reads, each from the
 # means over its runs of one metric (ns/... or B/op) of two benchmarks.
 reads=$(mktemp)
-trap 'rm -f "$summary" "$reads"' EXIT
+trap 'rm -f "$summary" "$reads" "${stores:-}" "${export:-}"' EXIT
 {
   for f in batch loading write feed peers; do
     header bench/$f.txt | head -1 | sed -e 's/^Measured //' -e 's/,$//'
@@ -357,6 +362,36 @@ stores=$(mktemp)
   ' bench/stores.txt
 } > "$stores"
 
+# Export: a store as SQL and into real databases, by size.
+export=$(mktemp)
+{
+  header bench/export.txt
+  echo
+  awk '
+    /^BenchmarkExport\// {
+      split($1, f, "/"); rows = f[2]; sub(/^rows=/, "", rows)
+      step = f[3]; sub(/^step=/, "", step); sub(/-[0-9]+$/, "", step)
+      for (i = 3; i < NF; i++) if ($(i+1) == "ns/op") { sum[rows, step] += $i; n[rows, step]++ }
+      if (!(rows in seen)) { seen[rows] = 1; sizes[++ns] = rows }
+    }
+    function t(ns) {
+      if (ns == "") return "-"
+      if (ns >= 1e9) return sprintf("%.1f s", ns / 1e9)
+      if (ns >= 1e6) return sprintf("%.0f ms", ns / 1e6)
+      return sprintf("%.0f µs", ns / 1e3)
+    }
+    function m(r, s) { return n[r, s] ? sum[r, s] / n[r, s] : "" }
+    END {
+      print "| Rows | `WriteRows` (the script) | its load into PostgreSQL | into SQLite (modernc) | `ReadRows` from PostgreSQL |"
+      print "| --- | --- | --- | --- | --- |"
+      for (s = 1; s <= ns; s++) {
+        r = sizes[s]
+        print "| " r " | " t(m(r, "write-rows")) " | " t(m(r, "load-postgres")) " | " t(m(r, "load-sqlite")) " | " t(m(r, "read-postgres")) " |"
+      }
+    }
+  ' bench/export.txt
+} > "$export"
+
 # splice FILE TAG TABLE: replace what lies between FILE's
 # <!-- bench:TAG:start --> and <!-- bench:TAG:end --> markers with TABLE.
 splice() {
@@ -374,6 +409,7 @@ for t in foundation loading peers lookup levers scale; do
   splice bench/README.md "$t" "bench/$t.md"
 done
 splice README.md summary "$summary"
-splice README.md reads "$reads"
+splice bench/README.md reads "$reads"
 splice README.md stores "$stores"
+splice README.md export "$export"
 echo "bench/README.md and README.md updated; raw results in bench/" >&2

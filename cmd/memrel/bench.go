@@ -219,23 +219,23 @@ func (w workload) measure(benchtime time.Duration, progress io.Writer) ([]benchR
 	if err != nil {
 		return nil, err
 	}
-	if err := loaded.load(d); err != nil {
+	if err := loaded.Load(d); err != nil {
 		return nil, err
 	}
-	fork := func() *blog { c := *loaded; c.db = loaded.db.Fork(); return &c }
+	fork := func() *blog { c := *loaded; c.DB = loaded.DB.Fork(); return &c }
 	// The same store keeping no join indexes: every eager load is a first.
 	noJoins := &blog{}
 	*noJoins = *loaded
-	noJoins.db = loaded.db.Fork(memrel.KeepJoinIndexes(false))
+	noJoins.DB = loaded.DB.Fork(memrel.KeepJoinIndexes(false))
 	nPosts, nPairs := len(d.Posts), len(d.PostTags)
 	view := func(b *blog, fn func(tx *memrel.Tx) (int, int64, error)) (n int, sum int64, err error) {
-		err = b.db.View(func(tx *memrel.Tx) error { n, sum, err = fn(tx); return err })
+		err = b.DB.View(func(tx *memrel.Tx) error { n, sum, err = fn(tx); return err })
 		return
 	}
 	eagerPosts := func(b *blog) (int, int64, error) {
 		return view(b, func(tx *memrel.Tx) (n int, sum int64, err error) {
-			posts := memrel.Many(b.author)
-			users, res, err := memrel.EagerAll(tx, b.users, posts)
+			posts := memrel.Many(b.Author)
+			users, res, err := memrel.EagerAll(tx, b.Users, posts)
 			for _, u := range users {
 				for _, p := range posts.Of(res, u) {
 					n++
@@ -247,8 +247,8 @@ func (w workload) measure(benchtime time.Duration, progress io.Writer) ([]benchR
 	}
 	eagerTags := func(b *blog) (int, int64, error) {
 		return view(b, func(tx *memrel.Tx) (n int, sum int64, err error) {
-			tags := b.tagging.LoadRights()
-			posts, res, err := memrel.EagerAll(tx, b.posts, tags)
+			tags := b.Tagging.LoadRights()
+			posts, res, err := memrel.EagerAll(tx, b.Posts, tags)
 			for _, p := range posts {
 				for range tags.Of(res, p) {
 					n++
@@ -264,12 +264,12 @@ func (w workload) measure(benchtime time.Duration, progress io.Writer) ([]benchR
 			if err != nil {
 				return 0, 0, err
 			}
-			return len(d.Users) + len(d.Tags) + nPosts + nPairs, 0, b.load(d)
+			return len(d.Users) + len(d.Tags) + nPosts + nPairs, 0, b.Load(d)
 		}},
 		{op: "lazy user -> posts (N+1)", name: "UserPosts/lazy", unit: "post", target: loaded, run: func(b *blog) (int, int64, error) {
 			return view(b, func(tx *memrel.Tx) (n int, sum int64, err error) {
-				for u := range b.users.All(tx) {
-					for p := range b.author.Children(tx, u.ID) {
+				for u := range b.Users.All(tx) {
+					for p := range b.Author.Children(tx, u.ID) {
 						n++
 						sum += p.ID
 					}
@@ -281,8 +281,8 @@ func (w workload) measure(benchtime time.Duration, progress io.Writer) ([]benchR
 		{op: "eager users with posts, first load", name: "UserPosts/eager_first_load", unit: "post", target: noJoins, run: eagerPosts},
 		{op: "reverse post -> author", name: "PostAuthor", unit: "post", target: loaded, run: func(b *blog) (int, int64, error) {
 			return view(b, func(tx *memrel.Tx) (n int, sum int64, err error) {
-				for p := range b.posts.All(tx) {
-					if _, err := b.author.Parent(tx, p); err != nil {
+				for p := range b.Posts.All(tx) {
+					if _, err := b.Author.Parent(tx, p); err != nil {
 						return n, sum, err
 					}
 					n++
@@ -293,8 +293,8 @@ func (w workload) measure(benchtime time.Duration, progress io.Writer) ([]benchR
 		}},
 		{op: "many-to-many post -> tags, lazy (N+1)", name: "PostTags/lazy", unit: "pair", target: loaded, run: func(b *blog) (int, int64, error) {
 			return view(b, func(tx *memrel.Tx) (n int, sum int64, err error) {
-				for p := range b.posts.All(tx) {
-					for range b.tagging.Rights(tx, p.ID) {
+				for p := range b.Posts.All(tx) {
+					for range b.Tagging.Rights(tx, p.ID) {
 						n++
 						sum += p.ID
 					}
@@ -306,29 +306,29 @@ func (w workload) measure(benchtime time.Duration, progress io.Writer) ([]benchR
 		{op: "many-to-many post -> tags, eager, first load", name: "PostTags/eager_first_load", unit: "pair", target: noJoins, run: eagerTags},
 		{op: "cascade delete user (own transaction)", name: "CascadeDeleteUser", unit: "user", setup: fork, run: func(b *blog) (int, int64, error) {
 			for u := range w.users {
-				if err := b.db.Update(func(tx *memrel.Tx) error { return b.users.Delete(tx, int64(u+1)) }); err != nil {
+				if err := b.DB.Update(func(tx *memrel.Tx) error { return b.Users.Delete(tx, int64(u+1)) }); err != nil {
 					return 0, 0, err
 				}
 			}
 			return w.users, 0, nil
 		}},
 		{op: "rejected FK violation", name: "RejectedFK", unit: "rejection", target: loaded, run: func(b *blog) (int, int64, error) {
-			tx, err := b.db.BeginWrite()
+			tx, err := b.DB.BeginWrite()
 			if err != nil {
 				return 0, 0, err
 			}
 			defer tx.Abort()
 			for range 100 {
-				if _, err := b.posts.Insert(tx, Post{UserID: int64(w.users + 1)}); !errors.Is(err, memrel.ErrForeignKey) {
+				if _, err := b.Posts.Insert(tx, Post{UserID: int64(w.users + 1)}); !errors.Is(err, memrel.ErrForeignKey) {
 					return 0, 0, fmt.Errorf("a post by a missing user: %v", err)
 				}
 			}
 			return 100, 0, nil
 		}},
 		{op: "per-test fork (snapshot + one write)", name: "Fork", unit: "fork", target: loaded, run: func(b *blog) (int, int64, error) {
-			f := b.db.Fork()
+			f := b.DB.Fork()
 			return 1, 0, f.Update(func(tx *memrel.Tx) error {
-				_, err := b.posts.Insert(tx, Post{Title: "fork", UserID: 1})
+				_, err := b.Posts.Insert(tx, Post{Title: "fork", UserID: 1})
 				return err
 			})
 		}},

@@ -12,99 +12,23 @@ import (
 	"os"
 
 	"github.com/memrel/memrel"
+	"github.com/memrel/memrel/internal/blogdb"
 )
 
-//go:embed blog.json
-var blogJSON []byte
+// The demo's blog: its schema and dataset are internal/blogdb's, shared
+// with conformance/, which round-trips it through SQLite and PostgreSQL.
+type (
+	blog    = blogdb.Blog
+	dataset = blogdb.Dataset
+	User    = blogdb.User
+	Post    = blogdb.Post
+	Tag     = blogdb.Tag
+	PostTag = blogdb.PostTag
+)
 
-// The blog model: users write posts; posts and tags are linked through
-// post_tags. Deleting a user deletes their posts and those posts' links.
-type User struct {
-	ID    int64  `json:"id"`
-	Name  string `json:"name"`
-	Email string `json:"email"`
-}
+var blogJSON = blogdb.JSON
 
-type Post struct {
-	ID     int64  `json:"id"`
-	Title  string `json:"title"`
-	UserID int64  `json:"user_id"`
-}
-
-type Tag struct {
-	ID   int64  `json:"id"`
-	Name string `json:"name"`
-}
-
-type PostTag struct {
-	ID     int64 `json:"-"`
-	PostID int64 `json:"post_id"`
-	TagID  int64 `json:"tag_id"`
-}
-
-type dataset struct {
-	Users    []User    `json:"users"`
-	Posts    []Post    `json:"posts"`
-	Tags     []Tag     `json:"tags"`
-	PostTags []PostTag `json:"post_tags"`
-}
-
-type blog struct {
-	db       *memrel.DB
-	users    *memrel.Table[User, int64]
-	posts    *memrel.Table[Post, int64]
-	tags     *memrel.Table[Tag, int64]
-	postTags *memrel.Table[PostTag, int64]
-	author   *memrel.Relation[Post, User, int64]
-	tagged   *memrel.Relation[PostTag, Post, int64]
-	tag      *memrel.Relation[PostTag, Tag, int64]
-	tagging  *memrel.Association[PostTag, Post, Tag, int64, int64]
-}
-
-func openBlog() (*blog, error) {
-	s := memrel.NewSchema()
-	b := &blog{}
-	b.users = memrel.NewTable(s, "users", func(u *User) *int64 { return &u.ID })
-	b.posts = memrel.NewTable(s, "posts", func(p *Post) *int64 { return &p.ID })
-	b.tags = memrel.NewTable(s, "tags", func(t *Tag) *int64 { return &t.ID })
-	b.postTags = memrel.NewTable(s, "post_tags", func(pt *PostTag) *int64 { return &pt.ID })
-	memrel.NewUniqueIndex(b.users, "email", func(u *User) *string { return &u.Email })
-	memrel.NewUniqueIndex(b.tags, "name", func(t *Tag) *string { return &t.Name })
-	cascade := []memrel.Rule{memrel.OnDelete(memrel.Cascade), memrel.OnUpdate(memrel.Cascade)}
-	b.author = memrel.ForeignKey(b.posts, "author", func(p *Post) *int64 { return &p.UserID }, b.users, cascade...)
-	b.tagged = memrel.ForeignKey(b.postTags, "post", func(pt *PostTag) *int64 { return &pt.PostID }, b.posts, cascade...)
-	b.tag = memrel.ForeignKey(b.postTags, "tag", func(pt *PostTag) *int64 { return &pt.TagID }, b.tags, cascade...)
-	b.tagging = memrel.ManyToMany(b.tagged, b.tag)
-	db, err := memrel.Open(s)
-	b.db = db
-	return b, err
-}
-
-func (b *blog) load(d *dataset) error {
-	return b.db.Update(func(tx *memrel.Tx) error {
-		for _, u := range d.Users {
-			if _, err := b.users.Insert(tx, u); err != nil {
-				return err
-			}
-		}
-		for _, t := range d.Tags {
-			if _, err := b.tags.Insert(tx, t); err != nil {
-				return err
-			}
-		}
-		for _, p := range d.Posts {
-			if _, err := b.posts.Insert(tx, p); err != nil {
-				return err
-			}
-		}
-		for _, pt := range d.PostTags {
-			if _, err := b.postTags.Insert(tx, pt); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
+func openBlog() (*blog, error) { return blogdb.Open() }
 
 // parseDataset decodes data, named name in errors, as exactly one JSON
 // object in the dataset's form: unknown fields and anything but white space
@@ -173,7 +97,7 @@ func absentKey(keys map[int64]bool) int64 {
 // keysOf returns the keys of the rows of t.
 func keysOf[T any](b *blog, t *memrel.Table[T, int64], key func(*T) int64) (map[int64]bool, error) {
 	keys := map[int64]bool{}
-	err := b.db.View(func(tx *memrel.Tx) error {
+	err := b.DB.View(func(tx *memrel.Tx) error {
 		for r := range t.All(tx) {
 			keys[key(&r)] = true
 		}
@@ -231,29 +155,29 @@ func runDemo(data []byte, source string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := b.load(d); err != nil {
+	if err := b.Load(d); err != nil {
 		return fmt.Errorf("loading %s: %w", source, err)
 	}
 	fmt.Fprintf(w, "Loaded %d users, %d posts, %d tags and %d post-tag links from %s.\n",
 		len(d.Users), len(d.Posts), len(d.Tags), len(d.PostTags), source)
 
-	err = b.db.View(func(tx *memrel.Tx) error {
+	err = b.DB.View(func(tx *memrel.Tx) error {
 		fmt.Fprintln(w, "\nuser.posts (one-to-many, lazy):")
-		for u := range b.users.All(tx) {
+		for u := range b.Users.All(tx) {
 			fmt.Fprintf(w, "  %s:", u.Name)
-			for p := range b.author.Children(tx, u.ID) {
+			for p := range b.Author.Children(tx, u.ID) {
 				fmt.Fprintf(w, " %q", p.Title)
 			}
 			fmt.Fprintln(w)
 		}
 		fmt.Fprintln(w, "\npost.author and post.tags (many-to-one, and many-to-many through post_tags):")
-		for p := range b.posts.All(tx) {
-			a, err := b.author.Parent(tx, p)
+		for p := range b.Posts.All(tx) {
+			a, err := b.Author.Parent(tx, p)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(w, "  %q by %s, tagged", p.Title, a.Name)
-			for t := range b.tagging.Rights(tx, p.ID) {
+			for t := range b.Tagging.Rights(tx, p.ID) {
 				fmt.Fprintf(w, " %s", t.Name)
 			}
 			fmt.Fprintln(w)
@@ -267,17 +191,17 @@ func runDemo(data []byte, source string, w io.Writer) error {
 	fmt.Fprintln(w, "\nIntegrity:")
 	// A post by a user who does not exist, under a post key not taken, so
 	// that the foreign key is the only reason to reject it.
-	userKeys, err := keysOf(b, b.users, func(u *User) int64 { return u.ID })
+	userKeys, err := keysOf(b, b.Users, func(u *User) int64 { return u.ID })
 	if err != nil {
 		return err
 	}
-	postKeys, err := keysOf(b, b.posts, func(p *Post) int64 { return p.ID })
+	postKeys, err := keysOf(b, b.Posts, func(p *Post) int64 { return p.ID })
 	if err != nil {
 		return err
 	}
 	orphan := Post{ID: absentKey(postKeys), Title: "Who wrote this?", UserID: absentKey(userKeys)}
-	err = b.db.Update(func(tx *memrel.Tx) error {
-		_, err := b.posts.Insert(tx, orphan)
+	err = b.DB.Update(func(tx *memrel.Tx) error {
+		_, err := b.Posts.Insert(tx, orphan)
 		return err
 	})
 	var ce *memrel.ConstraintError
@@ -288,8 +212,8 @@ func runDemo(data []byte, source string, w io.Writer) error {
 	fmt.Fprintf(w, "  errors.Is(err, memrel.ErrForeignKey) = %v\n", errors.Is(err, memrel.ErrForeignKey))
 
 	var victim *User // the first user stored (a zero ID in the data was assigned one)
-	_ = b.db.View(func(tx *memrel.Tx) error {
-		for u := range b.users.All(tx) {
+	_ = b.DB.View(func(tx *memrel.Tx) error {
+		for u := range b.Users.All(tx) {
 			victim = &u
 			break
 		}
@@ -300,7 +224,7 @@ func runDemo(data []byte, source string, w io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if err := b.db.Update(func(tx *memrel.Tx) error { return b.users.Delete(tx, victim.ID) }); err != nil {
+		if err := b.DB.Update(func(tx *memrel.Tx) error { return b.Users.Delete(tx, victim.ID) }); err != nil {
 			return err
 		}
 		after, err := counts(b)
@@ -310,7 +234,7 @@ func runDemo(data []byte, source string, w io.Writer) error {
 		fmt.Fprintf(w, "  deleting user %s cascades: posts %d -> %d, post-tag links %d -> %d\n",
 			victim.Name, before[0], after[0], before[1], after[1])
 	}
-	if err := b.db.Verify(); err != nil {
+	if err := b.DB.Verify(); err != nil {
 		return err
 	}
 	fmt.Fprintln(w, "  Verify: every foreign key resolves, every index agrees with its rows")
@@ -319,11 +243,11 @@ func runDemo(data []byte, source string, w io.Writer) error {
 
 func counts(b *blog) ([2]int, error) {
 	var c [2]int
-	err := b.db.View(func(tx *memrel.Tx) (err error) {
-		if c[0], err = b.posts.Len(tx); err != nil {
+	err := b.DB.View(func(tx *memrel.Tx) (err error) {
+		if c[0], err = b.Posts.Len(tx); err != nil {
 			return err
 		}
-		c[1], err = b.postTags.Len(tx)
+		c[1], err = b.PostTags.Len(tx)
 		return err
 	})
 	return c, err

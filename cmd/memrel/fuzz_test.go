@@ -29,13 +29,13 @@ func FuzzDataset(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := b.load(d); err != nil {
+		if err := b.Load(d); err != nil {
 			if n, _ := counts(b); n != [2]int{} {
 				t.Fatalf("a rejected dataset left rows: %v", n)
 			}
 			return
 		}
-		if err := b.db.Verify(); err != nil {
+		if err := b.DB.Verify(); err != nil {
 			t.Fatal(err)
 		}
 		var out bytes.Buffer

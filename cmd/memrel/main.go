@@ -5,6 +5,7 @@
 //	memrel demo [-data file.json]
 //	memrel bench [-users N] [-posts N] [-tags N] [-per N] [-time D] [-json | -gobench]
 //	memrel schema [-format sql|mermaid] [-dialect postgres|sqlite]
+//	memrel export [-dialect postgres|sqlite] [-schema] [-data file.json | -users N ...]
 //
 // demo loads a small blog (users, posts, tags), navigates its relations both
 // ways, shows an integrity violation being rejected and a cascade, and
@@ -20,7 +21,9 @@
 // benchmark lines (ns/op, ns per item, B/op, allocs/op), for benchstat.
 //
 // schema prints the demo's schema as PostgreSQL or SQLite DDL
-// (memrel.WriteSQL) or as a Mermaid ER diagram (memrel.WriteMermaid).
+// (memrel.WriteSQL) or as a Mermaid ER diagram (memrel.WriteMermaid), and
+// export its rows as a SQL script that loads them (memrel.WriteRows): the
+// embedded blog's, a dataset's (-data), or a generated blog's (-users).
 //
 // Results go to stdout, progress and errors to stderr. The exit code is 2
 // for a usage error and 1 for a failure.
@@ -42,6 +45,7 @@ commands:
   demo    load the blog dataset, navigate its relations, show integrity at work
   bench   measure a blog workload of a chosen size (ns and allocations per item)
   schema  print the blog's schema as PostgreSQL or SQLite DDL, or as a Mermaid diagram
+  export  print the blog's rows as a SQL script for PostgreSQL or SQLite
 
 Run 'memrel <command> -h' for a command's flags.
 `
@@ -69,6 +73,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runBench(rest, stdout, stderr)
 	case "schema":
 		return schemaCmd(rest, stdout, stderr)
+	case "export":
+		return exportCmd(rest, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -239,3 +239,40 @@ func TestSchema(t *testing.T) {
 		}
 	}
 }
+
+func TestExport(t *testing.T) {
+	for _, c := range []struct {
+		args   []string
+		golden string
+	}{
+		{[]string{"export"}, "export.postgres.golden"},
+		{[]string{"export", "-dialect", "sqlite"}, "export.sqlite.golden"},
+	} {
+		code, out, errOut := runCmd(t, c.args...)
+		if code != 0 || errOut != "" {
+			t.Fatalf("%v: exit %d, stderr %q", c.args, code, errOut)
+		}
+		golden(t, c.golden, out)
+	}
+	// -schema: the DDL, then the rows; -users: a generated blog.
+	code, out, errOut := runCmd(t, "export", "-schema", "-users", "3", "-posts", "2", "-tags", "2", "-per", "1")
+	_, ddl, _ := runCmd(t, "schema")
+	if code != 0 || errOut != "" || !strings.HasPrefix(out, ddl+"BEGIN;\n") {
+		t.Errorf("export -schema: exit %d, stderr %q, output:\n%s", code, errOut, out)
+	}
+	if rows := strings.Count(out, "\n("); rows != 3+6+2+6 {
+		t.Errorf("export -users 3 -posts 2 -tags 2 -per 1: %d rows, want 17:\n%s", rows, out)
+	}
+	for _, args := range [][]string{{"export", "-dialect", "oracle"}, {"export", "-users", "2", "-data", "x.json"}, {"export", "-users", "-1"}, {"export", "-users", "2", "-per", "9", "-tags", "2"}, {"export", "extra"}} {
+		if code, _, errOut := runCmd(t, args...); code != 2 || errOut == "" {
+			t.Errorf("%v: exit %d, stderr %q; want a usage error", args, code, errOut)
+		}
+	}
+	if code, _, errOut := runCmd(t, "export", "-data", filepath.Join(t.TempDir(), "missing.json")); code != 1 || !strings.Contains(errOut, "missing.json") {
+		t.Errorf("export -data missing.json: exit %d, stderr %q", code, errOut)
+	}
+	path := writeData(t, `{"users": [{"id": 1, "name": "Ann", "email": "a@x"}], "posts": [{"id": 1, "title": "x", "user_id": 2}]}`)
+	if code, _, errOut := runCmd(t, "export", "-data", path); code != 1 || !strings.Contains(errOut, "foreign key") {
+		t.Errorf("export of a post without its user: exit %d, stderr %q", code, errOut)
+	}
+}

@@ -37,14 +37,14 @@ func schemaCmd(args []string, stdout, stderr io.Writer) int {
 	out := bufio.NewWriter(stdout)
 	switch *format {
 	case "sql":
-		d := map[string]memrel.Dialect{"postgres": memrel.PostgreSQL, "sqlite": memrel.SQLite}[*dialect]
+		d := map[string]memrel.Dialect{"postgres": memrel.PostgreSQL, "postgresql": memrel.PostgreSQL, "sqlite": memrel.SQLite}[*dialect]
 		if d == 0 {
 			fmt.Fprintf(stderr, "memrel schema: -dialect %q: want postgres or sqlite\n", *dialect)
 			return 2
 		}
-		err = memrel.WriteSQL(out, b.db.Schema(), d)
+		err = memrel.WriteSQL(out, b.DB.Schema(), d)
 	case "mermaid":
-		err = memrel.WriteMermaid(out, b.db.Schema())
+		err = memrel.WriteMermaid(out, b.DB.Schema())
 	default:
 		fmt.Fprintf(stderr, "memrel schema: -format %q: want sql or mermaid\n", *format)
 		return 2

@@ -16,18 +16,18 @@ CREATE TABLE "projects" (
   "code" BIGINT,
   PRIMARY KEY ("tenant_id", "id"),
   CONSTRAINT "projects_code" UNIQUE ("tenant_id", "code"),
-  CONSTRAINT "projects_tenant" FOREIGN KEY ("tenant_id") REFERENCES "tenants" ("id") ON DELETE CASCADE ON UPDATE NO ACTION
+  CONSTRAINT "projects_tenant" FOREIGN KEY ("tenant_id") REFERENCES "tenants" ("id") ON DELETE CASCADE ON UPDATE NO ACTION DEFERRABLE INITIALLY IMMEDIATE
 );
 
 CREATE TABLE "tasks" (
-  "tenant_id" BIGINT NOT NULL,
+  "tenant_id" BIGINT NOT NULL DEFAULT 1,
   "id" BIGINT NOT NULL,
-  "project_id" BIGINT,
-  "owner" TEXT,
+  "project_id" BIGINT DEFAULT 1,
+  "owner" TEXT DEFAULT 'it''s@x',
   "title" TEXT NOT NULL,
   PRIMARY KEY ("tenant_id", "id"),
   CONSTRAINT "tasks_project" FOREIGN KEY ("tenant_id", "project_id") REFERENCES "projects" ("tenant_id", "id") ON DELETE CASCADE ON UPDATE NO ACTION DEFERRABLE INITIALLY DEFERRED,
-  CONSTRAINT "tasks_owner" FOREIGN KEY ("owner") REFERENCES "members" ("email") ON DELETE SET NULL ON UPDATE CASCADE
+  CONSTRAINT "tasks_owner" FOREIGN KEY ("owner") REFERENCES "members" ("email") ON DELETE SET NULL ON UPDATE CASCADE DEFERRABLE INITIALLY IMMEDIATE
 );
 CREATE INDEX "tasks_project_index" ON "tasks" ("tenant_id", "project_id");
 CREATE INDEX "tasks_owner_index" ON "tasks" ("owner");

@@ -20,10 +20,10 @@ CREATE TABLE "projects" (
 );
 
 CREATE TABLE "tasks" (
-  "tenant_id" INTEGER NOT NULL,
+  "tenant_id" INTEGER NOT NULL DEFAULT 1,
   "id" INTEGER NOT NULL,
-  "project_id" INTEGER,
-  "owner" TEXT,
+  "project_id" INTEGER DEFAULT 1,
+  "owner" TEXT DEFAULT 'it''s@x',
   "title" TEXT NOT NULL,
   PRIMARY KEY ("tenant_id", "id"),
   CONSTRAINT "tasks_project" FOREIGN KEY ("tenant_id", "project_id") REFERENCES "projects" ("tenant_id", "id") ON DELETE CASCADE ON UPDATE NO ACTION DEFERRABLE INITIALLY DEFERRED,

@@ -1,0 +1,19 @@
+BEGIN;
+PRAGMA defer_foreign_keys = ON;
+INSERT INTO "tenants" ("id", "name") VALUES
+(1, 'acme'),
+(2, 'globex');
+INSERT INTO "members" ("id", "email") VALUES
+(1, 'ann@x'),
+(2, 'bob@x');
+INSERT INTO "projects" ("tenant_id", "id", "name", "code") VALUES
+(1, 1, 'rocket', NULL),
+(1, 2, 'anvil', NULL),
+(2, 1, 'dome', NULL);
+INSERT INTO "tasks" ("tenant_id", "id", "project_id", "owner", "title") VALUES
+(1, 10, 1, 'ann@x', ''),
+(1, 11, 1, 'bob@x', ''),
+(1, 12, 2, NULL, ''),
+(2, 10, 1, 'ann@x', ''),
+(2, 11, NULL, NULL, '');
+COMMIT;
