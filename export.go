@@ -28,7 +28,7 @@ func (d Dialect) String() string {
 	return fmt.Sprintf("Dialect(%d)", d)
 }
 
-// An SQLOption adjusts WriteSQL.
+// An SQLOption adjusts WriteSQL, WriteRows, ReadRows or CompareSQL.
 type SQLOption func(*sqlOptions)
 
 type sqlOptions struct {
@@ -103,6 +103,9 @@ type column struct {
 // statement, as one that is not deferrable, but open to SET CONSTRAINTS
 // ALL DEFERRED, which is Tx.DeferConstraints, and which the data script of
 // WriteRows uses.
+//
+// s must have been opened (Open), without errors: what is exported is what
+// Open accepted.
 func WriteSQL(w io.Writer, s *Schema, d Dialect, opts ...SQLOption) error {
 	if d != PostgreSQL && d != SQLite {
 		return invalid("WriteSQL: unknown dialect %v", d)
@@ -415,6 +418,7 @@ func quote(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`
 // marked), and each relation as a line from parent to child with its
 // cardinality (one-to-one for Unique, zero-or-one parent for a nullable
 // foreign key) and its actions.
+// Like WriteSQL, it needs a schema Open accepted.
 func WriteMermaid(w io.Writer, s *Schema) error {
 	if err := s.opened("WriteMermaid"); err != nil {
 		return err

@@ -38,8 +38,14 @@ type sqlTable struct {
 	columns map[string]sqlColumn
 	order   []string // column names in declaration order
 	key     []string
-	uniques map[string]bool // column lists, sorted, joined by ", "
-	fks     []sqlFK
+	// autoIncrement (SQLite): keys are never reused, as memrel's
+	// sequences; an INTEGER PRIMARY KEY without it reuses the largest.
+	autoIncrement bool
+	uniques       map[string]bool // column lists, sorted, joined by ", "
+	// expressions are the database's unique indexes on expressions
+	// (lower(email)), which memrel has no counterpart of.
+	expressions []string
+	fks         []sqlFK
 }
 
 type sqlColumn struct {
@@ -85,7 +91,8 @@ func (fk sqlFK) String() string {
 //
 //	diffs, err := memrel.CompareSQL(ctx, db, schema, memrel.PostgreSQL)
 //
-// db needs only database/sql and its driver. In PostgreSQL the tables are
+// s must have been opened (Open), as for WriteSQL. db needs only
+// database/sql and its driver. In PostgreSQL the tables are
 // those of the current schema: search_path is a connection's, so pass the
 // *sql.Conn that set it, or set it in the DSN.
 func CompareSQL(ctx context.Context, db Querier, s *Schema, d Dialect, opts ...SQLOption) ([]SchemaDifference, error) {
@@ -136,8 +143,8 @@ func CompareSQL(ctx context.Context, db Querier, s *Schema, d Dialect, opts ...S
 				add(name, "column "+c, "", h.columns[c].String())
 			}
 		}
-		if uniqueName(w.key) != uniqueName(h.key) {
-			add(name, "primary key", "("+strings.Join(w.key, ", ")+")", "("+strings.Join(h.key, ", ")+")")
+		if uniqueName(w.key) != uniqueName(h.key) || w.autoIncrement != h.autoIncrement {
+			add(name, "primary key", w.keyString(), h.keyString())
 		}
 		for u := range w.uniques {
 			if !h.uniques[u] {
@@ -148,6 +155,9 @@ func CompareSQL(ctx context.Context, db Querier, s *Schema, d Dialect, opts ...S
 			if !w.uniques[u] {
 				add(name, "unique ("+u+")", "", "declared")
 			}
+		}
+		for _, e := range h.expressions {
+			add(name, "unique index on expressions", "", e)
 		}
 		for _, wf := range w.fks {
 			i := slices.IndexFunc(h.fks, func(f sqlFK) bool { return f.match() == wf.match() })
@@ -178,6 +188,17 @@ func CompareSQL(ctx context.Context, db Querier, s *Schema, d Dialect, opts ...S
 		return cmp.Or(cmp.Compare(a.Table, b.Table), cmp.Compare(a.Object, b.Object))
 	})
 	return out, nil
+}
+
+func (t *sqlTable) keyString() string {
+	if len(t.key) == 0 {
+		return ""
+	}
+	s := "(" + strings.Join(t.key, ", ") + ")"
+	if t.autoIncrement {
+		s += " AUTOINCREMENT"
+	}
+	return s
 }
 
 func (c sqlColumn) String() string {
@@ -253,6 +274,7 @@ func declared(s *Schema, d Dialect, o sqlOptions) (map[string]*sqlTable, error) 
 		if t.AutoKey && len(t.Key) == 1 && d == SQLite {
 			c := byPath[t.Name][t.Key[0]]
 			st.columns[c] = sqlColumn{typ: "INTEGER", notNull: true}
+			st.autoIncrement = true
 		}
 		out[t.Name] = st
 	}
@@ -372,20 +394,25 @@ ORDER BY c.relname, a.attnum`
 	if err != nil {
 		return nil, err
 	}
-	// Unique indexes, the primary key's among them, without predicates or
-	// expressions (whose columns are not plain).
+	// Unique indexes, the primary key's among them, without predicates:
+	// one on expressions is named by its definition.
 	const uniques = `SELECT t.relname, ix.indisprimary,
   array_to_string(ARRAY(SELECT a.attname FROM unnest(ix.indkey) WITH ORDINALITY k(n, i)
-    JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.n ORDER BY k.i), ',')
+    JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.n ORDER BY k.i), ','),
+  ix.indexprs IS NOT NULL, pg_get_indexdef(ix.indexrelid)
 FROM pg_index ix JOIN pg_class t ON t.oid = ix.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace
-WHERE n.nspname = current_schema() AND ix.indisunique AND ix.indpred IS NULL AND ix.indexprs IS NULL`
+WHERE n.nspname = current_schema() AND ix.indisunique AND ix.indpred IS NULL`
 	err = queryRows(ctx, db, uniques, func(scan func(...any) error) error {
-		var t, list string
-		var primary bool
-		if err := scan(&t, &primary, &list); err != nil {
+		var t, list, def string
+		var primary, expr bool
+		if err := scan(&t, &primary, &list, &expr, &def); err != nil {
 			return err
 		}
 		st := table(t)
+		if expr {
+			st.expressions = append(st.expressions, def)
+			return nil
+		}
 		if primary {
 			st.key = strings.Split(list, ",")
 		} else {

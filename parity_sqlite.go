@@ -3,6 +3,7 @@ package memrel
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 )
 
@@ -84,6 +85,8 @@ func introspectSQLite(ctx context.Context, db Querier) (map[string]*sqlTable, er
 			}
 			if plain {
 				st.uniques[uniqueName(cols)] = true
+			} else {
+				st.expressions = append(st.expressions, ix)
 			}
 		}
 		type fkRow struct {
@@ -114,6 +117,7 @@ func introspectSQLite(ctx context.Context, db Querier) (map[string]*sqlTable, er
 			return nil, err
 		}
 		deferred := deferredKeys(ddl[name])
+		st.autoIncrement = slices.ContainsFunc(sqlTokens(ddl[name]), func(t string) bool { return strings.EqualFold(t, "AUTOINCREMENT") })
 		for _, r := range rows {
 			fk := newFK(r.from, r.parent, r.to, actionOf(r.onDelete), actionOf(r.onUpdate), false, false)
 			fk.deferred = deferred[strings.ToLower(fk.match())]

@@ -140,7 +140,8 @@ type Querier interface {
 // it.
 //
 // Values convert from what the drivers return: integers from int64 (or
-// their text), bools from bool or SQLite's 0 and 1, times from time.Time
+// their text), bools from bool or SQLite's 0 and 1 (another integer is an
+// error), times from time.Time
 // or SQLite's text, UUIDs from 16 bytes or their text, JSON columns into
 // the field's type. A NULL reaches only a Null or pointer field; elsewhere
 // it is an error naming the table, row and column, as is a column the

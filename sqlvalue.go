@@ -28,7 +28,7 @@ type literal func(dst []byte, v reflect.Value) ([]byte, error)
 // time.Time).
 type scanner func(v reflect.Value, src any) error
 
-var errNull = errors.New("NULL in a NOT NULL column")
+var errNull = errors.New("NULL, which the field cannot hold (it is not a Null or a pointer)")
 
 // literalOf is the literal writer of a Go type in d.
 func literalOf(t reflect.Type, d Dialect) literal {
@@ -292,7 +292,10 @@ func scanValue(t reflect.Type) scanner {
 			case bool:
 				v.SetBool(s)
 			case int64: // SQLite's
-				v.SetBool(s != 0)
+				if s != 0 && s != 1 {
+					return fmt.Errorf("%d is not a bool (0 or 1)", s)
+				}
+				v.SetBool(s == 1)
 			default:
 				return cannot(src, t)
 			}

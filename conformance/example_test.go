@@ -75,10 +75,11 @@ CREATE TABLE schema_migrations (version TEXT)`); err != nil {
 	blog, _ := blogdb.Open()
 	r := &recorder{TB: t}
 	memreltest.AssertSQLSchema(r, db, blog.DB.Schema(), memrel.SQLite, memrel.IgnoreTables("schema_migrations"))
-	want := `memreltest: the sqlite schema differs from memrel's in 4 ways:
+	want := `memreltest: the sqlite schema differs from memrel's in 5 ways:
 	table post_tags: memrel declared, database none
 	table posts: memrel declared, database none
 	table tags: memrel declared, database none
+	users: primary key: memrel (id) AUTOINCREMENT, database (id)
 	users: unique (email): memrel declared, database none`
 	if len(r.errors) != 1 || r.errors[0] != want {
 		t.Errorf("AssertSQLSchema reported %q, want %q", r.errors, want)
