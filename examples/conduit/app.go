@@ -1,0 +1,223 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/memrel/memrel"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// maxBody is the largest request body read: an article of a few hundred
+// kilobytes fits, and no client makes the server hold more.
+const maxBody = 1 << 20
+
+// app is the server: one store, the key that signs tokens, and a count of
+// the writes committed, which the saver watches.
+type app struct {
+	c          *schema
+	db         *memrel.DB
+	secret     []byte
+	bcryptCost int
+	now        func() time.Time
+	writes     atomic.Int64
+	mux        *http.ServeMux
+}
+
+func newApp(c *schema, db *memrel.DB, secret []byte) *app {
+	a := &app{c: c, db: db, secret: secret, bcryptCost: bcrypt.DefaultCost, now: func() time.Time { return time.Now().UTC() }}
+	m := http.NewServeMux()
+	m.HandleFunc("POST /api/users/login", a.login)
+	m.HandleFunc("POST /api/users", a.register)
+	m.HandleFunc("GET /api/user", a.auth(a.currentUser))
+	m.HandleFunc("PUT /api/user", a.auth(a.updateUser))
+	m.HandleFunc("GET /api/profiles/{username}", a.optional(a.profile))
+	m.HandleFunc("POST /api/profiles/{username}/follow", a.auth(a.follow))
+	m.HandleFunc("DELETE /api/profiles/{username}/follow", a.auth(a.unfollow))
+	m.HandleFunc("GET /api/articles", a.optional(a.listArticles))
+	m.HandleFunc("GET /api/articles/feed", a.auth(a.feed))
+	m.HandleFunc("POST /api/articles", a.auth(a.createArticle))
+	m.HandleFunc("GET /api/articles/{slug}", a.optional(a.getArticle))
+	m.HandleFunc("PUT /api/articles/{slug}", a.auth(a.updateArticle))
+	m.HandleFunc("DELETE /api/articles/{slug}", a.auth(a.deleteArticle))
+	m.HandleFunc("POST /api/articles/{slug}/favorite", a.auth(a.favorite))
+	m.HandleFunc("DELETE /api/articles/{slug}/favorite", a.auth(a.unfavorite))
+	m.HandleFunc("GET /api/articles/{slug}/comments", a.optional(a.listComments))
+	m.HandleFunc("POST /api/articles/{slug}/comments", a.auth(a.addComment))
+	m.HandleFunc("DELETE /api/articles/{slug}/comments/{id}", a.auth(a.deleteComment))
+	m.HandleFunc("GET /api/tags", a.listTags)
+	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
+	})
+	a.mux = m
+	return a
+}
+
+func (a *app) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		// A handler's panic is a bug; the client gets a 500 with the
+		// spec's error body, and the server goes on. memrel has undone
+		// the transaction it happened in.
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			writeError(w, http.StatusInternalServerError, fmt.Sprint("internal error: ", p))
+		}
+	}()
+	a.mux.ServeHTTP(w, r)
+}
+
+// An httpError is a response the spec describes: a status and messages
+// for the body of {"errors": {"body": [...]}}.
+type httpError struct {
+	status int
+	msgs   []string
+}
+
+func (e *httpError) Error() string { return strings.Join(e.msgs, "; ") }
+
+func fail(status int, format string, args ...any) error {
+	return &httpError{status: status, msgs: []string{fmt.Sprintf(format, args...)}}
+}
+
+func unprocessable(format string, args ...any) error {
+	return fail(http.StatusUnprocessableEntity, format, args...)
+}
+
+func notFound(what string) error { return fail(http.StatusNotFound, "%s not found", what) }
+
+var errUnauthorized = fail(http.StatusUnauthorized, "unauthorized: send Authorization: Token <jwt>")
+
+func writeError(w http.ResponseWriter, status int, msgs ...string) {
+	writeJSON(w, status, map[string]any{"errors": map[string][]string{"body": msgs}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// respond writes v with status, or err as the spec's error body: an
+// httpError as it says, a unique violation as 422, anything else as 500.
+func respond(w http.ResponseWriter, status int, v any, err error) {
+	var he *httpError
+	var ce *memrel.ConstraintError
+	switch {
+	case err == nil:
+		writeJSON(w, status, v)
+	case errors.As(err, &he):
+		writeError(w, he.status, he.msgs...)
+	case errors.Is(err, memrel.ErrUnique) && errors.As(err, &ce):
+		field := ce.Constraint[strings.LastIndex(ce.Constraint, ".")+1:]
+		writeError(w, http.StatusUnprocessableEntity, field+" has already been taken")
+	default:
+		writeError(w, http.StatusInternalServerError, err.Error())
+	}
+}
+
+// decode reads the request's JSON body into dst, at most maxBody bytes.
+func decode(w http.ResponseWriter, r *http.Request, dst any) error {
+	body := http.MaxBytesReader(w, r.Body, maxBody)
+	dec := json.NewDecoder(body)
+	if err := dec.Decode(dst); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return fail(http.StatusRequestEntityTooLarge, "body: larger than %d bytes", maxBody)
+		}
+		return unprocessable("body: invalid JSON: %v", err)
+	}
+	if dec.More() {
+		return unprocessable("body: more than one JSON value")
+	}
+	return nil
+}
+
+// auth serves h to a signed-in user only; optional to anyone, with the
+// user if the request carries a valid token (an invalid one is refused).
+func (a *app) auth(h func(w http.ResponseWriter, r *http.Request, me *User)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		me, err := a.user(r)
+		if err == nil && me == nil {
+			err = errUnauthorized
+		}
+		if err != nil {
+			respond(w, 0, nil, err)
+			return
+		}
+		h(w, r, me)
+	}
+}
+
+func (a *app) optional(h func(w http.ResponseWriter, r *http.Request, me *User)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		me, err := a.user(r)
+		if err != nil {
+			respond(w, 0, nil, err)
+			return
+		}
+		h(w, r, me)
+	}
+}
+
+// user is the request's signed-in user: nil without an Authorization
+// header, an error for a token that is not valid or names no user.
+func (a *app) user(r *http.Request) (*User, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return nil, nil
+	}
+	scheme, token, ok := strings.Cut(h, " ")
+	if !ok || (scheme != "Token" && scheme != "Bearer") {
+		return nil, errUnauthorized
+	}
+	id, err := a.verifyToken(token)
+	if err != nil {
+		return nil, errUnauthorized
+	}
+	var u User
+	err = a.db.View(func(tx *memrel.Tx) error {
+		u, err = a.c.users.Get(tx, id)
+		return err
+	})
+	if errors.Is(err, memrel.ErrNotFound) {
+		return nil, errUnauthorized
+	}
+	return &u, err
+}
+
+// paging reads limit (default 20, at most 100) and offset (default 0).
+func paging(r *http.Request) (limit, offset int, err error) {
+	limit, offset = 20, 0
+	for name, dst := range map[string]*int{"limit": &limit, "offset": &offset} {
+		v := r.URL.Query().Get(name)
+		if v == "" {
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return 0, 0, unprocessable("%s: %q is not a non-negative integer", name, v)
+		}
+		*dst = n
+	}
+	return min(limit, 100), offset, nil
+}
+
+// write runs fn in a write transaction and counts the commit for the
+// saver.
+func (a *app) write(fn func(tx *memrel.Tx) error) error {
+	err := a.db.Update(fn)
+	if err == nil {
+		a.writes.Add(1)
+	}
+	return err
+}
+
+func timestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
