@@ -146,6 +146,18 @@ type describedFront interface {
 	updateAny(tx *Tx, row any) error
 	keyAny(row any) (string, error)
 	pkAny(row any) (any, error)
+	sequenceAny(tx *Tx) (int64, error)
+}
+
+func (t *Table[T, K]) sequenceAny(tx *Tx) (int64, error) { return t.Sequence(tx) }
+
+// sequence is the table's Sequence.
+func (d TableDesc) sequence(tx *Tx) (int64, error) {
+	f, err := d.front()
+	if err != nil {
+		return 0, err
+	}
+	return f.sequenceAny(tx)
 }
 
 func (t *Table[T, K]) rowType() reflect.Type { return reflect.TypeFor[T]() }

@@ -40,6 +40,6 @@ func ExampleWriteRows() {
 	// INSERT INTO "staff" ("id", "name", "manager_id") VALUES
 	// (1, 'Ada', NULL),
 	// (2, 'O''Neil', 1);
-	// SELECT setval(pg_get_serial_sequence('"staff"', 'id'), COALESCE(MAX("id"), 0) + 1, false) FROM "staff";
+	// SELECT setval(pg_get_serial_sequence('"staff"', 'id'), 3, false);
 	// COMMIT;
 }

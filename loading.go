@@ -196,6 +196,14 @@ func runAll[T any](tx *Tx, b batch[T], res *Result, loaders []Loader[T]) error {
 // from the caller. Rows may repeat. It seeks a relation's index once per
 // distinct row, or reads the join index an EagerAll has left, if it is
 // current.
+//
+// Read each loader's results with the loader value passed here: With,
+// Where, Limit, OrderedBy and Backward return a new loader, and Of of the
+// one it was made from finds nothing in the Result.
+//
+//	followees := users.following.Load().With(memrel.Count(author))
+//	res, err := memrel.Eager(tx, []User{me}, followees)
+//	for _, u := range followees.Of(res, me) { ... } // not Load().Of
 func Eager[T any](tx *Tx, rows []T, loaders ...Loader[T]) (*Result, error) {
 	if err := tx.enter(tx.usable(nil, false)); err != nil {
 		return nil, err

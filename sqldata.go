@@ -21,9 +21,10 @@ const rowsPerInsert = 500
 // DEFERRED in PostgreSQL, PRAGMA defer_foreign_keys in SQLite), so that
 // rows load whatever their references, cycles and self-references
 // included; tables come parents first, rows in key order, 500 to an
-// INSERT. In PostgreSQL the script then moves each identity column's
-// sequence past the largest key, so that the database assigns the next
-// keys as memrel would.
+// INSERT. The script then sets each table's sequence to memrel's
+// (Table.Sequence): PostgreSQL's identity by setval, SQLite's
+// AUTOINCREMENT in sqlite_sequence, so that the database assigns the next
+// keys as memrel would, never one of a row deleted before the export.
 //
 // Rows are written as they are read, through a buffer, never held: the
 // script of a million rows costs the memory of one. A value that a
@@ -102,17 +103,18 @@ func WriteRows(w io.Writer, tx *Tx, d Dialect, opts ...SQLOption) error {
 		if n > 0 {
 			bw.WriteString(";\n")
 		}
-		if d == PostgreSQL && t.AutoKey && len(t.Key) == 1 {
+		if t.AutoKey && len(t.Key) == 1 {
+			seq, err := t.sequence(tx)
+			if err != nil {
+				return err
+			}
 			name := cols[0].name
 			for _, c := range cols {
 				if c.path == t.Key[0] {
 					name = c.name
 				}
 			}
-			table, _ := appendString(nil, quote(t.Name), d)
-			column, _ := appendString(nil, name, d)
-			sequences = append(sequences, fmt.Sprintf("SELECT setval(pg_get_serial_sequence(%s, %s), COALESCE(MAX(%s), 0) + 1, false) FROM %s;\n",
-				table, column, quote(name), quote(t.Name)))
+			sequences = append(sequences, sequenceSQL(d, t.Name, name, seq))
 		}
 	}
 	for _, s := range sequences {
@@ -120,6 +122,21 @@ func WriteRows(w io.Writer, tx *Tx, d Dialect, opts ...SQLOption) error {
 	}
 	bw.WriteString("COMMIT;\n")
 	return bw.Flush()
+}
+
+// sequenceSQL sets a database's sequence of table's key column to memrel's
+// seq, the highest key it has given, so that the database goes on where
+// memrel was: PostgreSQL's identity by setval, SQLite's AUTOINCREMENT by
+// its sqlite_sequence row.
+func sequenceSQL(d Dialect, table, column string, seq int64) string {
+	t, _ := appendString(nil, quote(table), d)
+	if d == PostgreSQL {
+		c, _ := appendString(nil, column, d)
+		return fmt.Sprintf("SELECT setval(pg_get_serial_sequence(%s, %s), %d, false);\n", t, c, seq+1)
+	}
+	n, _ := appendString(nil, table, d)
+	return fmt.Sprintf("INSERT INTO sqlite_sequence (name, seq) SELECT %s, 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = %s);\n"+
+		"UPDATE sqlite_sequence SET seq = %d WHERE name = %s AND seq < %d;\n", n, n, seq, n, seq)
 }
 
 // A Querier runs queries: *sql.DB, *sql.Conn and *sql.Tx are Queriers. A

@@ -372,3 +372,39 @@ func (t *Table[T, K]) Len(tx *Tx) (int, error) {
 	defer tx.mu.Unlock()
 	return int(tx.rowCount(t.info)), nil
 }
+
+// Sequence returns the highest key t's auto-increment sequence has given
+// or seen, as SQLite's sqlite_sequence keeps it: Insert assigns the next.
+// It is 0 for a table that has had no row, or whose keys are not assigned
+// from a sequence (pairs, composites, strings).
+func (t *Table[T, K]) Sequence(tx *Tx) (int64, error) {
+	if err := tx.enter(t.check(tx, false)); err != nil {
+		return 0, err
+	}
+	defer tx.mu.Unlock()
+	if t.info.intKey == nil {
+		return 0, nil
+	}
+	if tx.w != nil {
+		tx.loadSeq(t.info)
+		return tx.w.seq[t.info.id], nil
+	}
+	return tx.storedSeq(t.info).last, nil
+}
+
+// RaiseSequence raises t's sequence to v, so that Insert assigns keys above
+// it, as restoring a dump restores sqlite_sequence: a store loaded from a
+// file then never reuses the keys of rows deleted before it was saved. It
+// never lowers the sequence (keys are never reused), and fails with
+// ErrInvalid on a table whose keys are not assigned from a sequence.
+func (t *Table[T, K]) RaiseSequence(tx *Tx, v int64) error {
+	if err := tx.enter(t.check(tx, true)); err != nil {
+		return err
+	}
+	defer tx.mu.Unlock()
+	if t.info.intKey == nil {
+		return invalid("table %s: its keys are not assigned from a sequence", t.info.name)
+	}
+	tx.noteID(t.info, v)
+	return nil
+}

@@ -16,6 +16,6 @@ INSERT INTO "tasks" ("tenant_id", "id", "project_id", "owner", "title") VALUES
 (1, 12, 2, NULL, ''),
 (2, 10, 1, 'ann@x', ''),
 (2, 11, NULL, NULL, '');
-SELECT setval(pg_get_serial_sequence('"tenants"', 'id'), COALESCE(MAX("id"), 0) + 1, false) FROM "tenants";
-SELECT setval(pg_get_serial_sequence('"members"', 'id'), COALESCE(MAX("id"), 0) + 1, false) FROM "members";
+SELECT setval(pg_get_serial_sequence('"tenants"', 'id'), 3, false);
+SELECT setval(pg_get_serial_sequence('"members"', 'id'), 3, false);
 COMMIT;

@@ -16,4 +16,8 @@ INSERT INTO "tasks" ("tenant_id", "id", "project_id", "owner", "title") VALUES
 (1, 12, 2, NULL, ''),
 (2, 10, 1, 'ann@x', ''),
 (2, 11, NULL, NULL, '');
+INSERT INTO sqlite_sequence (name, seq) SELECT 'tenants', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'tenants');
+UPDATE sqlite_sequence SET seq = 2 WHERE name = 'tenants' AND seq < 2;
+INSERT INTO sqlite_sequence (name, seq) SELECT 'members', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'members');
+UPDATE sqlite_sequence SET seq = 2 WHERE name = 'members' AND seq < 2;
 COMMIT;
