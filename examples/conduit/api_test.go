@@ -24,15 +24,23 @@ func TestAuthentication(t *testing.T) {
 	s.do("POST", "/api/users", "", map[string]any{"user": map[string]string{"username": "cara2", "email": "cara@example.com", "password": "x"}}).failed(t, 422, "email has already been taken")
 	s.do("POST", "/api/users", "", map[string]any{"user": map[string]string{"username": "cara", "email": "c2@example.com", "password": "x"}}).failed(t, 422, "username has already been taken")
 	s.do("POST", "/api/users", "", map[string]any{"user": map[string]string{"email": "x@example.com"}}).failed(t, 422, "username can't be blank")
-	s.do("POST", "/api/users", "", `{"user": {"username": "x", "email": "x@x", "password":`).failed(t, 422, "invalid JSON")
-	s.do("POST", "/api/users", "", `{"user": {"username": 7}}`).failed(t, 422, "invalid JSON")
+	s.do("POST", "/api/users", "", `{"user": {"username": "x", "email": "x@x", "password":`).failed(t, 422, "incomplete JSON")
+	s.do("POST", "/api/users", "", `{"user": {"username": 7}}`).failed(t, 422, "user.username: want a string, not number")
+	s.do("POST", "/api/users", "", `{"user": {"username": "x" "email"}}`).failed(t, 422, "invalid JSON at byte")
+	s.do("POST", "/api/users", "", `{"user": {}}]`).failed(t, 422, "more than one JSON value")
 	s.do("POST", "/api/users", "", `{}`).failed(t, 422, "user can't be blank")
-	s.do("POST", "/api/users", "", `[1, 2]`).failed(t, 422, "invalid JSON")
+	s.do("POST", "/api/users", "", `[1, 2]`).failed(t, 422, "want an object, not array")
+	// E-mails are compared trimmed and in lower case; usernames are path
+	// segments; names are at most 200 bytes.
+	s.do("POST", "/api/users", "", map[string]any{"user": map[string]string{"username": "jake2", "email": " JAKE@example.com", "password": "x"}}).failed(t, 422, "email has already been taken")
+	s.do("POST", "/api/users", "", map[string]any{"user": map[string]string{"username": "x", "email": "not-an-email", "password": "x"}}).failed(t, 422, "email is invalid")
+	s.do("POST", "/api/users", "", map[string]any{"user": map[string]string{"username": "a/b", "email": "ab@example.com", "password": "x"}}).failed(t, 422, "username may not")
+	s.do("POST", "/api/users", "", map[string]any{"user": map[string]string{"username": strings.Repeat("x", 70000), "email": "x@example.com", "password": "x"}}).failed(t, 422, "username is too long")
 	s.do("POST", "/api/users", "", `{"user": {}} {"more": 1}`).failed(t, 422, "more than one JSON value")
 	s.do("POST", "/api/users", "", `{"user": {"username": "`+strings.Repeat("x", maxBody)+`"}}`).failed(t, 413, "larger than")
 
 	// Login: 200 with a token; wrong passwords and unknown e-mails 401.
-	s.do("POST", "/api/users/login", "", map[string]any{"user": map[string]string{"email": "cara@example.com", "password": "secret"}}).ok(t, 200).object(t, "user", userKeys...)
+	s.do("POST", "/api/users/login", "", map[string]any{"user": map[string]string{"email": "Cara@Example.com ", "password": "secret"}}).ok(t, 200).object(t, "user", userKeys...)
 	s.do("POST", "/api/users/login", "", map[string]any{"user": map[string]string{"email": "cara@example.com", "password": "wrong"}}).failed(t, 401, "invalid")
 	s.do("POST", "/api/users/login", "", map[string]any{"user": map[string]string{"email": "nobody@example.com", "password": "x"}}).failed(t, 401, "invalid")
 	s.do("POST", "/api/users/login", "", map[string]any{"user": map[string]string{"email": "cara@example.com"}}).failed(t, 422, "password can't be blank")
@@ -54,6 +62,13 @@ func TestAuthentication(t *testing.T) {
 	s.do("POST", "/api/users/login", "", map[string]any{"user": map[string]string{"email": "cara@example.com", "password": "new"}}).ok(t, 200)
 	s.do("PUT", "/api/user", tok, map[string]any{"user": map[string]string{"email": "jake@example.com"}}).failed(t, 422, "email has already been taken")
 	s.do("PUT", "/api/user", tok, map[string]any{"user": map[string]string{}}).failed(t, 422, "at least one")
+	// A null bio or image clears it; a null e-mail is blank.
+	if u := s.do("PUT", "/api/user", tok, `{"user": {"bio": null}}`).ok(t, 200).object(t, "user", userKeys...); u["bio"] != "" || u["image"] != "https://x/i.png" {
+		t.Errorf("after a null bio: %v", u)
+	}
+	s.do("PUT", "/api/user", tok, `{"user": {"email": null}}`).failed(t, 422, "email can't be blank")
+	s.do("PUT", "/api/user", tok, `{"user": {"bio": 3}}`).failed(t, 422, "want a string")
+	s.do("PUT", "/api/user", tok, map[string]any{"user": map[string]string{"email": strings.Repeat("x", 300) + "@example.com"}}).failed(t, 422, "email is too long")
 	s.do("PUT", "/api/user", tok, map[string]any{"user": map[string]string{"username": " "}}).failed(t, 422, "username can't be blank")
 	s.do("PUT", "/api/user", "", map[string]any{"user": map[string]string{"bio": "x"}}).failed(t, 401, "unauthorized")
 }
@@ -151,7 +166,17 @@ func TestArticles(t *testing.T) {
 		t.Errorf("created %v", a)
 	}
 	s.do("POST", "/api/articles", ann, map[string]any{"article": map[string]any{"title": "t", "description": "d"}}).failed(t, 422, "body can't be blank")
-	s.do("POST", "/api/articles", ann, map[string]any{"article": map[string]any{"title": 1}}).failed(t, 422, "invalid JSON")
+	s.do("POST", "/api/articles", ann, map[string]any{"article": map[string]any{"title": 1}}).failed(t, 422, "article.title: want a string")
+	s.do("POST", "/api/articles", ann, map[string]any{"article": map[string]any{"title": strings.Repeat("t", 70000), "description": "d", "body": "b"}}).failed(t, 422, "title is too long")
+	s.do("POST", "/api/articles", ann, map[string]any{"article": map[string]any{"title": "t", "description": "d", "body": "b", "tagList": []string{strings.Repeat("t", 300)}}}).failed(t, 422, "tag is too long")
+	// A title whose slug would be the feed's path gets another.
+	if f := s.do("POST", "/api/articles", ann, map[string]any{"article": map[string]any{"title": "Feed", "description": "d", "body": "b"}}).ok(t, 201).object(t, "article", articleKeys...); f["slug"] != "feed-2" {
+		t.Errorf("an article titled Feed: slug %v", f["slug"])
+	}
+	// limit=0: the count alone.
+	if r := s.do("GET", "/api/articles?limit=0", "", nil).ok(t, 200); len(r.articles(t)) != 0 || r.body["articlesCount"] != 6.0 {
+		t.Errorf("limit=0: %s", r.raw)
+	}
 	s.do("POST", "/api/articles", "", body).failed(t, 401, "unauthorized")
 	if tags := s.do("GET", "/api/tags", "", nil).ok(t, 200).body["tags"]; !cmp.Equal(tags, []any{"databases", "dragons", "go", "training", "z"}) {
 		t.Errorf("tags %v", tags)
@@ -168,6 +193,10 @@ func TestArticles(t *testing.T) {
 		t.Errorf("updated %v", up)
 	}
 	s.do("GET", "/api/articles/how-to-train-your-dragon-2", "", nil).failed(t, 404, "not found")
+	// z left the article's tags, and no other article has it: unlisted.
+	if tags := s.do("GET", "/api/tags", "", nil).ok(t, 200).body["tags"]; !cmp.Equal(tags, []any{"databases", "dragons", "go", "training"}) {
+		t.Errorf("tags after the update %v", tags)
+	}
 	s.do("PUT", "/api/articles/dragons-again", jake, map[string]any{"article": map[string]any{"body": "mine now"}}).failed(t, 403, "not yours")
 	s.do("PUT", "/api/articles/dragons-again", ann, map[string]any{"article": map[string]any{}}).failed(t, 422, "at least one")
 	s.do("PUT", "/api/articles/nothing", ann, map[string]any{"article": map[string]any{"body": "x"}}).failed(t, 404, "not found")

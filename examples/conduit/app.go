@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -68,7 +71,8 @@ func (a *app) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if p == http.ErrAbortHandler {
 				panic(p)
 			}
-			writeError(w, http.StatusInternalServerError, fmt.Sprint("internal error: ", p))
+			log.Printf("conduit: panic serving %s %s: %v", r.Method, r.URL.Path, p)
+			writeError(w, http.StatusInternalServerError, "internal error")
 		}
 	}()
 	a.mux.ServeHTTP(w, r)
@@ -119,7 +123,9 @@ func respond(w http.ResponseWriter, status int, v any, err error) {
 		field := ce.Constraint[strings.LastIndex(ce.Constraint, ".")+1:]
 		writeError(w, http.StatusUnprocessableEntity, field+" has already been taken")
 	default:
-		writeError(w, http.StatusInternalServerError, err.Error())
+		// The details are the server's, in its log.
+		log.Printf("conduit: internal error: %v", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
 	}
 }
 
@@ -127,15 +133,74 @@ func respond(w http.ResponseWriter, status int, v any, err error) {
 func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 	body := http.MaxBytesReader(w, r.Body, maxBody)
 	dec := json.NewDecoder(body)
-	if err := dec.Decode(dst); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return fail(http.StatusRequestEntityTooLarge, "body: larger than %d bytes", maxBody)
+	err := dec.Decode(dst)
+	if err == nil {
+		if _, next := dec.Token(); next != io.EOF {
+			err = errTrailing
 		}
-		return unprocessable("body: invalid JSON: %v", err)
 	}
-	if dec.More() {
+	var tooBig *http.MaxBytesError
+	var typ *json.UnmarshalTypeError
+	var syntax *json.SyntaxError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &tooBig):
+		return fail(http.StatusRequestEntityTooLarge, "body: larger than %d bytes", maxBody)
+	case errors.As(err, &typ) && typ.Field != "":
+		return unprocessable("%s: want %s, not %s", jsonPath(typ.Field), jsonKind(typ.Type.Kind()), typ.Value)
+	case errors.As(err, &typ):
+		return unprocessable("body: want %s, not %s", jsonKind(typ.Type.Kind()), typ.Value)
+	case errors.As(err, &syntax):
+		return unprocessable("body: invalid JSON at byte %d", syntax.Offset)
+	case errors.Is(err, errTrailing):
 		return unprocessable("body: more than one JSON value")
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return unprocessable("body: incomplete JSON")
+	}
+	return unprocessable("body: invalid JSON: %v", err)
+}
+
+var errTrailing = errors.New("trailing data")
+
+// jsonPath is a decoder's field path as the request names it:
+// "user.Username" is user.username.
+func jsonPath(p string) string {
+	parts := strings.Split(p, ".")
+	for i, s := range parts {
+		if s != "" {
+			parts[i] = strings.ToLower(s[:1]) + s[1:]
+		}
+	}
+	return strings.Join(parts, ".")
+}
+
+// jsonKind names a Go kind as JSON does.
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "a string"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map, reflect.Pointer:
+		return "an object"
+	case reflect.Bool:
+		return "true or false"
+	}
+	return "a number"
+}
+
+// maxText is the longest a name, e-mail, title or tag may be (a body or a
+// bio may be longer): they are keys of unique indexes, and a slug is made
+// of the title.
+const maxText = 200
+
+// tooLong names the fields longer than maxText.
+func tooLong(fields ...[2]string) error {
+	for _, f := range fields {
+		if len(f[1]) > maxText {
+			return unprocessable("%s is too long (at most %d bytes)", f[0], maxText)
+		}
 	}
 	return nil
 }
@@ -193,21 +258,28 @@ func (a *app) user(r *http.Request) (*User, error) {
 	return &u, err
 }
 
-// paging reads limit (default 20, at most 100) and offset (default 0).
+// maxLimit is the most articles one page holds.
+const maxLimit = 100
+
+// paging reads limit (default 20, at most maxLimit; 0 is an empty page)
+// and offset (default 0).
 func paging(r *http.Request) (limit, offset int, err error) {
 	limit, offset = 20, 0
-	for name, dst := range map[string]*int{"limit": &limit, "offset": &offset} {
-		v := r.URL.Query().Get(name)
+	for _, p := range []struct {
+		name string
+		dst  *int
+	}{{"limit", &limit}, {"offset", &offset}} {
+		v := r.URL.Query().Get(p.name)
 		if v == "" {
 			continue
 		}
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			return 0, 0, unprocessable("%s: %q is not a non-negative integer", name, v)
+			return 0, 0, unprocessable("%s: %q is not a non-negative integer", p.name, v)
 		}
-		*dst = n
+		*p.dst = n
 	}
-	return min(limit, 100), offset, nil
+	return min(limit, maxLimit), offset, nil
 }
 
 // write runs fn in a write transaction and counts the commit for the

@@ -92,7 +92,10 @@ func (a *app) listArticles(w http.ResponseWriter, r *http.Request, me *User) {
 		ArticlesCount int           `json:"articlesCount"`
 	}
 	err = a.db.View(func(tx *memrel.Tx) error {
-		arts, n, err := a.findArticles(tx, tag, authorName, favName, limit, offset)
+		arts, n, err := a.findArticles(tx, tag, authorName, favName, max(limit, 1), offset)
+		if limit == 0 { // the count alone
+			arts = nil
+		}
 		if err != nil {
 			return err
 		}
@@ -248,9 +251,12 @@ func (a *app) feed(w http.ResponseWriter, r *http.Request, me *User) {
 			ids = append(ids, u.ID)
 			out.ArticlesCount += count.Of(res, u)
 		}
-		arts, err := a.c.byAuthor.Merge(tx, ids, memrel.Page[Article]{Backward: true, Offset: offset, Limit: limit})
+		arts, err := a.c.byAuthor.Merge(tx, ids, memrel.Page[Article]{Backward: true, Offset: offset, Limit: max(limit, 1)})
 		if err != nil {
 			return err
+		}
+		if limit == 0 { // the count alone
+			arts = nil
 		}
 		out.Articles, err = a.views(tx, me, arts)
 		return err
@@ -280,12 +286,31 @@ func (a *app) getArticle(w http.ResponseWriter, r *http.Request, me *User) {
 	respond(w, http.StatusOK, map[string]articleView{"article": v}, err)
 }
 
+// maxTags is the most tags an article may have.
+const maxTags = 20
+
+func tagsValid(names []string) error {
+	if len(names) > maxTags {
+		return unprocessable("tagList: at most %d tags", maxTags)
+	}
+	for _, n := range names {
+		if err := tooLong([2]string{"tag", n}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // slugify makes a slug of a title: lower-case letters and digits, words
-// joined by hyphens.
+// joined by hyphens, at most 100 letters.
 func slugify(title string) string {
 	var b strings.Builder
 	hyphen := false
+	n := 0
 	for _, r := range strings.ToLower(title) {
+		if n++; n > 100 {
+			break
+		}
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
 			if hyphen && b.Len() > 0 {
 				b.WriteByte('-')
@@ -310,6 +335,9 @@ func (a *app) freeSlug(tx *memrel.Tx, title string, self int64) (string, error) 
 		slug := base
 		if n > 1 {
 			slug = fmt.Sprintf("%s-%d", base, n)
+		}
+		if slug == "feed" { // /api/articles/feed is the feed
+			continue
 		}
 		art, err := a.c.bySlug.First(tx, slug)
 		if errors.Is(err, memrel.ErrNotFound) || err == nil && art.ID == self {
@@ -359,7 +387,8 @@ func (a *app) createArticle(w http.ResponseWriter, r *http.Request, me *User) {
 		respond(w, 0, nil, unprocessable("article can't be blank"))
 		return
 	}
-	if err := required([2]string{"title", in.Title}, [2]string{"description", in.Description}, [2]string{"body", in.Body}); err != nil {
+	if err := firstErr(required([2]string{"title", in.Title}, [2]string{"description", in.Description}, [2]string{"body", in.Body}),
+		tooLong([2]string{"title", in.Title}), tagsValid(in.TagList)); err != nil {
 		respond(w, 0, nil, err)
 		return
 	}
@@ -410,11 +439,25 @@ func (a *app) updateArticle(w http.ResponseWriter, r *http.Request, me *User) {
 		respond(w, 0, nil, unprocessable("article: give at least one of title, description, body, tagList"))
 		return
 	}
-	for name, v := range map[string]*string{"title": in.Title, "description": in.Description, "body": in.Body} {
-		if v != nil && strings.TrimSpace(*v) == "" {
-			respond(w, 0, nil, unprocessable("%s can't be blank", name))
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"title", in.Title}, {"description", in.Description}, {"body", in.Body}} {
+		if f.v != nil && strings.TrimSpace(*f.v) == "" {
+			respond(w, 0, nil, unprocessable("%s can't be blank", f.name))
 			return
 		}
+	}
+	var check []error
+	if in.Title != nil {
+		check = append(check, tooLong([2]string{"title", *in.Title}))
+	}
+	if in.TagList != nil {
+		check = append(check, tagsValid(*in.TagList))
+	}
+	if err := firstErr(check...); err != nil {
+		respond(w, 0, nil, err)
+		return
 	}
 	var v articleView
 	err := a.write(func(tx *memrel.Tx) error {

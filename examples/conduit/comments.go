@@ -121,13 +121,26 @@ func (a *app) deleteComment(w http.ResponseWriter, r *http.Request, me *User) {
 	respond(w, http.StatusOK, map[string]any{}, err)
 }
 
+// listTags serves the tags of at least one article, by name: a tag
+// whose last article went stays in the table, unlisted.
 func (a *app) listTags(w http.ResponseWriter, r *http.Request) {
 	names := []string{}
 	err := a.db.View(func(tx *memrel.Tx) error {
+		var tags []Tag
 		for t := range a.c.byName.All(tx) {
-			names = append(names, t.Name)
+			tags = append(tags, t)
 		}
-		return tx.Err()
+		if err := tx.Err(); err != nil {
+			return err
+		}
+		used := memrel.Count(a.c.tag)
+		res, err := memrel.Eager(tx, tags, used)
+		for _, t := range tags {
+			if used.Of(res, t) > 0 {
+				names = append(names, t.Name)
+			}
+		}
+		return err
 	})
 	respond(w, http.StatusOK, map[string][]string{"tags": names}, err)
 }

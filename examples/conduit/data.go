@@ -33,6 +33,10 @@ type snapshot struct {
 	ArticleTags []ArticleTag `json:"article_tags"`
 	Favorites   []Favorite   `json:"favorites"`
 	Comments    []Comment    `json:"comments"`
+	// Sequences are the tables' key sequences (memrel's Table.Sequence).
+	Sequences struct {
+		Users, Articles, Tags, Comments int64
+	} `json:"sequences"`
 }
 
 // snapshotOf reads every row of db in one transaction.
@@ -46,6 +50,16 @@ func snapshotOf(c *schema, db *memrel.DB, secret []byte) (*snapshot, error) {
 		s.ArticleTags = collect(tx, c.articleTags)
 		s.Favorites = collect(tx, c.favorites)
 		s.Comments = collect(tx, c.comments)
+		var err error
+		for _, q := range []struct {
+			dst *int64
+			seq func(*memrel.Tx) (int64, error)
+		}{{&s.Sequences.Users, c.users.Sequence}, {&s.Sequences.Articles, c.articles.Sequence},
+			{&s.Sequences.Tags, c.tags.Sequence}, {&s.Sequences.Comments, c.comments.Sequence}} {
+			if *q.dst, err = q.seq(tx); err != nil {
+				return err
+			}
+		}
 		return tx.Err()
 	})
 	return s, err
@@ -82,11 +96,28 @@ func load(c *schema, db *memrel.DB, data []byte) (secret []byte, err error) {
 		if err := tx.DeferConstraints(); err != nil { // rows in any order
 			return err
 		}
-		return firstErr(
-			insertAll(tx, c.users, s.Users), insertAll(tx, c.follows, s.Follows),
-			insertAll(tx, c.articles, s.Articles), insertAll(tx, c.tags, s.Tags),
-			insertAll(tx, c.articleTags, s.ArticleTags), insertAll(tx, c.favorites, s.Favorites),
-			insertAll(tx, c.comments, s.Comments))
+		for _, load := range []func() error{
+			func() error { return insertAll(tx, c.users, s.Users) }, func() error { return insertAll(tx, c.follows, s.Follows) },
+			func() error { return insertAll(tx, c.articles, s.Articles) }, func() error { return insertAll(tx, c.tags, s.Tags) },
+			func() error { return insertAll(tx, c.articleTags, s.ArticleTags) }, func() error { return insertAll(tx, c.favorites, s.Favorites) },
+			func() error { return insertAll(tx, c.comments, s.Comments) },
+		} {
+			if err := load(); err != nil {
+				return err
+			}
+		}
+		// The sequences as they were, so that keys of rows deleted before
+		// the save are not given again.
+		for _, r := range []struct {
+			seq   int64
+			raise func(*memrel.Tx, int64) error
+		}{{s.Sequences.Users, c.users.RaiseSequence}, {s.Sequences.Articles, c.articles.RaiseSequence},
+			{s.Sequences.Tags, c.tags.RaiseSequence}, {s.Sequences.Comments, c.comments.RaiseSequence}} {
+			if err := r.raise(tx, r.seq); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return secret, err
 }

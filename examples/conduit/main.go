@@ -67,7 +67,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 		ready <- ln.Addr().String()
 	}
 
-	saved := a.writes.Load()
+	saved := int64(-1) // the writes saved: none yet, so the first save runs
 	saveNow := func() error {
 		n := a.writes.Load()
 		if *dataPath == "" || n == saved {
@@ -81,6 +81,12 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 			saved = n
 		}
 		return err
+	}
+	// A first save, before serving: a -data that cannot be written fails
+	// now, not after the first writes.
+	if err := saveNow(); err != nil {
+		ln.Close()
+		return fmt.Errorf("-data: %w", err)
 	}
 	tick := time.NewTicker(*every)
 	defer tick.Stop()
@@ -101,10 +107,11 @@ serving:
 	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err = srv.Shutdown(shut)
+	before := saved
 	if serr := saveNow(); serr != nil {
 		return errors.Join(err, fmt.Errorf("saving %s: %w", *dataPath, serr))
 	}
-	if *dataPath != "" {
+	if saved != before {
 		logger.Printf("saved %s", *dataPath)
 	}
 	return err

@@ -51,6 +51,8 @@ func TestDataFile(t *testing.T) {
 	s, stop := started(t, "-data", path)
 	tok := s.login("jake@example.com")
 	s.do("POST", "/api/articles", tok, map[string]any{"article": map[string]any{"title": "Kept", "description": "d", "body": "b"}}).ok(t, 201)
+	c := s.do("POST", "/api/articles/kept/comments", tok, map[string]any{"comment": map[string]string{"body": "gone soon"}}).ok(t, 200).object(t, "comment", commentKeys...)
+	s.do("DELETE", fmt.Sprintf("/api/articles/kept/comments/%v", c["id"]), tok, nil).ok(t, 200)
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -61,6 +63,12 @@ func TestDataFile(t *testing.T) {
 	s, stop = started(t, "-data", path, "-empty") // -empty: the file wins
 	s.do("GET", "/api/articles/kept", "", nil).ok(t, 200)
 	s.do("GET", "/api/user", tok, nil).ok(t, 200) // the signing key was kept
+	// The comments' sequence was kept: the deleted comment's id is not
+	// given again.
+	c2 := s.do("POST", "/api/articles/kept/comments", tok, map[string]any{"comment": map[string]string{"body": "new"}}).ok(t, 200).object(t, "comment", commentKeys...)
+	if c2["id"].(float64) <= c["id"].(float64) {
+		t.Errorf("a comment after the restart has id %v; the deleted one had %v", c2["id"], c["id"])
+	}
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -85,6 +93,11 @@ func TestDataFile(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-data", t.TempDir()}, io.Discard, nil); err == nil {
 		t.Error("a directory as -data: no error")
+	}
+	// A -data that cannot be written fails at start, not at the first save.
+	err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-data", filepath.Join(t.TempDir(), "no", "such", "dir.json")}, io.Discard, nil)
+	if err == nil || !strings.Contains(err.Error(), "-data") {
+		t.Errorf("an unwritable -data: %v", err)
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -36,6 +37,21 @@ func (a *app) verifyToken(s string) (int64, error) {
 	return strconv.ParseInt(claims.Subject, 10, 64)
 }
 
+// optional is a field of a partial update: set if the request has it,
+// null included (as "").
+type optional struct {
+	set bool
+	s   string
+}
+
+func (o *optional) UnmarshalJSON(b []byte) error {
+	o.set = true
+	if string(b) == "null" {
+		return nil
+	}
+	return json.Unmarshal(b, &o.s)
+}
+
 type userView struct {
 	Email    string `json:"email"`
 	Token    string `json:"token"`
@@ -58,6 +74,35 @@ type profileView struct {
 
 func profileOf(u User, following bool) profileView {
 	return profileView{Username: u.Username, Bio: u.Bio, Image: u.Image, Following: following}
+}
+
+// normalEmail is an e-mail as stored and looked up: trimmed, lower case,
+// so that " Jake@example.com" is jake's.
+func normalEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// validate checks an e-mail and a username, where given: an e-mail has one
+// @ with text on both sides; a username, which is a path segment of
+// /profiles, has no space, slash, question mark, hash or percent sign;
+// neither is longer than maxText.
+func validate(email, username *string) error {
+	if email != nil {
+		at := strings.IndexByte(*email, '@')
+		if at <= 0 || at == len(*email)-1 || strings.Count(*email, "@") != 1 || strings.ContainsAny(*email, " \t") {
+			return unprocessable("email is invalid")
+		}
+		if err := tooLong([2]string{"email", *email}); err != nil {
+			return err
+		}
+	}
+	if username != nil {
+		if strings.ContainsAny(*username, " \t\n/?#%") {
+			return unprocessable("username may not have spaces or any of / ? # %%")
+		}
+		if err := tooLong([2]string{"username", *username}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // required names the fields that are missing, in the spec's words.
@@ -87,7 +132,10 @@ func (a *app) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := req.User
-	if err := required([2]string{"username", in.Username}, [2]string{"email", in.Email}, [2]string{"password", in.Password}); err != nil {
+	in.Email = normalEmail(in.Email)
+	in.Username = strings.TrimSpace(in.Username)
+	if err := firstErr(required([2]string{"username", in.Username}, [2]string{"email", in.Email}, [2]string{"password", in.Password}),
+		validate(&in.Email, &in.Username)); err != nil {
 		respond(w, 0, nil, err)
 		return
 	}
@@ -136,7 +184,7 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 	var u User
 	err := a.db.View(func(tx *memrel.Tx) error {
 		var err error
-		u, err = a.c.byEmail.First(tx, req.User.Email)
+		u, err = a.c.byEmail.First(tx, normalEmail(req.User.Email))
 		return err
 	})
 	if err == nil && bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(req.User.Password)) != nil {
@@ -160,27 +208,42 @@ func (a *app) currentUser(w http.ResponseWriter, r *http.Request, me *User) {
 
 func (a *app) updateUser(w http.ResponseWriter, r *http.Request, me *User) {
 	var req struct {
-		User *struct{ Email, Username, Password, Bio, Image *string } `json:"user"`
+		User *struct{ Email, Username, Password, Bio, Image optional } `json:"user"`
 	}
 	if err := decode(w, r, &req); err != nil {
 		respond(w, 0, nil, err)
 		return
 	}
 	in := req.User
-	if in == nil || in.Email == nil && in.Username == nil && in.Password == nil && in.Bio == nil && in.Image == nil {
+	if in == nil || !in.Email.set && !in.Username.set && !in.Password.set && !in.Bio.set && !in.Image.set {
 		respond(w, 0, nil, unprocessable("user: give at least one of email, username, password, bio, image"))
 		return
 	}
-	for name, v := range map[string]*string{"email": in.Email, "username": in.Username, "password": in.Password} {
-		if v != nil && strings.TrimSpace(*v) == "" {
-			respond(w, 0, nil, unprocessable("%s can't be blank", name))
+	for _, f := range []struct {
+		name string
+		v    *optional
+	}{{"email", &in.Email}, {"username", &in.Username}, {"password", &in.Password}} {
+		if f.v.set && strings.TrimSpace(f.v.s) == "" { // null too
+			respond(w, 0, nil, unprocessable("%s can't be blank", f.name))
 			return
 		}
 	}
+	in.Email.s, in.Username.s = normalEmail(in.Email.s), strings.TrimSpace(in.Username.s)
+	var email, username *string
+	if in.Email.set {
+		email = &in.Email.s
+	}
+	if in.Username.set {
+		username = &in.Username.s
+	}
+	if err := validate(email, username); err != nil {
+		respond(w, 0, nil, err)
+		return
+	}
 	hash := ""
-	if in.Password != nil {
+	if in.Password.set {
 		var err error
-		if hash, err = a.hash(*in.Password); err != nil {
+		if hash, err = a.hash(in.Password.s); err != nil {
 			respond(w, 0, nil, err)
 			return
 		}
@@ -191,15 +254,14 @@ func (a *app) updateUser(w http.ResponseWriter, r *http.Request, me *User) {
 		if u, err = a.c.users.Get(tx, me.ID); err != nil {
 			return err
 		}
-		set := func(dst *string, v *string) {
-			if v != nil {
-				*dst = *v
+		for _, f := range []struct {
+			dst *string
+			v   optional
+		}{{&u.Email, in.Email}, {&u.Username, in.Username}, {&u.Bio, in.Bio}, {&u.Image, in.Image}} {
+			if f.v.set {
+				*f.dst = f.v.s // a null bio or image clears it
 			}
 		}
-		set(&u.Email, in.Email)
-		set(&u.Username, in.Username)
-		set(&u.Bio, in.Bio)
-		set(&u.Image, in.Image)
 		if hash != "" {
 			u.PasswordHash = hash
 		}
