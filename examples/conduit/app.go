@@ -139,6 +139,32 @@ func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 			err = errTrailing
 		}
 	}
+	return jsonError(err, "")
+}
+
+// requestOf decodes a request body of the spec's form, {name: {...}}, into
+// a T; on an error it responds with it and returns false.
+func requestOf[T any](w http.ResponseWriter, r *http.Request, name string) (*T, bool) {
+	var raw map[string]json.RawMessage
+	err := decode(w, r, &raw)
+	var v T
+	if err == nil {
+		if inner, ok := raw[name]; !ok || string(inner) == "null" {
+			err = unprocessable("%s can't be blank", name)
+		} else {
+			err = jsonError(json.Unmarshal(inner, &v), name+".")
+		}
+	}
+	if err != nil {
+		respond(w, 0, nil, err)
+		return nil, false
+	}
+	return &v, true
+}
+
+// jsonError is a decoding error as the spec's 422 (or 413), naming the
+// request's field: prefix is the path to the value decoded.
+func jsonError(err error, prefix string) error {
 	var tooBig *http.MaxBytesError
 	var typ *json.UnmarshalTypeError
 	var syntax *json.SyntaxError
@@ -148,7 +174,9 @@ func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 	case errors.As(err, &tooBig):
 		return fail(http.StatusRequestEntityTooLarge, "body: larger than %d bytes", maxBody)
 	case errors.As(err, &typ) && typ.Field != "":
-		return unprocessable("%s: want %s, not %s", jsonPath(typ.Field), jsonKind(typ.Type.Kind()), typ.Value)
+		return unprocessable("%s: want %s, not %s", prefix+jsonPath(typ.Field), jsonKind(typ.Type.Kind()), typ.Value)
+	case errors.As(err, &typ) && prefix != "":
+		return unprocessable("%s: want %s, not %s", strings.TrimSuffix(prefix, "."), jsonKind(typ.Type.Kind()), typ.Value)
 	case errors.As(err, &typ):
 		return unprocessable("body: want %s, not %s", jsonKind(typ.Type.Kind()), typ.Value)
 	case errors.As(err, &syntax):

@@ -372,19 +372,11 @@ func (a *app) setTags(tx *memrel.Tx, art Article, names []string) error {
 }
 
 func (a *app) createArticle(w http.ResponseWriter, r *http.Request, me *User) {
-	var req struct {
-		Article *struct {
-			Title, Description, Body string
-			TagList                  []string `json:"tagList"`
-		} `json:"article"`
-	}
-	if err := decode(w, r, &req); err != nil {
-		respond(w, 0, nil, err)
-		return
-	}
-	in := req.Article
-	if in == nil {
-		respond(w, 0, nil, unprocessable("article can't be blank"))
+	in, ok := requestOf[struct {
+		Title, Description, Body string
+		TagList                  []string `json:"tagList"`
+	}](w, r, "article")
+	if !ok {
 		return
 	}
 	if err := firstErr(required([2]string{"title", in.Title}, [2]string{"description", in.Description}, [2]string{"body", in.Body}),
@@ -424,18 +416,14 @@ func (a *app) own(tx *memrel.Tx, r *http.Request, me *User) (Article, error) {
 }
 
 func (a *app) updateArticle(w http.ResponseWriter, r *http.Request, me *User) {
-	var req struct {
-		Article *struct {
-			Title, Description, Body *string
-			TagList                  *[]string `json:"tagList"`
-		} `json:"article"`
-	}
-	if err := decode(w, r, &req); err != nil {
-		respond(w, 0, nil, err)
+	in, ok := requestOf[struct {
+		Title, Description, Body *string
+		TagList                  *[]string `json:"tagList"`
+	}](w, r, "article")
+	if !ok {
 		return
 	}
-	in := req.Article
-	if in == nil || in.Title == nil && in.Description == nil && in.Body == nil && in.TagList == nil {
+	if in.Title == nil && in.Description == nil && in.Body == nil && in.TagList == nil {
 		respond(w, 0, nil, unprocessable("article: give at least one of title, description, body, tagList"))
 		return
 	}

@@ -59,18 +59,11 @@ func (a *app) listComments(w http.ResponseWriter, r *http.Request, me *User) {
 }
 
 func (a *app) addComment(w http.ResponseWriter, r *http.Request, me *User) {
-	var req struct {
-		Comment *struct{ Body string } `json:"comment"`
-	}
-	if err := decode(w, r, &req); err != nil {
-		respond(w, 0, nil, err)
+	in, ok := requestOf[struct{ Body string }](w, r, "comment")
+	if !ok {
 		return
 	}
-	if req.Comment == nil {
-		respond(w, 0, nil, unprocessable("comment can't be blank"))
-		return
-	}
-	if err := required([2]string{"body", req.Comment.Body}); err != nil {
+	if err := required([2]string{"body", in.Body}); err != nil {
 		respond(w, 0, nil, err)
 		return
 	}
@@ -83,7 +76,7 @@ func (a *app) addComment(w http.ResponseWriter, r *http.Request, me *User) {
 		now := a.now()
 		// The article's foreign key: were it deleted meanwhile, the insert
 		// would fail, never leave a comment on nothing.
-		c, err := a.c.comments.Insert(tx, Comment{ArticleID: art.ID, AuthorID: me.ID, Body: req.Comment.Body, CreatedAt: now, UpdatedAt: now})
+		c, err := a.c.comments.Insert(tx, Comment{ArticleID: art.ID, AuthorID: me.ID, Body: in.Body, CreatedAt: now, UpdatedAt: now})
 		if err != nil {
 			return err
 		}

@@ -120,18 +120,10 @@ func required(fields ...[2]string) error {
 }
 
 func (a *app) register(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		User *struct{ Username, Email, Password string } `json:"user"`
-	}
-	if err := decode(w, r, &req); err != nil {
-		respond(w, 0, nil, err)
+	in, ok := requestOf[struct{ Username, Email, Password string }](w, r, "user")
+	if !ok {
 		return
 	}
-	if req.User == nil {
-		respond(w, 0, nil, unprocessable("user can't be blank"))
-		return
-	}
-	in := req.User
 	in.Email = normalEmail(in.Email)
 	in.Username = strings.TrimSpace(in.Username)
 	if err := firstErr(required([2]string{"username", in.Username}, [2]string{"email", in.Email}, [2]string{"password", in.Password}),
@@ -166,28 +158,21 @@ func (a *app) hash(password string) (string, error) {
 }
 
 func (a *app) login(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		User *struct{ Email, Password string } `json:"user"`
-	}
-	if err := decode(w, r, &req); err != nil {
-		respond(w, 0, nil, err)
+	in, ok := requestOf[struct{ Email, Password string }](w, r, "user")
+	if !ok {
 		return
 	}
-	if req.User == nil {
-		respond(w, 0, nil, unprocessable("user can't be blank"))
-		return
-	}
-	if err := required([2]string{"email", req.User.Email}, [2]string{"password", req.User.Password}); err != nil {
+	if err := required([2]string{"email", in.Email}, [2]string{"password", in.Password}); err != nil {
 		respond(w, 0, nil, err)
 		return
 	}
 	var u User
 	err := a.db.View(func(tx *memrel.Tx) error {
 		var err error
-		u, err = a.c.byEmail.First(tx, normalEmail(req.User.Email))
+		u, err = a.c.byEmail.First(tx, normalEmail(in.Email))
 		return err
 	})
-	if err == nil && bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(req.User.Password)) != nil {
+	if err == nil && bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(in.Password)) != nil {
 		err = memrel.ErrNotFound
 	}
 	if errors.Is(err, memrel.ErrNotFound) {
@@ -207,15 +192,11 @@ func (a *app) currentUser(w http.ResponseWriter, r *http.Request, me *User) {
 }
 
 func (a *app) updateUser(w http.ResponseWriter, r *http.Request, me *User) {
-	var req struct {
-		User *struct{ Email, Username, Password, Bio, Image optional } `json:"user"`
-	}
-	if err := decode(w, r, &req); err != nil {
-		respond(w, 0, nil, err)
+	in, ok := requestOf[struct{ Email, Username, Password, Bio, Image optional }](w, r, "user")
+	if !ok {
 		return
 	}
-	in := req.User
-	if in == nil || !in.Email.set && !in.Username.set && !in.Password.set && !in.Bio.set && !in.Image.set {
+	if !in.Email.set && !in.Username.set && !in.Password.set && !in.Bio.set && !in.Image.set {
 		respond(w, 0, nil, unprocessable("user: give at least one of email, username, password, bio, image"))
 		return
 	}
