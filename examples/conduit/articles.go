@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -327,48 +328,61 @@ func slugify(title string) string {
 	return b.String()
 }
 
-// freeSlug is title's slug, or with -2, -3, ... the first that no other
-// article than self has.
-func (a *app) freeSlug(tx *memrel.Tx, title string, self int64) (string, error) {
+// freeSlug is the slug of title for the article whose key is id (the key
+// an insert will assign, for a new one): the title's own if no other
+// article has it, else the title's and the key, "title-7". One read of
+// the index, never a loop of them: should another title spell "title-7",
+// the unique index refuses the write, a 422.
+func (a *app) freeSlug(tx *memrel.Tx, title string, id int64) (string, error) {
 	base := slugify(title)
-	for n := 1; ; n++ {
-		slug := base
-		if n > 1 {
-			slug = fmt.Sprintf("%s-%d", base, n)
-		}
-		if slug == "feed" { // /api/articles/feed is the feed
-			continue
-		}
-		art, err := a.c.bySlug.First(tx, slug)
-		if errors.Is(err, memrel.ErrNotFound) || err == nil && art.ID == self {
-			return slug, nil
-		}
-		if err != nil {
-			return "", err
-		}
+	if base == "feed" { // /api/articles/feed is the feed
+		return fmt.Sprintf("%s-%d", base, id), nil
 	}
+	art, err := a.c.bySlug.First(tx, base)
+	switch {
+	case errors.Is(err, memrel.ErrNotFound), err == nil && art.ID == id:
+		return base, nil
+	case err != nil:
+		return "", err
+	}
+	return fmt.Sprintf("%s-%d", base, id), nil
 }
 
 // setTags links art to the tags named, creating the tags that are new.
+// The tags are found by one scan of the index by name, as far as the last
+// name wanted, not a lookup per name: that loop is the N+1 pattern, which
+// strict mode refuses.
 func (a *app) setTags(tx *memrel.Tx, art Article, names []string) error {
-	var ids []int64
-	seen := map[string]bool{}
+	want := map[string]int64{}
 	for _, name := range names {
-		name = strings.TrimSpace(name)
-		if name == "" || seen[name] {
-			continue
+		if name = strings.TrimSpace(name); name != "" {
+			want[name] = 0
 		}
-		seen[name] = true
-		t, err := a.c.byName.First(tx, name)
-		if errors.Is(err, memrel.ErrNotFound) {
-			t, err = a.c.tags.Insert(tx, Tag{Name: name})
+	}
+	if len(want) > 0 {
+		sorted := slices.Sorted(maps.Keys(want))
+		for t := range a.c.byName.All(tx) {
+			if t.Name > sorted[len(sorted)-1] {
+				break
+			}
+			if _, ok := want[t.Name]; ok {
+				want[t.Name] = t.ID
+			}
 		}
-		if err != nil {
+		if err := tx.Err(); err != nil {
 			return err
 		}
-		ids = append(ids, t.ID)
+		for _, name := range sorted {
+			if want[name] == 0 {
+				t, err := a.c.tags.Insert(tx, Tag{Name: name})
+				if err != nil {
+					return err
+				}
+				want[name] = t.ID
+			}
+		}
 	}
-	return a.c.tagsOf.Replace(tx, art.ID, ids)
+	return a.c.tagsOf.Replace(tx, art.ID, slices.Collect(maps.Values(want)))
 }
 
 func (a *app) createArticle(w http.ResponseWriter, r *http.Request, me *User) {
@@ -386,7 +400,11 @@ func (a *app) createArticle(w http.ResponseWriter, r *http.Request, me *User) {
 	}
 	var v articleView
 	err := a.write(func(tx *memrel.Tx) error {
-		slug, err := a.freeSlug(tx, in.Title, 0)
+		seq, err := a.c.articles.Sequence(tx)
+		if err != nil {
+			return err
+		}
+		slug, err := a.freeSlug(tx, in.Title, seq+1) // the key Insert assigns
 		if err != nil {
 			return err
 		}
