@@ -162,7 +162,7 @@ func TestArticles(t *testing.T) {
 	// Create: 201, a slug of the title (another if taken), sorted tags.
 	body := map[string]any{"article": map[string]any{"title": "How to train your dragon", "description": "d", "body": "b", "tagList": []string{"z", "dragons", "z"}}}
 	a := s.do("POST", "/api/articles", ann, body).ok(t, 201).object(t, "article", articleKeys...)
-	if a["slug"] != "how-to-train-your-dragon-5" || !cmp.Equal(a["tagList"], []any{"dragons", "z"}) || a["favoritesCount"] != 0.0 || a["author"].(map[string]any)["username"] != "ann" {
+	if a["slug"] != "how-to-train-your-dragon--5" || !cmp.Equal(a["tagList"], []any{"dragons", "z"}) || a["favoritesCount"] != 0.0 || a["author"].(map[string]any)["username"] != "ann" {
 		t.Errorf("created %v", a)
 	}
 	s.do("POST", "/api/articles", ann, map[string]any{"article": map[string]any{"title": "t", "description": "d"}}).failed(t, 422, "body can't be blank")
@@ -176,7 +176,7 @@ func TestArticles(t *testing.T) {
 	}
 	s.do("DELETE", "/api/articles/tags", ann, nil).ok(t, 200)
 	// A title whose slug would be the feed's path gets another.
-	if f := s.do("POST", "/api/articles", ann, map[string]any{"article": map[string]any{"title": "Feed", "description": "d", "body": "b"}}).ok(t, 201).object(t, "article", articleKeys...); f["slug"] != "feed-7" {
+	if f := s.do("POST", "/api/articles", ann, map[string]any{"article": map[string]any{"title": "Feed", "description": "d", "body": "b"}}).ok(t, 201).object(t, "article", articleKeys...); f["slug"] != "feed--7" {
 		t.Errorf("an article titled Feed: slug %v", f["slug"])
 	}
 	// limit=0: the count alone.
@@ -189,16 +189,16 @@ func TestArticles(t *testing.T) {
 	}
 
 	// Read by slug; update, renaming the slug; only the author may.
-	got := s.do("GET", "/api/articles/how-to-train-your-dragon-5", "", nil).ok(t, 200).object(t, "article", articleKeys...)
+	got := s.do("GET", "/api/articles/how-to-train-your-dragon--5", "", nil).ok(t, 200).object(t, "article", articleKeys...)
 	if got["body"] != "b" {
 		t.Errorf("read %v", got)
 	}
 	s.do("GET", "/api/articles/nothing", "", nil).failed(t, 404, "not found")
-	up := s.do("PUT", "/api/articles/how-to-train-your-dragon-5", ann, map[string]any{"article": map[string]any{"title": "Dragons, again", "tagList": []string{"go"}}}).ok(t, 200).object(t, "article", articleKeys...)
+	up := s.do("PUT", "/api/articles/how-to-train-your-dragon--5", ann, map[string]any{"article": map[string]any{"title": "Dragons, again", "tagList": []string{"go"}}}).ok(t, 200).object(t, "article", articleKeys...)
 	if up["slug"] != "dragons-again" || up["title"] != "Dragons, again" || up["body"] != "b" || !cmp.Equal(up["tagList"], []any{"go"}) || up["updatedAt"] == up["createdAt"] {
 		t.Errorf("updated %v", up)
 	}
-	s.do("GET", "/api/articles/how-to-train-your-dragon-5", "", nil).failed(t, 404, "not found")
+	s.do("GET", "/api/articles/how-to-train-your-dragon--5", "", nil).failed(t, 404, "not found")
 	// z left the article's tags, and no other article has it: unlisted.
 	if tags := s.do("GET", "/api/tags", "", nil).ok(t, 200).body["tags"]; !cmp.Equal(tags, []any{"databases", "dragons", "go", "training"}) {
 		t.Errorf("tags after the update %v", tags)
@@ -233,6 +233,15 @@ func TestArticles(t *testing.T) {
 	if n := s.do("GET", "/api/articles?favorited=jake", "", nil).ok(t, 200).body["articlesCount"]; n != 1.0 {
 		t.Errorf("jake's favorites after the delete: %v, want 1", n)
 	}
+	// A title that spells a suffixed slug never blocks another: the
+	// suffix has two hyphens, which no title's slug has.
+	s.do("POST", "/api/articles", ann, map[string]any{"article": map[string]any{"title": "Hello Conduit 9", "description": "d", "body": "b"}}).ok(t, 201)
+	if h := s.do("POST", "/api/articles", jake, map[string]any{"article": map[string]any{"title": "Hello, Conduit", "description": "d", "body": "b"}}).ok(t, 201).object(t, "article", articleKeys...); h["slug"] != "hello-conduit--9" {
+		t.Errorf("a second Hello, Conduit: slug %v", h["slug"])
+	}
+	// 21 copies of one tag are one tag; names like .. are refused.
+	s.do("POST", "/api/articles", ann, map[string]any{"article": map[string]any{"title": "x", "description": "d", "body": "b", "tagList": slices.Repeat([]string{"x"}, 21)}}).ok(t, 201)
+	s.do("POST", "/api/users", "", map[string]any{"user": map[string]string{"username": "..", "email": "dots@example.com", "password": "x"}}).failed(t, 422, "username may not")
 	if err := s.db.Verify(); err != nil {
 		t.Error(err)
 	}

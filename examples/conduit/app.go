@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,11 +31,13 @@ type app struct {
 	bcryptCost int
 	now        func() time.Time
 	writes     atomic.Int64
+	inflight   sync.WaitGroup // the requests being served
+	log        *log.Logger
 	mux        *http.ServeMux
 }
 
 func newApp(c *schema, db *memrel.DB, secret []byte) *app {
-	a := &app{c: c, db: db, secret: secret, bcryptCost: bcrypt.DefaultCost, now: func() time.Time { return time.Now().UTC() }}
+	a := &app{c: c, db: db, secret: secret, bcryptCost: bcrypt.DefaultCost, now: func() time.Time { return time.Now().UTC() }, log: log.Default()}
 	m := http.NewServeMux()
 	m.HandleFunc("POST /api/users/login", a.login)
 	m.HandleFunc("POST /api/users", a.register)
@@ -63,6 +66,8 @@ func newApp(c *schema, db *memrel.DB, secret []byte) *app {
 }
 
 func (a *app) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	a.inflight.Add(1)
+	defer a.inflight.Done()
 	defer func() {
 		// A handler's panic is a bug; the client gets a 500 with the
 		// spec's error body, and the server goes on. memrel has undone
@@ -71,11 +76,17 @@ func (a *app) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if p == http.ErrAbortHandler {
 				panic(p)
 			}
-			log.Printf("conduit: panic serving %s %s: %v", r.Method, r.URL.Path, p)
+			a.log.Printf("panic serving %s %s: %v", r.Method, r.URL.Path, p)
 			writeError(w, http.StatusInternalServerError, "internal error")
 		}
 	}()
-	a.mux.ServeHTTP(w, r)
+	a.mux.ServeHTTP(&logged{ResponseWriter: w, log: a.log}, r)
+}
+
+// logged lets respond log internal errors to the app's log.
+type logged struct {
+	http.ResponseWriter
+	log *log.Logger
 }
 
 // An httpError is a response the spec describes: a status and messages
@@ -122,9 +133,15 @@ func respond(w http.ResponseWriter, status int, v any, err error) {
 	case errors.Is(err, memrel.ErrUnique) && errors.As(err, &ce):
 		field := ce.Constraint[strings.LastIndex(ce.Constraint, ".")+1:]
 		writeError(w, http.StatusUnprocessableEntity, field+" has already been taken")
+	case errors.Is(err, memrel.ErrBusy): // the writer lock, waited for in vain
+		writeError(w, http.StatusServiceUnavailable, "busy: try again")
 	default:
 		// The details are the server's, in its log.
-		log.Printf("conduit: internal error: %v", err)
+		l := log.Default()
+		if lw, ok := w.(*logged); ok {
+			l = lw.log
+		}
+		l.Printf("internal error: %v", err)
 		writeError(w, http.StatusInternalServerError, "internal error")
 	}
 }
@@ -135,7 +152,11 @@ func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 	dec := json.NewDecoder(body)
 	err := dec.Decode(dst)
 	if err == nil {
-		if _, next := dec.Token(); next != io.EOF {
+		var tooBig *http.MaxBytesError
+		switch _, next := dec.Token(); {
+		case errors.As(next, &tooBig):
+			err = next
+		case next != io.EOF:
 			err = errTrailing
 		}
 	}

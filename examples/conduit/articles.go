@@ -291,13 +291,17 @@ func (a *app) getArticle(w http.ResponseWriter, r *http.Request, me *User) {
 const maxTags = 20
 
 func tagsValid(names []string) error {
-	if len(names) > maxTags {
-		return unprocessable("tagList: at most %d tags", maxTags)
-	}
+	distinct := map[string]bool{}
 	for _, n := range names {
+		if n = strings.TrimSpace(n); n != "" {
+			distinct[n] = true
+		}
 		if err := tooLong([2]string{"tag", n}); err != nil {
 			return err
 		}
+	}
+	if len(distinct) > maxTags {
+		return unprocessable("tagList: at most %d tags", maxTags)
 	}
 	return nil
 }
@@ -330,13 +334,13 @@ func slugify(title string) string {
 
 // freeSlug is the slug of title for the article whose key is id (the key
 // an insert will assign, for a new one): the title's own if no other
-// article has it, else the title's and the key, "title-7". One read of
-// the index, never a loop of them: should another title spell "title-7",
-// the unique index refuses the write, a 422.
+// article has it, else the title's and the key, "title--7", which no
+// title's slug can be (slugify never writes two hyphens) and no other
+// article's, its key being its own. One read of the index, never a loop.
 func (a *app) freeSlug(tx *memrel.Tx, title string, id int64) (string, error) {
 	base := slugify(title)
 	if base == "feed" { // /api/articles/feed is the feed
-		return fmt.Sprintf("%s-%d", base, id), nil
+		return fmt.Sprintf("%s--%d", base, id), nil
 	}
 	art, err := a.c.bySlug.First(tx, base)
 	switch {
@@ -345,7 +349,7 @@ func (a *app) freeSlug(tx *memrel.Tx, title string, id int64) (string, error) {
 	case err != nil:
 		return "", err
 	}
-	return fmt.Sprintf("%s-%d", base, id), nil
+	return fmt.Sprintf("%s--%d", base, id), nil
 }
 
 // setTags links art to the tags named, creating the tags that are new.

@@ -128,12 +128,15 @@ func (a *app) listTags(w http.ResponseWriter, r *http.Request) {
 		}
 		used := memrel.Count(a.c.tag)
 		res, err := memrel.Eager(tx, tags, used)
+		if err != nil {
+			return err
+		}
 		for _, t := range tags {
 			if used.Of(res, t) > 0 {
 				names = append(names, t.Name)
 			}
 		}
-		return err
+		return nil
 	})
 	respond(w, http.StatusOK, map[string][]string{"tags": names}, err)
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -83,7 +84,7 @@ func load(c *schema, db *memrel.DB, data []byte) (secret []byte, err error) {
 	if err := dec.Decode(&s); err != nil {
 		return nil, fmt.Errorf("not a conduit data file: %w", err)
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("not a conduit data file: more than one JSON value")
 	}
 	if s.Version != 1 {
@@ -164,7 +165,16 @@ func save(path string, s *snapshot) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	return os.Rename(f.Name(), path)
+	if err := os.Rename(f.Name(), path); err != nil {
+		return err
+	}
+	// The rename itself, durable: sync the directory that holds it.
+	dir, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	return dir.Sync()
 }
 
 // newSecret is a random key for signing tokens.

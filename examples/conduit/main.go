@@ -37,8 +37,11 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
+	switch {
+	case fs.NArg() > 0:
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	case *every <= 0:
+		return fmt.Errorf("-save-every %v: want a positive duration", *every)
 	}
 	logger := log.New(stderr, "conduit: ", log.LstdFlags)
 	c := newSchema()
@@ -51,21 +54,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 		return err
 	}
 	a := newApp(c, db, secret)
-
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: a, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
-		ErrorLog: logger}
-	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	logger.Printf("serving the RealWorld API on http://%s/api", ln.Addr())
-	if ready != nil {
-		ready <- ln.Addr().String()
-	}
+	a.log = logger
 
 	saved := int64(-1) // the writes saved: none yet, so the first save runs
 	saveNow := func() error {
@@ -83,38 +72,65 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 		return err
 	}
 	// A first save, before serving: a -data that cannot be written fails
-	// now, not after the first writes.
+	// now, before any request is answered.
 	if err := saveNow(); err != nil {
-		ln.Close()
 		return fmt.Errorf("-data: %w", err)
 	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: a, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
+		ErrorLog: logger}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	logger.Printf("serving the RealWorld API on http://%s/api", ln.Addr())
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+
 	tick := time.NewTicker(*every)
 	defer tick.Stop()
+	var serveErr error
 serving:
 	for {
 		select {
-		case err := <-served:
-			return errors.Join(err, saveNow())
+		case serveErr = <-served:
+			break serving
 		case <-tick.C:
 			if err := saveNow(); err != nil {
 				logger.Printf("saving %s: %v (will retry)", *dataPath, err)
 			}
 		case <-ctx.Done():
+			stop() // a second Ctrl-C ends the process at once
+			logger.Print("shutting down: finishing the requests in flight")
+			shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			serveErr = srv.Shutdown(shut)
+			cancel()
 			break serving
 		}
 	}
-	logger.Print("shutting down: finishing the requests in flight")
-	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	err = srv.Shutdown(shut)
+	// Shutdown gave up, or Serve failed: close what is left, then wait
+	// for every handler to return, so that the save below holds every
+	// write a client was told of.
+	if serveErr != nil {
+		srv.Close()
+		if errors.Is(serveErr, http.ErrServerClosed) {
+			serveErr = nil
+		}
+	}
+	a.inflight.Wait()
 	before := saved
-	if serr := saveNow(); serr != nil {
-		return errors.Join(err, fmt.Errorf("saving %s: %w", *dataPath, serr))
+	if err := saveNow(); err != nil {
+		return errors.Join(serveErr, fmt.Errorf("saving %s: %w", *dataPath, err))
 	}
 	if saved != before {
 		logger.Printf("saved %s", *dataPath)
 	}
-	return err
+	return serveErr
 }
 
 // startData fills db: from the data file if it exists (a file that cannot

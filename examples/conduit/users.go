@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/memrel/memrel"
@@ -95,8 +96,9 @@ func validate(email, username *string) error {
 		}
 	}
 	if username != nil {
-		if strings.ContainsAny(*username, " \t\n/?#%") {
-			return unprocessable("username may not have spaces or any of / ? # %%")
+		u := *username
+		if strings.ContainsFunc(u, unicode.IsSpace) || strings.ContainsAny(u, "/?#%\\") || u == "." || u == ".." {
+			return unprocessable("username may not have spaces or any of / ? # %% \\, nor be . or ..")
 		}
 		if err := tooLong([2]string{"username", *username}); err != nil {
 			return err
