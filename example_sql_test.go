@@ -36,6 +36,7 @@ func ExampleWriteRows() {
 	// CREATE INDEX "staff_manager_index" ON "staff" ("manager_id");
 	//
 	// BEGIN;
+	// SET LOCAL standard_conforming_strings = on;
 	// SET CONSTRAINTS ALL DEFERRED;
 	// INSERT INTO "staff" ("id", "name", "manager_id") VALUES
 	// (1, 'Ada', NULL),

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -127,7 +128,10 @@ func WriteSQL(w io.Writer, s *Schema, d Dialect, opts ...SQLOption) error {
 		if t.Row == nil {
 			return invalid("WriteSQL: table %s has no row type", t.Name)
 		}
-		cs := columnsOf(t, d, o)
+		cs, err := columnsOf(t, d, o)
+		if err != nil {
+			return err
+		}
 		cols[t.Name] = cs
 		byPath[t.Name] = map[string]string{}
 		for _, c := range cs {
@@ -258,6 +262,9 @@ func defaultLiterals(r RelationDesc, d Dialect) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
+		if b[0] != '\'' && b[0] != '-' && (b[0] < '0' || b[0] > '9') && string(b) != "NULL" && string(b) != "TRUE" && string(b) != "FALSE" {
+			b = append(append([]byte{'('}, b...), ')') // an expression: CAST(...), X'..'
+		}
 		out[i] = string(b)
 	}
 	return out, nil
@@ -327,33 +334,81 @@ func dependencyOrder(tables []TableDesc) []TableDesc {
 
 // columnsOf lists t's columns: its exported fields, with embedded structs
 // and the composite key's struct flattened into their fields.
-func columnsOf(t TableDesc, d Dialect, o sqlOptions) []column {
-	flatten := map[string]bool{} // struct field paths that hold key fields
-	for _, k := range t.Key {
-		if i := strings.LastIndex(k, "."); i >= 0 {
-			flatten[k[:i]] = true
+func columnsOf(t TableDesc, d Dialect, o sqlOptions) ([]column, error) {
+	// The struct fields to flatten: those on the path to a field that a
+	// key, an index or a foreign key names ("Key" of "Key.TenantID",
+	// "Ref" and "Ref.Owner" of "Ref.Owner.ID"), and embedded ones.
+	flatten := map[string]bool{}
+	paths := slices.Clone(t.Key)
+	for _, ix := range t.Indexes {
+		paths = append(paths, ix.Fields...)
+	}
+	for _, r := range t.Relations {
+		paths = append(paths, r.Fields...)
+	}
+	for _, p := range paths {
+		parts := strings.Split(p, ".")
+		for i := 1; i < len(parts); i++ {
+			flatten[strings.Join(parts[:i], ".")] = true
 		}
 	}
-	var out []column
-	var walk func(rt reflect.Type, prefix string, index []int)
-	walk = func(rt reflect.Type, prefix string, index []int) {
+	type leaf struct {
+		column
+		depth    int  // embedded structs crossed
+		promoted bool // reached through embedded structs only
+	}
+	var leaves []leaf
+	var walk func(rt reflect.Type, prefix string, index []int, depth int, promoted bool)
+	walk = func(rt reflect.Type, prefix string, index []int, depth int, promoted bool) {
 		for i := range rt.NumField() {
 			f := rt.Field(i)
-			if !f.IsExported() {
-				continue
-			}
 			p := prefix + f.Name
 			ix := append(index[:len(index):len(index)], i)
-			if f.Type.Kind() == reflect.Struct && (f.Anonymous || flatten[p]) && f.Type != timeType && !isNull(f.Type) {
-				walk(f.Type, p+".", ix)
+			structural := f.Type.Kind() == reflect.Struct && f.Type != timeType && !isNull(f.Type)
+			switch {
+			case structural && f.Anonymous: // its exported fields are the row's, even if it is not
+				walk(f.Type, p+".", ix, depth+1, promoted)
+				continue
+			case !f.IsExported():
+				continue
+			case structural && flatten[p]:
+				walk(f.Type, p+".", ix, depth+1, false)
 				continue
 			}
 			typ, notNull := sqlType(f.Type, d)
-			out = append(out, column{path: p, index: ix, gotype: f.Type, name: o.column(t.Name, p), typ: typ, notNull: notNull})
+			leaves = append(leaves, leaf{column{path: p, index: ix, gotype: f.Type, name: o.column(t.Name, p), typ: typ, notNull: notNull}, depth, promoted})
 		}
 	}
-	walk(t.Row, "", nil)
-	return out
+	walk(t.Row, "", nil, 0, true)
+	// Go's promotion: of fields of one name reached through embedded
+	// structs, the shallowest is the row's; a tie hides them all.
+	shallowest := map[string]int{}
+	count := map[[2]any]int{}
+	for _, l := range leaves {
+		if l.promoted {
+			name := l.path[strings.LastIndex(l.path, ".")+1:]
+			if d, ok := shallowest[name]; !ok || l.depth < d {
+				shallowest[name] = l.depth
+			}
+			count[[2]any{name, l.depth}]++
+		}
+	}
+	var out []column
+	names := map[string]string{}
+	for _, l := range leaves {
+		if l.promoted {
+			name := l.path[strings.LastIndex(l.path, ".")+1:]
+			if l.depth != shallowest[name] || count[[2]any{name, l.depth}] > 1 {
+				continue
+			}
+		}
+		if other, ok := names[l.name]; ok {
+			return nil, invalid("table %s: fields %s and %s are both column %q: name them apart with ColumnNames", t.Name, other, l.path, l.name)
+		}
+		names[l.name] = l.path
+		out = append(out, l.column)
+	}
+	return out, nil
 }
 
 var bytesType = reflect.TypeFor[[]byte]()
@@ -451,7 +506,11 @@ func WriteMermaid(w io.Writer, s *Schema) error {
 			}
 		}
 		fmt.Fprintf(bw, "  %s {\n", t.Name)
-		for _, c := range columnsOf(t, PostgreSQL, o) {
+		cols, err := columnsOf(t, PostgreSQL, o)
+		if err != nil {
+			return err
+		}
+		for _, c := range cols {
 			typ := strings.ReplaceAll(strings.ToLower(c.typ), " ", "_")
 			line := fmt.Sprintf("    %s %s", typ, c.name)
 			if rs := dedupe(role[c.path]); len(rs) > 0 {

@@ -164,3 +164,57 @@ func TestExportNeedsAnOpenedSchema(t *testing.T) {
 		t.Errorf("wrote %q", b.String())
 	}
 }
+
+// Columns as Go sees the fields: an unexported embedded struct's fields
+// are the row's, a shallower field hides a deeper one, a foreign key on a
+// field of a named struct is a column; two fields of one column name are
+// an error that says what to do.
+func TestExportColumns(t *testing.T) {
+	type base struct{ ID, Version int64 }
+	type Ref struct{ OwnerID int64 }
+	type Row struct {
+		base
+		Version string // hides base.Version
+		Ref     Ref
+	}
+	type Owner struct{ ID int64 }
+	s := memrel.NewSchema()
+	rows := memrel.NewTable(s, "rows", func(r *Row) *int64 { return &r.ID })
+	owners := memrel.NewTable(s, "owners", func(o *Owner) *int64 { return &o.ID })
+	memrel.ForeignKey(rows, "owner", func(r *Row) *int64 { return &r.Ref.OwnerID }, owners)
+	if _, err := memrel.Open(s); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := memrel.WriteSQL(&b, s, memrel.SQLite); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"id" INTEGER PRIMARY KEY AUTOINCREMENT`, `"version" TEXT NOT NULL`, `FOREIGN KEY ("owner_id") REFERENCES "owners"`} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("no %s in\n%s", want, b.String())
+		}
+	}
+	if strings.Count(b.String(), `"version"`) != 1 {
+		t.Errorf("base.Version is hidden by Row.Version:\n%s", b.String())
+	}
+
+	type Twin struct {
+		ID       int64
+		Key      struct{ TenantID int64 }
+		TenantID int64
+	}
+	s = memrel.NewSchema()
+	memrel.NewTable(s, "twins", func(t *Twin) *int64 { return &t.ID })
+	twins := s
+	if _, err := memrel.Open(twins); err != nil {
+		t.Fatal(err)
+	}
+	// Key is not flattened (no key or relation names it): one tenant_id.
+	if err := memrel.WriteSQL(&b, twins, memrel.SQLite); err != nil {
+		t.Errorf("twins: %v", err)
+	}
+	err := memrel.WriteSQL(&b, twins, memrel.SQLite, memrel.ColumnNames(func(table, field string) string { return "same" }))
+	if !errors.Is(err, memrel.ErrInvalid) || !strings.Contains(err.Error(), "ColumnNames") {
+		t.Errorf("two fields named one column: %v", err)
+	}
+}

@@ -19,9 +19,11 @@ func TestDeferredKeys(t *testing.T) {
   /* a block comment */
   CONSTRAINT pair FOREIGN KEY (b, a) REFERENCES pairs (x, y) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
   FOREIGN KEY (c) REFERENCES cs DEFERRABLE INITIALLY IMMEDIATE,
+  "key" INTEGER,
+  FOREIGN KEY ("key") REFERENCES keys DEFERRABLE INITIALLY DEFERRED,
   CHECK (a IN (1, 2))
 )`
-	want := map[string]bool{"order id -> orders": true, "a, b -> pairs": true}
+	want := map[string]bool{"order id -> orders": true, "a, b -> pairs": true, "key -> keys": true}
 	if diff := cmp.Diff(want, deferredKeys(ddl)); diff != "" {
 		t.Errorf("deferred keys (-want +got):\n%s", diff)
 	}

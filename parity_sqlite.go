@@ -25,6 +25,7 @@ func introspectSQLite(ctx context.Context, db Querier) (map[string]*sqlTable, er
 	if err != nil {
 		return nil, err
 	}
+	raw := map[string][]*fkRow{}
 	for name, st := range out {
 		var keyTypes []string
 		pk := map[int]string{}
@@ -89,11 +90,6 @@ func introspectSQLite(ctx context.Context, db Querier) (map[string]*sqlTable, er
 				st.expressions = append(st.expressions, ix)
 			}
 		}
-		type fkRow struct {
-			parent             string
-			from, to           []string
-			onDelete, onUpdate string
-		}
 		var rows []*fkRow
 		byID := map[int]*fkRow{}
 		err = queryRows(ctx, db, `SELECT id, "table", "from", "to", on_update, on_delete FROM pragma_foreign_key_list(?) ORDER BY id, seq`, func(scan func(...any) error) error {
@@ -116,25 +112,35 @@ func introspectSQLite(ctx context.Context, db Querier) (map[string]*sqlTable, er
 		if err != nil {
 			return nil, err
 		}
-		deferred := deferredKeys(ddl[name])
 		st.autoIncrement = slices.ContainsFunc(sqlTokens(ddl[name]), func(t string) bool { return strings.EqualFold(t, "AUTOINCREMENT") })
+		raw[name] = rows
+	}
+	// A reference to the parent's primary key names no columns: resolve
+	// it, in declaration order, before the columns are sorted.
+	byLower := map[string]*sqlTable{} // SQLite's names are the same in any case
+	for name, st := range out {
+		byLower[strings.ToLower(name)] = st
+	}
+	for name, rows := range raw {
+		deferred := deferredKeys(ddl[name])
 		for _, r := range rows {
+			if p := byLower[strings.ToLower(r.parent)]; p != nil && r.to[0] == "" {
+				r.to = append([]string(nil), p.key...)
+			}
 			fk := newFK(r.from, r.parent, r.to, actionOf(r.onDelete), actionOf(r.onUpdate), false, false)
 			fk.deferred = deferred[strings.ToLower(fk.match())]
-			st.fks = append(st.fks, fk)
-		}
-	}
-	// A reference to the parent's primary key names no columns: resolve it.
-	for _, st := range out {
-		for i, fk := range st.fks {
-			if p := out[fk.parent]; p != nil && fk.refs[0] == "" {
-				refs := make([]string, len(fk.cols))
-				copy(refs, p.key)
-				st.fks[i] = newFK(fk.cols, fk.parent, refs, fk.onDelete, fk.onUpdate, fk.deferred, false)
-			}
+			fk.deferrable = true // SQLite defers any foreign key (PRAGMA defer_foreign_keys)
+			out[name].fks = append(out[name].fks, fk)
 		}
 	}
 	return out, nil
+}
+
+// fkRow is a foreign key as SQLite's pragma lists it.
+type fkRow struct {
+	parent             string
+	from, to           []string
+	onDelete, onUpdate string
 }
 
 // deferredKeys reads a CREATE TABLE statement and returns its foreign keys
@@ -169,9 +175,10 @@ func deferredKeys(ddl string) map[string]bool {
 		}
 		var cols []string
 		if f := indexOf(up, "FOREIGN"); f >= 0 && f < ref {
-			for _, t := range elem[f+1 : ref] {
-				if t != "(" && t != ")" && t != "," && !strings.EqualFold(t, "KEY") {
-					cols = append(cols, unquoteIdent(t))
+			open := indexOf(up[f:ref], "(") // FOREIGN KEY ( a, b ) REFERENCES
+			for i := f + open + 1; open >= 0 && i < ref && elem[i] != ")"; i++ {
+				if elem[i] != "," {
+					cols = append(cols, unquoteIdent(elem[i]))
 				}
 			}
 		} else if strings.EqualFold(elem[0], "CONSTRAINT") {

@@ -52,6 +52,9 @@ func WriteRows(w io.Writer, tx *Tx, d Dialect, opts ...SQLOption) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	bw.WriteString("BEGIN;\n")
 	if d == PostgreSQL {
+		// The literals are written for standard strings (a backslash is a
+		// backslash), whatever the server's default.
+		bw.WriteString("SET LOCAL standard_conforming_strings = on;\n")
 		bw.WriteString("SET CONSTRAINTS ALL DEFERRED;\n")
 	} else {
 		bw.WriteString("PRAGMA defer_foreign_keys = ON;\n")
@@ -62,7 +65,10 @@ func WriteRows(w io.Writer, tx *Tx, d Dialect, opts ...SQLOption) error {
 		if t.Row == nil {
 			return invalid("WriteRows: table %s has no row type", t.Name)
 		}
-		cols := columnsOf(t, d, o)
+		cols, err := columnsOf(t, d, o)
+		if err != nil {
+			return err
+		}
 		lits := make([]literal, len(cols))
 		names := make([]string, len(cols))
 		for i, c := range cols {
@@ -160,7 +166,10 @@ type Querier interface {
 // their text), bools from bool or SQLite's 0 and 1 (another integer is an
 // error), times from time.Time
 // or SQLite's text, UUIDs from 16 bytes or their text, JSON columns into
-// the field's type. A NULL reaches only a Null or pointer field; elsewhere
+// the field's type. Each table's sequence rises to the largest key read,
+// as InsertWithKey raises it; the database's own sequence (past keys of
+// rows deleted there) is not read: raise it with Table.RaiseSequence.
+// A NULL reaches only a Null or pointer field; elsewhere
 // it is an error naming the table, row and column, as is a column the
 // table lacks. An empty []byte reads as nil: SQL has one empty value where
 // Go has two.
@@ -179,7 +188,11 @@ func ReadRows(ctx context.Context, db Querier, tx *Tx, opts ...SQLOption) error 
 		if t.Row == nil {
 			return invalid("ReadRows: table %s has no row type", t.Name)
 		}
-		if err := readTable(ctx, db, tx, t, columnsOf(t, PostgreSQL, o)); err != nil {
+		cols, err := columnsOf(t, PostgreSQL, o)
+		if err != nil {
+			return err
+		}
+		if err := readTable(ctx, db, tx, t, cols); err != nil {
 			return err
 		}
 	}

@@ -49,7 +49,9 @@ func literalOf(t reflect.Type, d Dialect) literal {
 			if pg {
 				return appendTime(dst, tm)
 			}
-			return appendString(dst, tm.Format(time.RFC3339Nano), d)
+			// UTC: SQLite compares the text, memrel the instant, so one
+			// instant must have one spelling (keys, unique indexes).
+			return appendString(dst, tm.UTC().Format(time.RFC3339Nano), d)
 		}
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8:
 		return func(dst []byte, v reflect.Value) ([]byte, error) {
@@ -123,6 +125,9 @@ func literalOf(t reflect.Type, d Dialect) literal {
 		if err != nil {
 			return dst, err
 		}
+		if d == PostgreSQL && bytes.Contains(j, []byte(`\u0000`)) {
+			return dst, errors.New("JSON with a NUL, which PostgreSQL's JSONB refuses")
+		}
 		return appendString(dst, string(j), d)
 	}
 }
@@ -134,7 +139,7 @@ func appendTime(dst []byte, tm time.Time) ([]byte, error) {
 		return dst, fmt.Errorf("%v is outside years 1 to 9999", tm)
 	}
 	dst = append(dst, '\'')
-	dst = tm.AppendFormat(dst, "2006-01-02 15:04:05.999999-07:00")
+	dst = tm.UTC().AppendFormat(dst, "2006-01-02 15:04:05.999999Z07:00") // UTC: an offset of seconds has no text
 	return append(dst, '\''), nil
 }
 

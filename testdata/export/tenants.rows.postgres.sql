@@ -1,4 +1,5 @@
 BEGIN;
+SET LOCAL standard_conforming_strings = on;
 SET CONSTRAINTS ALL DEFERRED;
 INSERT INTO "tenants" ("id", "name") VALUES
 (1, 'acme'),
