@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"reflect"
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Dialect is a SQL dialect the schema exports to.
@@ -187,16 +189,16 @@ func WriteSQL(w io.Writer, s *Schema, d Dialect, opts ...SQLOption) error {
 		}
 		for _, ix := range t.Indexes {
 			if ix.Unique {
-				lines = append(lines, fmt.Sprintf("  CONSTRAINT %s UNIQUE (%s)", quote(t.Name+"_"+ix.Name), names(t.Name, ix.Fields)))
+				lines = append(lines, fmt.Sprintf("  CONSTRAINT %s UNIQUE (%s)", quote(objectName(t.Name, ix.Name)), names(t.Name, ix.Fields)))
 			}
 		}
 		for _, r := range t.Relations {
 			if r.Unique {
-				lines = append(lines, fmt.Sprintf("  CONSTRAINT %s UNIQUE (%s)", quote(t.Name+"_"+r.Name+"_unique"), names(t.Name, r.Fields)))
+				lines = append(lines, fmt.Sprintf("  CONSTRAINT %s UNIQUE (%s)", quote(objectName(t.Name, r.Name, "unique")), names(t.Name, r.Fields)))
 			}
 		}
 		for _, r := range t.Relations {
-			fk := fmt.Sprintf("CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (%s)", quote(t.Name+"_"+r.Name), names(t.Name, r.Fields), quote(r.Parent), names(r.Parent, r.References))
+			fk := fmt.Sprintf("CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (%s)", quote(objectName(t.Name, r.Name)), names(t.Name, r.Fields), quote(r.Parent), names(r.Parent, r.References))
 			if r.MatchFull {
 				fk += " MATCH FULL"
 			}
@@ -220,12 +222,12 @@ func WriteSQL(w io.Writer, s *Schema, d Dialect, opts ...SQLOption) error {
 		created[t.Name] = true
 		for _, ix := range t.Indexes {
 			if !ix.Unique {
-				fmt.Fprintf(bw, "CREATE INDEX %s ON %s (%s);\n", quote(t.Name+"_"+ix.Name), quote(t.Name), names(t.Name, ix.Fields))
+				fmt.Fprintf(bw, "CREATE INDEX %s ON %s (%s);\n", quote(objectName(t.Name, ix.Name)), quote(t.Name), names(t.Name, ix.Fields))
 			}
 		}
 		for _, r := range t.Relations {
 			if !r.Unique && !isPrefix(r.Fields, t.Key) { // a prefix of the key is served by the key's index
-				fmt.Fprintf(bw, "CREATE INDEX %s ON %s (%s);\n", quote(t.Name+"_"+r.Name+"_index"), quote(t.Name), names(t.Name, r.Fields))
+				fmt.Fprintf(bw, "CREATE INDEX %s ON %s (%s);\n", quote(objectName(t.Name, r.Name, "index")), quote(t.Name), names(t.Name, r.Fields))
 			}
 		}
 		bw.WriteString("\n")
@@ -463,6 +465,27 @@ func sqlType(t reflect.Type, d Dialect) (string, bool) {
 		return typ, false
 	}
 	return pick("JSONB", "TEXT")
+}
+
+// maxIdent is PostgreSQL's longest identifier, in bytes (NAMEDATALEN - 1):
+// a longer one is cut, and two names cut alike would collide.
+const maxIdent = 63
+
+// objectName names a constraint or an index of table: its parts joined by
+// underscores, and if that is longer than maxIdent, its start and a hash
+// of the whole, so that names stay distinct within the limit.
+func objectName(table string, parts ...string) string {
+	name := strings.Join(append([]string{table}, parts...), "_")
+	if len(name) <= maxIdent {
+		return name
+	}
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	cut := maxIdent - 9
+	for cut > 0 && !utf8.RuneStart(name[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s_%08x", name[:cut], h.Sum32())
 }
 
 // quote quotes an identifier for both dialects.

@@ -124,3 +124,35 @@ func sameWords(a, b string) bool {
 	}
 	return true
 }
+
+// Constraint and index names longer than PostgreSQL's 63 bytes stay
+// distinct: with a table name of 60 bytes, by_a and by_b would both be cut
+// to its name and "_by".
+func TestExportLongNames(t *testing.T) {
+	type Row struct {
+		ID   int64
+		A, B string
+	}
+	s := memrel.NewSchema()
+	rows := memrel.NewTable(s, strings.Repeat("t", 60), func(r *Row) *int64 { return &r.ID })
+	memrel.NewUniqueIndex(rows, "by_a", func(r *Row) *string { return &r.A })
+	memrel.NewUniqueIndex(rows, "by_b", func(r *Row) *string { return &r.B })
+	memrel.NewIndex(rows, "by_ab", func(r *Row) *string { return &r.A })
+	if _, err := memrel.Open(s); err != nil {
+		t.Fatal(err)
+	}
+	for d, conn := range databases(t) {
+		t.Run(d.String(), func(t *testing.T) {
+			var ddl bytes.Buffer
+			if err := memrel.WriteSQL(&ddl, s, d); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := conn.ExecContext(context.Background(), ddl.String()); err != nil {
+				t.Fatalf("%v\n%s", err, ddl.String())
+			}
+			if diffs := differences(t, conn, "SELECT 1", s, d); len(diffs) > 0 {
+				t.Errorf("CompareSQL: %v", diffs)
+			}
+		})
+	}
+}
