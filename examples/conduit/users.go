@@ -38,14 +38,14 @@ func (a *app) verifyToken(s string) (int64, error) {
 	return strconv.ParseInt(claims.Subject, 10, 64)
 }
 
-// optional is a field of a partial update: set if the request has it,
+// update is a field of a partial update: set if the request has it,
 // null included (as "").
-type optional struct {
+type update struct {
 	set bool
 	s   string
 }
 
-func (o *optional) UnmarshalJSON(b []byte) error {
+func (o *update) UnmarshalJSON(b []byte) error {
 	o.set = true
 	if string(b) == "null" {
 		return nil
@@ -194,7 +194,7 @@ func (a *app) currentUser(w http.ResponseWriter, r *http.Request, me *User) {
 }
 
 func (a *app) updateUser(w http.ResponseWriter, r *http.Request, me *User) {
-	in, ok := requestOf[struct{ Email, Username, Password, Bio, Image optional }](w, r, "user")
+	in, ok := requestOf[struct{ Email, Username, Password, Bio, Image update }](w, r, "user")
 	if !ok {
 		return
 	}
@@ -204,7 +204,7 @@ func (a *app) updateUser(w http.ResponseWriter, r *http.Request, me *User) {
 	}
 	for _, f := range []struct {
 		name string
-		v    *optional
+		v    *update
 	}{{"email", &in.Email}, {"username", &in.Username}, {"password", &in.Password}} {
 		if f.v.set && strings.TrimSpace(f.v.s) == "" { // null too
 			respond(w, 0, nil, unprocessable("%s can't be blank", f.name))
@@ -239,7 +239,7 @@ func (a *app) updateUser(w http.ResponseWriter, r *http.Request, me *User) {
 		}
 		for _, f := range []struct {
 			dst *string
-			v   optional
+			v   update
 		}{{&u.Email, in.Email}, {&u.Username, in.Username}, {&u.Bio, in.Bio}, {&u.Image, in.Image}} {
 			if f.v.set {
 				*f.dst = f.v.s // a null bio or image clears it
